@@ -1,0 +1,953 @@
+/* config.c: nginx-syntax configuration. A tokenizer, a recursive block
+ * parser, and a table of directives (nginx's ngx_command_t, redis's
+ * static_configs[]): adding a directive is adding one row. Every error is
+ * reported as "FILE:LINE: message". */
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { CTX_MAIN = 1, CTX_EVENTS = 2, CTX_HTTP = 4, CTX_SERVER = 8 };
+enum { TARGET_MAIN, TARGET_SRV, TARGET_SERVER };
+
+#define MAX_ARGS 64
+#define MAX_INCLUDE_DEPTH 16
+
+struct parser {
+    struct config *cf;
+    const char *file;
+    char *buf;
+    size_t pos, len;
+    int line;
+    int depth;    /* block nesting */
+    int includes; /* include nesting */
+    char *err;
+    size_t errlen;
+};
+
+struct directive;
+typedef int (*set_fn)(struct parser *p, const struct directive *d, char **args, int nargs, void *conf);
+
+struct directive {
+    const char *name;
+    unsigned ctx;
+    int target;
+    int amin, amax; /* argument counts, the name excluded; amax -1: any */
+    set_fn set;
+    size_t off;
+    long lo, hi; /* bounds for numbers */
+};
+
+static void perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void perr(struct parser *p, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(p->err, p->errlen, "%s:%d: ", p->file, p->line);
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < p->errlen)
+        vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static const char *keep_string(struct config *cf, const char *s)
+{
+    cf->strings = xrealloc(cf->strings, (cf->nstrings + 1) * sizeof(char *));
+    return cf->strings[cf->nstrings++] = xstrdup(s);
+}
+
+/* --- value setters ------------------------------------------------------ */
+
+static int set_flag(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    int *v = (int *)((char *)conf + d->off);
+    (void)n;
+    if (strcmp(a[0], "on") == 0)
+        *v = 1;
+    else if (strcmp(a[0], "off") == 0)
+        *v = 0;
+    else {
+        perr(p, "invalid value \"%s\" in \"%s\" directive, it must be \"on\" or \"off\"", a[0], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+static int parse_long(const char *s, long *out)
+{
+    char *end;
+    long v;
+    if (*s == '\0' || *s == '-' || *s == '+')
+        return KT_ERROR;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return KT_ERROR;
+    *out = v;
+    return KT_OK;
+}
+
+static int set_num(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    long v;
+    (void)n;
+    if (parse_long(a[0], &v) != KT_OK || v < d->lo || v > d->hi) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive (expected %ld..%ld)", a[0], d->name, d->lo, d->hi);
+        return KT_ERROR;
+    }
+    *(int *)((char *)conf + d->off) = (int)v;
+    return KT_OK;
+}
+
+/* nginx time syntax: "75", "75s", "1m30s", "500ms", "1h", "1d". */
+static int parse_time(const char *s, double *out)
+{
+    double total = 0;
+    if (*s == '\0')
+        return KT_ERROR;
+    while (*s) {
+        char *end;
+        double unit;
+        long v;
+        if (*s < '0' || *s > '9')
+            return KT_ERROR;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0)
+            return KT_ERROR;
+        s = end;
+        if (strncmp(s, "ms", 2) == 0) {
+            unit = 0.001;
+            s += 2;
+        } else {
+            switch (*s) {
+            case 's': unit = 1; s++; break;
+            case 'm': unit = 60; s++; break;
+            case 'h': unit = 3600; s++; break;
+            case 'd': unit = 86400; s++; break;
+            case 'w': unit = 7 * 86400; s++; break;
+            case 'M': unit = 30 * 86400; s++; break;
+            case 'y': unit = 365 * 86400; s++; break;
+            case '\0': unit = 1; break;
+            default: return KT_ERROR;
+            }
+        }
+        total += (double)v * unit;
+    }
+    *out = total;
+    return KT_OK;
+}
+
+static int set_time(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    double v;
+    (void)n;
+    if (parse_time(a[0], &v) != KT_OK || v > (double)d->hi) {
+        perr(p, "invalid time \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    *(double *)((char *)conf + d->off) = v;
+    return KT_OK;
+}
+
+static int set_str(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    char **v = (char **)((char *)conf + d->off);
+    (void)n;
+    if (*v != NULL) {
+        perr(p, "\"%s\" directive is duplicate", d->name);
+        return KT_ERROR;
+    }
+    if (a[0][0] == '\0') {
+        perr(p, "empty value in \"%s\" directive", d->name);
+        return KT_ERROR;
+    }
+    *v = xstrdup(a[0]);
+    return KT_OK;
+}
+
+static int set_list(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    char ***v = (char ***)((char *)conf + d->off);
+    size_t *count = (size_t *)((char *)v + sizeof(char **));
+    (void)p;
+    for (int i = 0; i < n; i++) {
+        *v = xrealloc(*v, (*count + 1) * sizeof(char *));
+        (*v)[(*count)++] = xstrdup(a[i]);
+    }
+    return KT_OK;
+}
+
+static int set_worker_processes(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = conf;
+    if (strcmp(a[0], "auto") == 0) {
+        cf->worker_processes = 0;
+        return KT_OK;
+    }
+    return set_num(p, d, a, n, conf);
+}
+
+static int set_error_log(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = conf;
+    (void)d;
+    if (cf->error_log != NULL) {
+        perr(p, "\"error_log\" directive is duplicate");
+        return KT_ERROR;
+    }
+    if (n == 2 && (cf->error_log_level = log_level_parse(a[1])) < 0) {
+        perr(p, "invalid log level \"%s\"", a[1]);
+        return KT_ERROR;
+    }
+    cf->error_log = xstrdup(a[0]);
+    return KT_OK;
+}
+
+static int set_user(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = conf;
+    (void)p;
+    (void)d;
+    cf->user = xstrdup(a[0]);
+    cf->group = xstrdup(n == 2 ? a[1] : a[0]);
+    return KT_OK;
+}
+
+static int set_access_log(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)d;
+    if (c->access_log_path != NULL) {
+        perr(p, "\"access_log\" directive is duplicate (ktlsd writes one access log per server)");
+        return KT_ERROR;
+    }
+    if (strcmp(a[0], "off") == 0 && n > 1) {
+        perr(p, "invalid parameter \"%s\" in \"access_log off\"", a[1]);
+        return KT_ERROR;
+    }
+    for (int i = 2; i < n; i++) {
+        /* accepted for compatibility: ktlsd always buffers and flushes each second */
+        if (strncmp(a[i], "buffer=", 7) != 0 && strncmp(a[i], "flush=", 6) != 0) {
+            perr(p, "invalid parameter \"%s\" in \"access_log\" directive", a[i]);
+            return KT_ERROR;
+        }
+    }
+    if (n >= 2 && strcmp(a[1], "combined") != 0) {
+        size_t i;
+        for (i = 0; i < p->cf->nformats; i++)
+            if (strcmp(log_format_name(p->cf->formats[i].fmt), a[1]) == 0)
+                break;
+        if (i == p->cf->nformats) {
+            perr(p, "unknown log format \"%s\"", a[1]);
+            return KT_ERROR;
+        }
+    }
+    c->access_log_path = xstrdup(a[0]);
+    if (n >= 2)
+        c->access_log_format = xstrdup(a[1]);
+    return KT_OK;
+}
+
+static int set_log_format(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = p->cf;
+    char err[256];
+    size_t len = 0;
+    char *text;
+    struct log_format *f;
+    (void)d;
+    (void)conf;
+    if (strcmp(a[0], "combined") == 0) {
+        perr(p, "duplicate \"log_format\" name \"combined\"");
+        return KT_ERROR;
+    }
+    for (size_t i = 0; i < cf->nformats; i++)
+        if (strcmp(log_format_name(cf->formats[i].fmt), a[0]) == 0) {
+            perr(p, "duplicate \"log_format\" name \"%s\"", a[0]);
+            return KT_ERROR;
+        }
+    if (strncmp(a[1], "escape=", 7) == 0) {
+        if (strcmp(a[1], "escape=default") != 0) {
+            perr(p, "unsupported \"%s\" in \"log_format\" (only escape=default)", a[1]);
+            return KT_ERROR;
+        }
+        a++;
+        n--;
+        if (n < 2) {
+            perr(p, "invalid number of arguments in \"log_format\" directive");
+            return KT_ERROR;
+        }
+    }
+    for (int i = 1; i < n; i++)
+        len += strlen(a[i]);
+    text = xmalloc(len + 1);
+    text[0] = '\0';
+    for (int i = 1; i < n; i++)
+        strcat(text, a[i]);
+    f = log_format_compile(a[0], text, err, sizeof(err));
+    free(text);
+    if (f == NULL) {
+        perr(p, "%s", err);
+        return KT_ERROR;
+    }
+    cf->formats = xrealloc(cf->formats, (cf->nformats + 1) * sizeof(*cf->formats));
+    cf->formats[cf->nformats++] = (struct named_format){f, keep_string(cf, p->file), p->line};
+    return KT_OK;
+}
+
+static int set_ssl_protocols(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)d;
+    c->ssl_protocols = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(a[i], "TLSv1.2") == 0)
+            c->ssl_protocols |= PROTO_TLS12;
+        else if (strcmp(a[i], "TLSv1.3") == 0)
+            c->ssl_protocols |= PROTO_TLS13;
+        else if (strcmp(a[i], "SSLv2") == 0 || strcmp(a[i], "SSLv3") == 0 || strcmp(a[i], "TLSv1") == 0 ||
+                 strcmp(a[i], "TLSv1.1") == 0)
+            log_error(LL_WARN, NULL, "%s:%d: \"%s\" in \"ssl_protocols\" is ignored: ktlsd speaks TLSv1.2 and TLSv1.3 only",
+                      p->file, p->line, a[i]);
+        else {
+            perr(p, "invalid value \"%s\" in \"ssl_protocols\" directive", a[i]);
+            return KT_ERROR;
+        }
+    }
+    if (c->ssl_protocols == 0) {
+        perr(p, "\"ssl_protocols\" enables no protocol that ktlsd supports (TLSv1.2, TLSv1.3)");
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+static int set_ssl_conf_command(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)p;
+    (void)d;
+    (void)n;
+    c->ssl_conf_cmds = xrealloc(c->ssl_conf_cmds, (c->nssl_conf_cmds + 1) * sizeof(*c->ssl_conf_cmds));
+    c->ssl_conf_cmds[c->nssl_conf_cmds++] = (struct conf_cmd){xstrdup(a[0]), xstrdup(a[1])};
+    c->ssl_conf_cmds_set = 1;
+    return KT_OK;
+}
+
+static int parse_addr(const char *host, const char *port, struct listen_conf *l)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *res;
+    if (host != NULL && strcmp(host, "*") == 0)
+        host = NULL;
+    if (host == NULL)
+        hints.ai_family = AF_INET;
+    if (getaddrinfo(host, port, &hints, &res) != 0)
+        return KT_ERROR;
+    memcpy(&l->addr, res->ai_addr, res->ai_addrlen);
+    l->addrlen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return KT_OK;
+}
+
+static int set_listen(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct server_conf *s = conf;
+    struct listen_conf l = {.backlog = 511};
+    char hostbuf[256], *host = NULL, *port = a[0], *colon;
+    long portnum;
+    (void)d;
+
+    if (a[0][0] == '[') { /* [::1]:443 */
+        char *close = strchr(a[0], ']');
+        if (close == NULL || (close[1] != ':' && close[1] != '\0') || (size_t)(close - a[0]) >= sizeof(hostbuf)) {
+            perr(p, "invalid address \"%s\" in \"listen\" directive", a[0]);
+            return KT_ERROR;
+        }
+        snprintf(hostbuf, sizeof(hostbuf), "%.*s", (int)(close - a[0] - 1), a[0] + 1);
+        host = hostbuf;
+        port = close[1] == ':' ? close + 2 : "80";
+    } else if ((colon = strrchr(a[0], ':')) != NULL) {
+        snprintf(hostbuf, sizeof(hostbuf), "%.*s", (int)(colon - a[0]), a[0]);
+        host = hostbuf;
+        port = colon + 1;
+    } else if (parse_long(a[0], &portnum) != KT_OK) {
+        host = a[0]; /* "listen localhost;" means port 80 */
+        port = "80";
+    }
+    if (parse_long(port, &portnum) != KT_OK || portnum < 1 || portnum > 65535) {
+        perr(p, "invalid port in \"%s\" of the \"listen\" directive", a[0]);
+        return KT_ERROR;
+    }
+    if (parse_addr(host, port, &l) != KT_OK) {
+        perr(p, "host not found in \"%s\" of the \"listen\" directive", a[0]);
+        return KT_ERROR;
+    }
+    snprintf(l.text, sizeof(l.text), "%s", a[0]);
+    for (int i = 1; i < n; i++) {
+        long v;
+        if (strcmp(a[i], "ssl") == 0)
+            l.ssl = 1;
+        else if (strcmp(a[i], "default_server") == 0 || strcmp(a[i], "default") == 0)
+            l.default_server = 1;
+        else if (strncmp(a[i], "backlog=", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK && v > 0 && v <= 65535)
+            l.backlog = (int)v;
+        else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 || strcmp(a[i], "proxy_protocol") == 0) {
+            perr(p, "\"%s\" parameter of the \"listen\" directive is not supported by ktlsd", a[i]);
+            return KT_ERROR;
+        } else {
+            perr(p, "invalid parameter \"%s\" in \"listen\" directive", a[i]);
+            return KT_ERROR;
+        }
+    }
+    l.file = keep_string(p->cf, p->file);
+    l.line = p->line;
+    s->listens = xrealloc(s->listens, (s->nlistens + 1) * sizeof(*s->listens));
+    s->listens[s->nlistens++] = l;
+    return KT_OK;
+}
+
+static int parse_block(struct parser *p, unsigned ctx, void *conf, int file_level);
+
+static void srv_conf_init(struct srv_conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->sendfile = c->ktls = c->keepalive_requests = c->ssl_protocols = CONF_UNSET;
+    c->ssl_prefer_server_ciphers = c->ssl_session_tickets = c->tcp_nodelay = c->server_tokens = CONF_UNSET;
+    c->keepalive_timeout = c->client_header_timeout = c->send_timeout = c->ssl_session_timeout = CONF_UNSET;
+}
+
+static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    (void)d;
+    (void)a;
+    (void)n;
+    return parse_block(p, CTX_EVENTS, conf, 0);
+}
+
+static int block_http(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = conf;
+    (void)d;
+    (void)a;
+    (void)n;
+    if (cf->have_http) {
+        perr(p, "\"http\" directive is duplicate");
+        return KT_ERROR;
+    }
+    cf->have_http = 1;
+    return parse_block(p, CTX_HTTP, &cf->http, 0);
+}
+
+static int block_server(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = p->cf;
+    struct server_conf *s = xcalloc(1, sizeof(*s));
+    s->root_fd = -1;
+    (void)d;
+    (void)a;
+    (void)n;
+    (void)conf;
+    srv_conf_init(&s->c);
+    s->file = keep_string(cf, p->file);
+    s->line = p->line;
+    cf->servers = xrealloc(cf->servers, (cf->nservers + 1) * sizeof(*cf->servers));
+    cf->servers[cf->nservers++] = s;
+    return parse_block(p, CTX_SERVER, s, 0);
+}
+
+#define SRV(field) TARGET_SRV, 0, 0, NULL, offsetof(struct srv_conf, field)
+#define HS (CTX_HTTP | CTX_SERVER)
+#define BLOCK -2
+
+/* The directive table. amin/amax count arguments after the name; amax BLOCK
+ * marks a block directive ("name {"). */
+static const struct directive directives[] = {
+    {"worker_processes", CTX_MAIN, TARGET_MAIN, 1, 1, set_worker_processes, offsetof(struct config, worker_processes), 1, 1024},
+    {"error_log", CTX_MAIN, TARGET_MAIN, 1, 2, set_error_log, 0, 0, 0},
+    {"pid", CTX_MAIN, TARGET_MAIN, 1, 1, set_str, offsetof(struct config, pid_file), 0, 0},
+    {"user", CTX_MAIN, TARGET_MAIN, 1, 2, set_user, 0, 0, 0},
+    {"events", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_events, 0, 0, 0},
+    {"http", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_http, 0, 0, 0},
+    {"worker_connections", CTX_EVENTS, TARGET_MAIN, 1, 1, set_num, offsetof(struct config, worker_connections), 1, 1 << 20},
+    {"server", CTX_HTTP, TARGET_MAIN, 0, BLOCK, block_server, 0, 0, 0},
+    {"log_format", CTX_HTTP, TARGET_MAIN, 2, -1, set_log_format, 0, 0, 0},
+    {"access_log", HS, TARGET_SRV, 1, 4, set_access_log, 0, 0, 0},
+    {"sendfile", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, sendfile), 0, 0},
+    {"ktls", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ktls), 0, 0},
+    {"tcp_nodelay", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, tcp_nodelay), 0, 0},
+    {"server_tokens", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, server_tokens), 0, 0},
+    {"keepalive_timeout", HS, TARGET_SRV, 1, 2, set_time, offsetof(struct srv_conf, keepalive_timeout), 0, 86400},
+    {"keepalive_requests", HS, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, keepalive_requests), 0, INT_MAX},
+    {"client_header_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, client_header_timeout), 0, 86400},
+    {"send_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0, 86400},
+    {"root", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, root), 0, 0},
+    {"index", HS, TARGET_SRV, 1, -1, set_list, offsetof(struct srv_conf, index), 0, 0},
+    {"default_type", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
+    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate), 0, 0},
+    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate_key), 0, 0},
+    {"ssl_protocols", HS, TARGET_SRV, 1, 6, set_ssl_protocols, 0, 0, 0},
+    {"ssl_ciphers", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_ciphers), 0, 0},
+    {"ssl_conf_command", HS, TARGET_SRV, 2, 2, set_ssl_conf_command, 0, 0, 0},
+    {"ssl_prefer_server_ciphers", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ssl_prefer_server_ciphers), 0, 0},
+    {"ssl_session_tickets", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ssl_session_tickets), 0, 0},
+    {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
+    {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
+    {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_list, offsetof(struct server_conf, names), 0, 0},
+};
+
+/* --- tokenizer ----------------------------------------------------------- */
+
+enum tok { T_WORD, T_SEMI, T_OPEN, T_CLOSE, T_EOF, T_ERR };
+
+static enum tok next_token(struct parser *p, char **word)
+{
+    char *b = p->buf;
+    for (;;) {
+        while (p->pos < p->len && strchr(" \t\r\n", b[p->pos])) {
+            if (b[p->pos] == '\n')
+                p->line++;
+            p->pos++;
+        }
+        if (p->pos < p->len && b[p->pos] == '#') {
+            while (p->pos < p->len && b[p->pos] != '\n')
+                p->pos++;
+            continue;
+        }
+        break;
+    }
+    if (p->pos >= p->len)
+        return T_EOF;
+    switch (b[p->pos]) {
+    case ';': p->pos++; return T_SEMI;
+    case '{': p->pos++; return T_OPEN;
+    case '}': p->pos++; return T_CLOSE;
+    }
+    if (b[p->pos] == '"' || b[p->pos] == '\'') {
+        char q = b[p->pos++];
+        size_t out = p->pos, start = p->pos;
+        /* unescape in place: \" \' \\ \n \r \t as nginx does */
+        while (p->pos < p->len && b[p->pos] != q) {
+            char c = b[p->pos++];
+            if (c == '\n')
+                p->line++;
+            if (c == '\\' && p->pos < p->len) {
+                char e = b[p->pos++];
+                c = e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
+                if (e != q && e != '\\' && e != 'n' && e != 'r' && e != 't')
+                    b[out++] = '\\';
+            }
+            b[out++] = c;
+        }
+        if (p->pos >= p->len) {
+            perr(p, "unexpected end of file, expecting %c", q);
+            return T_ERR;
+        }
+        p->pos++;
+        if (p->pos < p->len && !strchr(" \t\r\n;{}", b[p->pos])) {
+            perr(p, "unexpected \"%c\" after a quoted string", b[p->pos]);
+            return T_ERR;
+        }
+        b[out] = '\0';
+        *word = b + start;
+        return T_WORD;
+    }
+    size_t start = p->pos;
+    while (p->pos < p->len && !strchr(" \t\r\n;{}\"'", b[p->pos]))
+        p->pos++;
+    /* a word ends at a delimiter which we may overwrite only after we've read it */
+    *word = xstrndup(b + start, p->pos - start);
+    return T_WORD;
+}
+
+/* Words come back either pointing into the buffer (quoted) or freshly
+ * allocated (bare); copy them all so ownership is uniform. */
+static void free_args(char **args, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(args[i]);
+}
+
+static int parse_file(struct parser *parent, const char *path, unsigned ctx, void *conf);
+
+static int do_include(struct parser *p, const char *pattern, unsigned ctx, void *conf)
+{
+    char full[PATH_MAX];
+    glob_t g;
+    int r, rc = KT_OK;
+
+    if (pattern[0] != '/') {
+        const char *slash = strrchr(p->cf->path, '/');
+        int dirlen = slash ? (int)(slash - p->cf->path) : 1;
+        snprintf(full, sizeof(full), "%.*s/%s", dirlen, slash ? p->cf->path : ".", pattern);
+    } else {
+        snprintf(full, sizeof(full), "%s", pattern);
+    }
+    r = glob(full, GLOB_ERR, NULL, &g);
+    if (r == GLOB_NOMATCH) {
+        if (strpbrk(full, "*?[") == NULL) {
+            perr(p, "open() \"%s\" failed (%d: %s)", full, ENOENT, strerror(ENOENT));
+            return KT_ERROR;
+        }
+        return KT_OK;
+    }
+    if (r != 0) {
+        perr(p, "include \"%s\": glob() failed", full);
+        return KT_ERROR;
+    }
+    for (size_t i = 0; i < g.gl_pathc && rc == KT_OK; i++)
+        rc = parse_file(p, g.gl_pathv[i], ctx, conf);
+    globfree(&g);
+    return rc;
+}
+
+static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args, int nargs, int is_block)
+{
+    const struct directive *d = NULL;
+    void *target;
+
+    if (strcmp(args[0], "include") == 0) {
+        if (nargs != 2 || is_block) {
+            perr(p, "invalid number of arguments in \"include\" directive");
+            return KT_ERROR;
+        }
+        return do_include(p, args[1], ctx, conf);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(directives); i++)
+        if (strcmp(directives[i].name, args[0]) == 0) {
+            d = &directives[i];
+            break;
+        }
+    if (d == NULL) {
+        perr(p, "unknown directive \"%s\"", args[0]);
+        return KT_ERROR;
+    }
+    if (!(d->ctx & ctx)) {
+        perr(p, "\"%s\" directive is not allowed here", d->name);
+        return KT_ERROR;
+    }
+    if (d->amax == BLOCK && !is_block) {
+        perr(p, "directive \"%s\" has no opening \"{\"", d->name);
+        return KT_ERROR;
+    }
+    if (d->amax != BLOCK && is_block) {
+        perr(p, "unexpected \"{\" after \"%s\" directive", d->name);
+        return KT_ERROR;
+    }
+    if (nargs - 1 < d->amin || (d->amax >= 0 && nargs - 1 > d->amax)) {
+        perr(p, "invalid number of arguments in \"%s\" directive", d->name);
+        return KT_ERROR;
+    }
+    if (d->target == TARGET_MAIN)
+        target = p->cf;
+    else if (d->target == TARGET_SERVER)
+        target = conf;
+    else
+        target = ctx == CTX_SERVER ? &((struct server_conf *)conf)->c : conf;
+    return d->set(p, d, args + 1, nargs - 1, target);
+}
+
+/* Parses statements. A nested block ends at its "}" (end of file there is
+ * an error); a file ends at its end ("}" there is an error). */
+static int parse_block(struct parser *p, unsigned ctx, void *conf, int file_level)
+{
+    char *args[MAX_ARGS];
+    int nargs = 0, rc = KT_OK;
+
+    for (;;) {
+        char *w = NULL;
+        enum tok t = next_token(p, &w);
+        if (t == T_ERR) {
+            rc = KT_ERROR;
+            break;
+        }
+        if (t == T_WORD) {
+            if (nargs == MAX_ARGS) {
+                free(w);
+                perr(p, "too many arguments");
+                rc = KT_ERROR;
+                break;
+            }
+            /* quoted words point into the buffer: take a copy */
+            args[nargs++] = (w >= p->buf && w < p->buf + p->len) ? xstrdup(w) : w;
+            continue;
+        }
+        if (t == T_EOF) {
+            if (nargs > 0) {
+                perr(p, "unexpected end of file, expecting \";\" or \"}\"");
+                rc = KT_ERROR;
+            } else if (!file_level) {
+                perr(p, "unexpected end of file, expecting \"}\"");
+                rc = KT_ERROR;
+            }
+            break;
+        }
+        if (t == T_CLOSE) {
+            if (nargs > 0 || file_level) {
+                perr(p, "unexpected \"}\"");
+                rc = KT_ERROR;
+            }
+            break;
+        }
+        if (nargs == 0) {
+            perr(p, "unexpected \"%s\"", t == T_SEMI ? ";" : "{");
+            rc = KT_ERROR;
+            break;
+        }
+        if (t == T_OPEN && ++p->depth > 32) {
+            perr(p, "blocks nested too deeply");
+            rc = KT_ERROR;
+            break;
+        }
+        rc = run_directive(p, ctx, conf, args, nargs, t == T_OPEN);
+        if (t == T_OPEN)
+            p->depth--;
+        free_args(args, nargs);
+        nargs = 0;
+        if (rc != KT_OK)
+            break;
+    }
+    free_args(args, nargs);
+    return rc;
+}
+
+static int parse_file(struct parser *parent, const char *path, unsigned ctx, void *conf)
+{
+    struct parser p = {.cf = parent->cf, .line = 1, .err = parent->err, .errlen = parent->errlen};
+    struct stat st;
+    FILE *f;
+    int rc, e;
+
+    p.includes = parent->includes + 1;
+    if (p.includes > MAX_INCLUDE_DEPTH) {
+        perr(parent, "includes nested too deeply (include loop?)");
+        return KT_ERROR;
+    }
+    f = fopen(path, "re");
+    e = errno;
+    if (f != NULL && (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (16 << 20))) {
+        e = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
+        fclose(f);
+        f = NULL;
+    }
+    if (f == NULL) {
+        if (parent->file != NULL)
+            perr(parent, "open() \"%s\" failed (%d: %s)", path, e, strerror(e));
+        else
+            snprintf(parent->err, parent->errlen, "open() \"%s\" failed (%d: %s)", path, e, strerror(e));
+        return KT_ERROR;
+    }
+    p.len = (size_t)st.st_size;
+    p.buf = xmalloc(p.len + 1);
+    if (fread(p.buf, 1, p.len, f) != p.len)
+        p.len = 0;
+    fclose(f);
+    p.buf[p.len] = '\0';
+    p.file = keep_string(p.cf, path);
+    rc = parse_block(&p, ctx, conf, 1);
+    free(p.buf);
+    return rc;
+}
+
+/* --- merge, check, free ------------------------------------------------- */
+
+#define MERGE(field, unset, dflt)                                                                  \
+    do {                                                                                           \
+        if (c->field == (unset))                                                                   \
+            c->field = parent->field != (unset) ? parent->field : (dflt);                          \
+    } while (0)
+#define MERGE_STR(field, dflt)                                                                     \
+    do {                                                                                           \
+        if (c->field == NULL && (parent->field != NULL || (dflt) != NULL))                         \
+            c->field = xstrdup(parent->field != NULL ? parent->field : (dflt));                    \
+    } while (0)
+
+/* A server inherits from http{} what it does not set itself, then takes
+ * the defaults (nginx's merge_srv_conf). */
+static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
+{
+    MERGE(sendfile, CONF_UNSET, 1);
+    MERGE(ktls, CONF_UNSET, 1);
+    MERGE(tcp_nodelay, CONF_UNSET, 1);
+    MERGE(server_tokens, CONF_UNSET, 1);
+    MERGE(keepalive_timeout, CONF_UNSET, 75);
+    MERGE(keepalive_requests, CONF_UNSET, 1000);
+    MERGE(client_header_timeout, CONF_UNSET, 60);
+    MERGE(send_timeout, CONF_UNSET, 60);
+    MERGE(ssl_protocols, CONF_UNSET, PROTO_TLS12 | PROTO_TLS13);
+    MERGE(ssl_prefer_server_ciphers, CONF_UNSET, 1);
+    MERGE(ssl_session_tickets, CONF_UNSET, 1);
+    MERGE(ssl_session_timeout, CONF_UNSET, 300);
+    MERGE_STR(root, "/var/www/ktlsd");
+    MERGE_STR(default_type, "application/octet-stream");
+    MERGE_STR(ssl_certificate, (const char *)NULL);
+    MERGE_STR(ssl_certificate_key, (const char *)NULL);
+    MERGE_STR(ssl_ciphers, (const char *)NULL);
+    if (c->access_log_path == NULL) {
+        c->access_log_path = xstrdup(parent->access_log_path ? parent->access_log_path : "/var/log/ktlsd/access.log");
+        if (parent->access_log_format != NULL)
+            c->access_log_format = xstrdup(parent->access_log_format);
+    }
+    if (c->nindex == 0) {
+        const char *dflt = "index.html";
+        size_t n = parent->nindex ? parent->nindex : 1;
+        c->index = xcalloc(n, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            c->index[i] = xstrdup(parent->nindex ? parent->index[i] : dflt);
+        c->nindex = n;
+    }
+    if (!c->ssl_conf_cmds_set && parent->nssl_conf_cmds > 0) {
+        c->ssl_conf_cmds = xcalloc(parent->nssl_conf_cmds, sizeof(*c->ssl_conf_cmds));
+        for (size_t i = 0; i < parent->nssl_conf_cmds; i++)
+            c->ssl_conf_cmds[i] = (struct conf_cmd){xstrdup(parent->ssl_conf_cmds[i].name),
+                                                    xstrdup(parent->ssl_conf_cmds[i].value)};
+        c->nssl_conf_cmds = parent->nssl_conf_cmds;
+    }
+}
+
+static int same_addr(const struct listen_conf *a, const struct listen_conf *b)
+{
+    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+static int check(struct config *cf, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < cf->nservers; i++) {
+        struct server_conf *s = cf->servers[i];
+        if (s->nlistens == 0) { /* nginx: "listen *:80" when not given */
+            struct listen_conf l = {.backlog = 511, .file = s->file, .line = s->line};
+            parse_addr(NULL, "80", &l);
+            snprintf(l.text, sizeof(l.text), "*:80");
+            s->listens = xcalloc(1, sizeof(l));
+            s->listens[0] = l;
+            s->nlistens = 1;
+        }
+        for (size_t j = 0; j < s->nlistens; j++) {
+            struct listen_conf *l = &s->listens[j];
+            if (l->ssl && (s->c.ssl_certificate == NULL || s->c.ssl_certificate_key == NULL)) {
+                snprintf(err, errlen, "%s:%d: no \"ssl_certificate%s\" is defined for the \"listen ... ssl\" directive",
+                         l->file, l->line, s->c.ssl_certificate == NULL ? "" : "_key");
+                return KT_ERROR;
+            }
+            /* all servers on one address must agree on ssl; one default */
+            for (size_t k = 0; k <= i; k++) {
+                struct server_conf *o = cf->servers[k];
+                for (size_t m = 0; m < o->nlistens; m++) {
+                    struct listen_conf *ol = &o->listens[m];
+                    if (ol == l)
+                        break;
+                    if (!same_addr(ol, l))
+                        continue;
+                    if (ol->ssl != l->ssl) {
+                        snprintf(err, errlen, "%s:%d: \"listen %s\" mixes ssl and plain with %s:%d", l->file,
+                                 l->line, l->text, ol->file, ol->line);
+                        return KT_ERROR;
+                    }
+                    if (ol->default_server && l->default_server) {
+                        snprintf(err, errlen, "%s:%d: a duplicate default server for %s", l->file, l->line, l->text);
+                        return KT_ERROR;
+                    }
+                    if (o == s) {
+                        snprintf(err, errlen, "%s:%d: duplicate listen %s", l->file, l->line, l->text);
+                        return KT_ERROR;
+                    }
+                }
+            }
+        }
+    }
+    return KT_OK;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+    struct config *cf = xcalloc(1, sizeof(*cf));
+    struct parser top = {.cf = cf, .err = err, .errlen = errlen};
+
+    cf->path = xstrdup(path);
+    cf->worker_processes = 1;
+    cf->error_log_level = LL_ERR;
+    cf->worker_connections = 512;
+    srv_conf_init(&cf->http);
+    if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
+        goto fail;
+    for (size_t i = 0; i < cf->nservers; i++)
+        srv_conf_merge(&cf->servers[i]->c, &cf->http);
+    if (check(cf, err, errlen) != KT_OK)
+        goto fail;
+    return cf;
+fail:
+    config_free(cf);
+    return NULL;
+}
+
+int config_worker_count(const struct config *cf)
+{
+    long n;
+    if (cf->worker_processes > 0)
+        return cf->worker_processes;
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static void srv_conf_free(struct srv_conf *c)
+{
+    free(c->root);
+    for (size_t i = 0; i < c->nindex; i++)
+        free(c->index[i]);
+    free(c->index);
+    free(c->access_log_path);
+    free(c->access_log_format);
+    free(c->ssl_certificate);
+    free(c->ssl_certificate_key);
+    free(c->ssl_ciphers);
+    free(c->default_type);
+    for (size_t i = 0; i < c->nssl_conf_cmds; i++) {
+        free(c->ssl_conf_cmds[i].name);
+        free(c->ssl_conf_cmds[i].value);
+    }
+    free(c->ssl_conf_cmds);
+}
+
+void config_free(struct config *cf)
+{
+    if (cf == NULL)
+        return;
+    for (size_t i = 0; i < cf->nservers; i++) {
+        struct server_conf *s = cf->servers[i];
+        srv_conf_free(&s->c);
+        for (size_t j = 0; j < s->nnames; j++)
+            free(s->names[j]);
+        free(s->names);
+        free(s->listens);
+        if (s->ssl_ctx != NULL)
+            SSL_CTX_free(s->ssl_ctx);
+        if (s->root_fd >= 0)
+            close(s->root_fd);
+        access_log_close(s->access_log);
+        free(s);
+    }
+    free(cf->servers);
+    srv_conf_free(&cf->http);
+    for (size_t i = 0; i < cf->nformats; i++)
+        log_format_free(cf->formats[i].fmt);
+    free(cf->formats);
+    for (size_t i = 0; i < cf->nstrings; i++)
+        free(cf->strings[i]);
+    free(cf->strings);
+    free(cf->path);
+    free(cf->error_log);
+    free(cf->pid_file);
+    free(cf->user);
+    free(cf->group);
+    free(cf);
+}

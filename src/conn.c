@@ -1,0 +1,720 @@
+/* conn.c: one client connection, from accept to close.
+ *
+ *   HANDSHAKE -> READ -> SEND -> (KEEPALIVE -> READ -> SEND)* -> close
+ *                                \-> LINGER (error answers: drain, then close)
+ *
+ * One ev_io and one ev_timer are embedded in each connection; connections
+ * and their 16 KiB buffers come from per-worker free lists and are reset
+ * explicitly (lighttpd's connection_reset). An idle keep-alive connection
+ * holds no buffer: it is returned to the pool until the next request. */
+#include "conn.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "mime.h"
+#include "send.h"
+#include "static.h"
+#include "tls.h"
+#include "util.h"
+#include "version.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+_Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE, "IO_* must match libev's EV_*");
+
+#define SMALL_BUF 16384 /* request heads; response heads with small bodies */
+#define LARGE_BUF 65536 /* the userspace fallback's preads */
+#define POOL_KEEP 64    /* free buffers kept per size */
+#define LINGER_TIMEOUT 5.0
+
+enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER };
+
+struct buf_list {
+    void *head;
+    size_t count, size;
+};
+
+struct conn {
+    ev_io io;
+    ev_timer timer;
+    struct conn_pool *pool;
+    struct server_conf *srv;
+    int fd;
+    int events;
+    SSL *ssl;
+    enum state state;
+    unsigned ktls_tx : 1, ktls_rx : 1, close_after : 1, head_only : 1;
+    struct log_ctx log;
+    char peer[INET6_ADDRSTRLEN];
+    char *rbuf;
+    size_t rlen, rparsed;
+    struct request req;
+    struct send_state snd;
+    char *sbuf;
+    size_t scap;
+    int file_fd;
+    int status;
+    unsigned long requests;
+    ev_tstamp req_start;
+    struct conn *next;
+};
+
+struct conn_pool {
+    struct ev_loop *loop;
+    size_t max, active;
+    struct conn *free;
+    struct conn **live; /* the open connections, for drain and close_all */
+    size_t nlive;
+    struct buf_list small, large;
+    unsigned long next_id;
+    int draining;
+    void (*on_release)(void *);
+    void *arg;
+};
+
+static void conn_step(struct conn *c);
+static void conn_close(struct conn *c, int clean);
+
+/* --- pools ---------------------------------------------------------------- */
+
+static char *buf_get(struct buf_list *l)
+{
+    void *b = l->head;
+    if (b == NULL)
+        return xmalloc(l->size);
+    l->head = *(void **)b;
+    l->count--;
+    return b;
+}
+
+static void buf_put(struct buf_list *l, char *b)
+{
+    if (b == NULL)
+        return;
+    if (l->count >= POOL_KEEP) {
+        free(b);
+        return;
+    }
+    *(void **)b = l->head;
+    l->head = b;
+    l->count++;
+}
+
+struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_release)(void *), void *arg)
+{
+    struct conn_pool *p = xcalloc(1, sizeof(*p));
+    p->loop = loop;
+    p->max = max;
+    p->live = xcalloc(max, sizeof(struct conn *));
+    p->small.size = SMALL_BUF;
+    p->large.size = LARGE_BUF;
+    p->on_release = on_release;
+    p->arg = arg;
+    return p;
+}
+
+int conn_pool_full(const struct conn_pool *p)
+{
+    return p->active >= p->max;
+}
+
+size_t conn_pool_active(const struct conn_pool *p)
+{
+    return p->active;
+}
+
+/* --- events and timers ---------------------------------------------------- */
+
+static void wait_for(struct conn *c, int events)
+{
+    if (c->events == events && ev_is_active(&c->io))
+        return;
+    ev_io_stop(c->pool->loop, &c->io);
+    ev_io_set(&c->io, c->fd, events);
+    ev_io_start(c->pool->loop, &c->io);
+    c->events = events;
+}
+
+static void set_timeout(struct conn *c, double seconds)
+{
+    c->timer.repeat = seconds;
+    ev_timer_again(c->pool->loop, &c->timer);
+}
+
+static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    conn_step((struct conn *)w);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, timer));
+    (void)loop;
+    (void)revents;
+    if (c->state == C_KEEPALIVE || c->state == C_LINGER) {
+        conn_close(c, c->state == C_KEEPALIVE);
+        return;
+    }
+    log_error(LL_INFO, &c->log, "client timed out (%d: %s)", ETIMEDOUT, strerror(ETIMEDOUT));
+    conn_close(c, 0);
+}
+
+/* --- open / close ------------------------------------------------------- */
+
+int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_t peerlen,
+              struct server_conf *srv, int ssl)
+{
+    struct conn *c;
+    int one = 1;
+    (void)peerlen;
+
+    if (p->active >= p->max) {
+        close(fd);
+        return KT_ERROR;
+    }
+    c = p->free;
+    if (c != NULL)
+        p->free = c->next;
+    else
+        c = xmalloc(sizeof(*c));
+    memset(c, 0, sizeof(*c));
+    c->pool = p;
+    c->srv = srv;
+    c->fd = fd;
+    c->file_fd = -1;
+    c->snd.fd = -1;
+    c->log.id = ++p->next_id;
+    c->log.peer = c->peer;
+    if (peer->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, c->peer, sizeof(c->peer));
+    else if (peer->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, c->peer, sizeof(c->peer));
+    else
+        snprintf(c->peer, sizeof(c->peer), "unix:");
+    if (srv->c.tcp_nodelay)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    http_request_init(&c->req);
+    if (ssl) {
+        c->ssl = tls_new(srv->ssl_ctx, fd);
+        if (c->ssl == NULL) {
+            log_error(LL_CRIT, &c->log, "SSL_new() failed (SSL: %s)", tls_error_text());
+            close(fd);
+            c->next = p->free;
+            p->free = c;
+            return KT_ERROR;
+        }
+        c->state = C_HANDSHAKE;
+        c->log.action = "SSL handshaking";
+    } else {
+        c->state = C_READ;
+        c->log.action = "reading client request line";
+    }
+    p->live[p->nlive++] = c;
+    p->active++;
+    ev_io_init(&c->io, io_cb, fd, EV_READ);
+    c->events = EV_READ;
+    ev_io_start(p->loop, &c->io);
+    ev_init(&c->timer, timer_cb);
+    set_timeout(c, srv->c.client_header_timeout);
+    return KT_OK;
+}
+
+static void release_response(struct conn *c)
+{
+    if (c->file_fd >= 0) {
+        close(c->file_fd);
+        c->file_fd = -1;
+    }
+    if (c->sbuf != NULL) {
+        buf_put(c->scap == SMALL_BUF ? &c->pool->small : &c->pool->large, c->sbuf);
+        c->sbuf = NULL;
+    }
+}
+
+static void conn_close(struct conn *c, int clean)
+{
+    struct conn_pool *p = c->pool;
+    ev_io_stop(p->loop, &c->io);
+    ev_timer_stop(p->loop, &c->timer);
+    tls_close(c->ssl, clean);
+    c->ssl = NULL;
+    close(c->fd);
+    release_response(c);
+    buf_put(&p->small, c->rbuf);
+    c->rbuf = NULL;
+    for (size_t i = 0; i < p->nlive; i++)
+        if (p->live[i] == c) {
+            p->live[i] = p->live[--p->nlive];
+            break;
+        }
+    p->active--;
+    c->next = p->free;
+    p->free = c;
+    if (p->on_release != NULL)
+        p->on_release(p->arg);
+}
+
+/* --- reading a request ---------------------------------------------------- */
+
+/* KT_OK: a request (or a parse error to answer) is ready; KT_AGAIN: wait;
+ * KT_ERROR: the peer went away or the read failed (logged). */
+static int read_request(struct conn *c)
+{
+    int want = IO_READ;
+    if (c->rbuf == NULL) {
+        c->rbuf = buf_get(&c->pool->small);
+        c->rlen = c->rparsed = 0;
+    }
+    for (;;) {
+        size_t n = 0;
+        int r;
+        if (c->rparsed < c->rlen) {
+            r = http_parse(&c->req, c->rbuf, c->rlen, &c->rparsed);
+            if (r != KT_AGAIN)
+                return KT_OK; /* a request, or c->req.error to answer */
+        }
+        if (c->rlen == SMALL_BUF) {
+            if (!c->req.headers_done) {
+                c->req.error = c->req.url_done ? 431 : 414;
+                return KT_OK;
+            }
+            /* a body on GET/HEAD: parsed and dropped, its room reused */
+            if (c->req.body_off == 0) {
+                c->req.error = 431;
+                return KT_OK;
+            }
+            c->rlen = c->rparsed = c->req.body_off;
+        }
+        if (c->ssl != NULL) {
+            r = tls_read(c->ssl, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
+            if (r == KT_AGAIN) {
+                wait_for(c, want);
+                return KT_AGAIN;
+            }
+            if (r == KT_ERROR)
+                return KT_ERROR;
+        } else {
+            ssize_t got = recv(c->fd, c->rbuf + c->rlen, SMALL_BUF - c->rlen, 0);
+            if (got < 0) {
+                if (errno == EINTR)
+                    continue;
+                if (errno == EAGAIN) {
+                    wait_for(c, EV_READ);
+                    return KT_AGAIN;
+                }
+                log_error(errno == ECONNRESET ? LL_INFO : LL_ERR, &c->log, "recv() failed (%d: %s)", errno,
+                          strerror(errno));
+                return KT_ERROR;
+            }
+            n = (size_t)got;
+        }
+        if (n == 0) {
+            if (c->rlen > 0)
+                log_error(LL_INFO, &c->log, "client closed connection with a partial request");
+            return KT_ERROR;
+        }
+        if (c->rlen == 0) {
+            c->req_start = ev_now(c->pool->loop);
+            c->log.action = "reading client request headers";
+        }
+        c->rlen += n;
+    }
+}
+
+/* --- answering ------------------------------------------------------------ */
+
+static const char *ktls_text(const struct conn *c)
+{
+    if (c->ssl == NULL)
+        return "off";
+    return c->ktls_tx ? (c->ktls_rx ? "tx+rx" : "tx") : (c->ktls_rx ? "rx" : "off");
+}
+
+static void access_log(struct conn *c)
+{
+    struct log_vars v;
+    char line[HTTP_MAX_URL + 64];
+    const char *val;
+    size_t len;
+    int n = 0;
+
+    if (c->srv->access_log == NULL)
+        return;
+    memset(&v, 0, sizeof(v));
+    v.v[LV_REMOTE_ADDR] = (struct str){c->peer, strlen(c->peer)};
+    if (c->req.url.len > 0) {
+        n = snprintf(line, sizeof(line), "%s %.*s HTTP/%d.%d", http_method_name(&c->req), (int)c->req.url.len,
+                     c->rbuf + c->req.url.off, c->req.http_major, c->req.http_minor);
+        v.v[LV_REQUEST] = (struct str){line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0};
+        v.v[LV_REQUEST_URI] = (struct str){c->rbuf + c->req.url.off, c->req.url.len};
+        v.v[LV_REQUEST_METHOD] = (struct str){http_method_name(&c->req), strlen(http_method_name(&c->req))};
+    }
+    if ((val = http_header(&c->req, "referer", &len)) != NULL)
+        v.v[LV_HTTP_REFERER] = (struct str){val, len};
+    if ((val = http_header(&c->req, "user-agent", &len)) != NULL)
+        v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
+    if ((val = http_header(&c->req, "x-forwarded-for", &len)) != NULL)
+        v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
+    if ((val = http_header(&c->req, "host", &len)) != NULL)
+        v.v[LV_HOST] = (struct str){val, len};
+    if (c->srv->nnames > 0)
+        v.v[LV_SERVER_NAME] = (struct str){c->srv->names[0], strlen(c->srv->names[0])};
+    if (c->ssl != NULL) {
+        v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
+        v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
+    }
+    v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
+    v.status = c->status;
+    v.bytes = c->snd.bytes;
+    v.body_bytes = send_body_bytes(&c->snd);
+    v.request_time = ev_now(c->pool->loop) - c->req_start;
+    if (v.request_time < 0)
+        v.request_time = 0;
+    v.msec = ev_now(c->pool->loop);
+    v.connection = c->log.id;
+    v.connection_requests = c->requests;
+    access_log_write(c->srv->access_log, &v);
+}
+
+/* The scheme://host for a redirect: the Host header as the client sent it,
+ * else the first server_name, else the address it connected to. */
+static size_t redirect_base(struct conn *c, char *out, size_t cap)
+{
+    const char *host;
+    size_t len;
+    host = http_header(&c->req, "host", &len);
+    if (host == NULL && c->srv->nnames > 0 && c->srv->names[0][0] != '\0') {
+        host = c->srv->names[0];
+        len = strlen(host);
+    }
+    if (host == NULL) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        char a[INET6_ADDRSTRLEN] = "localhost";
+        int port = 0;
+        if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET) {
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof(a));
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        }
+        return (size_t)snprintf(out, cap, "%s://%s:%d", c->ssl ? "https" : "http", a, port);
+    }
+    return (size_t)snprintf(out, cap, "%s://%.*s", c->ssl ? "https" : "http", (int)len, host);
+}
+
+static const char *server_header(const struct conn *c)
+{
+    return c->srv->c.server_tokens ? "ktlsd/" KTLSD_VERSION : "ktlsd";
+}
+
+static int keepalive_allowed(struct conn *c)
+{
+    return c->req.keepalive && !c->close_after && !c->pool->draining &&
+           c->requests < (unsigned long)c->srv->c.keepalive_requests;
+}
+
+static void start_send(struct conn *c, enum send_mode mode, size_t head_len, size_t len, int fd, off_t end)
+{
+    c->state = C_SEND;
+    c->log.action = "sending response to client";
+    send_start(&c->snd, mode, c->sbuf, c->scap, len, head_len, fd, 0, end);
+}
+
+/* Status-only answers: errors (with nginx's small HTML body) and redirects. */
+static void respond_status(struct conn *c, int status, const char *location, size_t location_len)
+{
+    struct response resp = {.status = status, .content_type = "text/html", .server = server_header(c)};
+    const char *body;
+    size_t blen, head;
+
+    c->status = status;
+    if (status == 400 || status == 414 || status == 431 || status == 500 || status == 505)
+        c->close_after = 1;
+    body = http_error_body(status, &blen);
+    resp.content_length = (long long)blen;
+    resp.location = location;
+    resp.location_len = location_len;
+    resp.allow = status == 405;
+    resp.keepalive = keepalive_allowed(c);
+    c->sbuf = buf_get(&c->pool->small);
+    c->scap = SMALL_BUF;
+    head = http_head(c->sbuf, c->scap, &resp);
+    if (head == 0) { /* cannot happen with bounded URLs; fail safe */
+        c->close_after = 1;
+        head = (size_t)snprintf(c->sbuf, c->scap, "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n");
+    }
+    if (!c->head_only && head + blen <= c->scap) {
+        memcpy(c->sbuf + head, body, blen);
+        start_send(c, c->ssl ? SEND_TLS_COPY : SEND_PLAIN_COPY, head, head + blen, -1, 0);
+    } else {
+        start_send(c, c->ssl ? SEND_TLS_COPY : SEND_PLAIN_COPY, head, head, -1, 0);
+    }
+}
+
+static void handle_request(struct conn *c)
+{
+    struct request *r = &c->req;
+    char path[HTTP_MAX_URL + 256];
+    const char *target;
+    size_t tlen, plen;
+    struct static_file f;
+    int status;
+
+    c->requests++;
+    c->head_only = 0;
+    c->close_after = 0;
+    if (c->req_start == 0)
+        c->req_start = ev_now(c->pool->loop);
+    if (r->error) {
+        log_error(LL_INFO, &c->log, "client sent invalid request (%d), closing", r->error);
+        respond_status(c, r->error, NULL, 0);
+        return;
+    }
+    c->head_only = r->method == HTTP_HEAD;
+    if (r->method != HTTP_GET && r->method != HTTP_HEAD) {
+        respond_status(c, 405, NULL, 0);
+        return;
+    }
+    target = c->rbuf + r->url.off;
+    tlen = r->url.len;
+    /* absolute-form (RFC 9112 3.2.2): "GET https://host/path HTTP/1.1" */
+    if (tlen > 8 && (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0)) {
+        const char *p = (const char *)memchr(target, ':', tlen) + 3, *slash;
+        slash = memchr(p, '/', tlen - (size_t)(p - target));
+        if (slash == NULL) {
+            target = "/";
+            tlen = 1;
+        } else {
+            tlen -= (size_t)(slash - target);
+            target = slash;
+        }
+    }
+    status = static_normalize(target, tlen, path, sizeof(path) - 256, &plen);
+    if (status != 0) {
+        respond_status(c, status, NULL, 0);
+        return;
+    }
+    c->log.action = "opening file";
+    status = static_open(c->srv->root_fd, c->srv->c.root, c->srv->c.index, c->srv->c.nindex, path, plen,
+                         sizeof(path), &f, &c->log);
+    if (status == 301) {
+        char loc[HTTP_MAX_URL + 512];
+        size_t n = redirect_base(c, loc, sizeof(loc) / 2);
+        const char *q = memchr(target, '?', tlen);
+        n += (size_t)snprintf(loc + n, sizeof(loc) - n, "%.*s/%.*s", (int)plen, path,
+                              q ? (int)(tlen - (size_t)(q - target)) : 0, q ? q : "");
+        respond_status(c, 301, loc, n < sizeof(loc) ? n : sizeof(loc) - 1);
+        return;
+    }
+    if (status != 200) {
+        respond_status(c, status, NULL, 0);
+        return;
+    }
+
+    struct response resp = {
+        .status = 200,
+        .content_type = mime_lookup(f.name, f.name_len, c->srv->c.default_type),
+        .content_length = (long long)f.st.st_size,
+        .last_modified = f.st.st_mtime,
+        .server = server_header(c),
+    };
+    enum send_mode mode;
+    size_t head;
+
+    c->status = 200;
+    resp.keepalive = keepalive_allowed(c);
+    if (c->ssl != NULL)
+        mode = c->ktls_tx && c->srv->c.sendfile ? SEND_KTLS : SEND_TLS_COPY;
+    else
+        mode = c->srv->c.sendfile ? SEND_PLAIN : SEND_PLAIN_COPY;
+    /* copying bodies get a large buffer unless head + body fit a small one */
+    c->scap = (mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) && !c->head_only &&
+                      f.st.st_size > SMALL_BUF - 1024
+                  ? LARGE_BUF
+                  : SMALL_BUF;
+    c->sbuf = buf_get(c->scap == SMALL_BUF ? &c->pool->small : &c->pool->large);
+    head = http_head(c->sbuf, c->scap, &resp);
+    if (c->head_only || f.st.st_size == 0) {
+        close(f.fd);
+        start_send(c, mode, head, head, -1, 0);
+        return;
+    }
+    c->file_fd = f.fd;
+    start_send(c, mode, head, head, f.fd, f.st.st_size);
+}
+
+/* After a response: log it, then keep the connection for the next request
+ * (pipelined bytes already read are parsed at once) or close it. */
+static void finish_request(struct conn *c)
+{
+    access_log(c);
+    release_response(c);
+    c->req_start = 0;
+    if (!keepalive_allowed(c)) {
+        if (c->close_after || c->rparsed < c->rlen) {
+            /* the client may still be sending: lingering close, so that our
+             * answer is not destroyed by a RST (nginx lingering_close) */
+            tls_close(c->ssl, 1);
+            c->ssl = NULL;
+            shutdown(c->fd, SHUT_WR);
+            c->state = C_LINGER;
+            c->log.action = "lingering close";
+            wait_for(c, EV_READ);
+            set_timeout(c, LINGER_TIMEOUT);
+            return;
+        }
+        conn_close(c, 1);
+        return;
+    }
+    if (c->rparsed < c->rlen) {
+        memmove(c->rbuf, c->rbuf + c->rparsed, c->rlen - c->rparsed);
+        c->rlen -= c->rparsed;
+        c->rparsed = 0;
+        c->req_start = ev_now(c->pool->loop);
+        c->state = C_READ;
+        c->log.action = "reading client pipelined request";
+        set_timeout(c, c->srv->c.client_header_timeout);
+        return;
+    }
+    c->rlen = c->rparsed = 0;
+    buf_put(&c->pool->small, c->rbuf);
+    c->rbuf = NULL;
+    c->state = C_KEEPALIVE;
+    c->log.action = "keepalive";
+    wait_for(c, EV_READ);
+    set_timeout(c, c->srv->c.keepalive_timeout);
+}
+
+static void handshake_done(struct conn *c)
+{
+    c->ktls_tx = (unsigned)tls_ktls_tx(c->ssl);
+    c->ktls_rx = (unsigned)tls_ktls_rx(c->ssl);
+    if (log_enabled(LL_DEBUG))
+        log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s", tls_protocol(c->ssl), tls_cipher(c->ssl), ktls_text(c));
+    c->state = C_READ;
+    c->log.action = "reading client request line";
+}
+
+static void conn_step(struct conn *c)
+{
+    int r, want = IO_READ;
+
+    for (;;) {
+        switch (c->state) {
+        case C_HANDSHAKE:
+            r = tls_handshake(c->ssl, &want, &c->log);
+            if (r == KT_AGAIN) {
+                wait_for(c, want);
+                return;
+            }
+            if (r == KT_ERROR) {
+                conn_close(c, 0);
+                return;
+            }
+            handshake_done(c);
+            break;
+
+        case C_KEEPALIVE:
+            c->state = C_READ;
+            c->log.action = "reading client request line";
+            set_timeout(c, c->srv->c.client_header_timeout);
+            /* fall through */
+        case C_READ:
+            r = read_request(c);
+            if (r == KT_AGAIN)
+                return;
+            if (r == KT_ERROR) {
+                conn_close(c, 0);
+                return;
+            }
+            handle_request(c);
+            set_timeout(c, c->srv->c.send_timeout);
+            break;
+
+        case C_SEND:
+            r = send_run(&c->snd, c->fd, c->ssl, &want, &c->log);
+            if (r == KT_AGAIN) {
+                wait_for(c, want);
+                set_timeout(c, c->srv->c.send_timeout);
+                return;
+            }
+            if (r == KT_ERROR) {
+                c->status = c->status ? c->status : 500;
+                access_log(c);
+                conn_close(c, 0);
+                return;
+            }
+            finish_request(c);
+            if (c->state == C_KEEPALIVE) {
+                /* OpenSSL may already hold the next request's bytes */
+                if (c->ssl != NULL && tls_pending(c->ssl))
+                    break;
+                return;
+            }
+            if (c->state != C_READ)
+                return; /* closed or lingering */
+            break;
+
+        case C_LINGER: {
+            char drain[4096];
+            ssize_t n = recv(c->fd, drain, sizeof(drain), 0);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+            if (n > 0)
+                return;
+            conn_close(c, 0);
+            return;
+        }
+        }
+    }
+}
+
+/* --- pool-wide ------------------------------------------------------------ */
+
+void conn_pool_drain(struct conn_pool *p)
+{
+    p->draining = 1;
+    /* idle ones go now; iterate backwards as conn_close reorders live[] */
+    for (size_t i = p->nlive; i > 0; i--) {
+        struct conn *c = p->live[i - 1];
+        if (c->state == C_KEEPALIVE || (c->state == C_READ && c->rlen == 0))
+            conn_close(c, 1);
+    }
+}
+
+void conn_pool_close_all(struct conn_pool *p)
+{
+    while (p->nlive > 0)
+        conn_close(p->live[p->nlive - 1], 0);
+}
+
+void conn_pool_destroy(struct conn_pool *p)
+{
+    void *b;
+    conn_pool_close_all(p);
+    while (p->free != NULL) {
+        struct conn *c = p->free;
+        p->free = c->next;
+        free(c);
+    }
+    while ((b = p->small.head) != NULL) {
+        p->small.head = *(void **)b;
+        free(b);
+    }
+    while ((b = p->large.head) != NULL) {
+        p->large.head = *(void **)b;
+        free(b);
+    }
+    free(p->live);
+    free(p);
+}

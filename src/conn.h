@@ -1,0 +1,29 @@
+/* conn.h: client connections: a pool per worker, each connection a state
+ * machine (TLS handshake, read request, send response, keep-alive). */
+#ifndef KTLSD_CONN_H
+#define KTLSD_CONN_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <ev.h>
+
+struct server_conf;
+struct conn_pool;
+
+/* on_release runs after each connection closes (the worker resumes
+ * accepting, or finishes a graceful stop). */
+struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_release)(void *), void *arg);
+int conn_pool_full(const struct conn_pool *p);
+size_t conn_pool_active(const struct conn_pool *p);
+/* Takes over an accepted socket. KT_ERROR (socket closed) when full. */
+int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_t peerlen,
+              struct server_conf *srv, int ssl);
+/* Graceful stop: idle connections close now, busy ones after their current
+ * response, which goes out with "Connection: close". */
+void conn_pool_drain(struct conn_pool *p);
+/* Closes every connection at once (fast stop). */
+void conn_pool_close_all(struct conn_pool *p);
+void conn_pool_destroy(struct conn_pool *p);
+
+#endif

@@ -1,0 +1,70 @@
+/* http.h: HTTP/1.x requests parsed by llhttp into struct request, and
+ * response heads. */
+#ifndef KTLSD_HTTP_H
+#define KTLSD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <llhttp.h>
+
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_URL 8192
+
+/* A span of the connection's read buffer: requests are parsed in place. */
+struct span {
+    uint16_t off, len;
+};
+
+struct header {
+    struct span name, value;
+};
+
+struct request {
+    llhttp_t parser;
+    const char *base; /* the read buffer the spans point into */
+    int method;       /* llhttp_method_t */
+    int http_major, http_minor;
+    int keepalive;
+    int url_done, headers_done, complete;
+    int error;        /* HTTP status to answer when parsing failed */
+    int host_count;
+    struct span url;
+    uint16_t body_off; /* where the first body bytes were */
+    struct span cur_name, cur_value;
+    int in_value;
+    struct header headers[HTTP_MAX_HEADERS];
+    unsigned nheaders;
+};
+
+void http_request_init(struct request *r);
+/* Feeds buf[0..len) to the parser, which has already seen buf[0..*parsed).
+ * Returns KT_OK when a whole request has been parsed (*parsed then points
+ * past it: the rest is the next pipelined request), KT_AGAIN when it needs
+ * more bytes, KT_ERROR with r->error set to the status to answer. */
+int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed);
+/* Value of a header (case-insensitive name), or NULL. */
+const char *http_header(const struct request *r, const char *name, size_t *len);
+const char *http_method_name(const struct request *r);
+
+struct response {
+    int status;
+    const char *content_type;
+    long long content_length; /* -1: none */
+    time_t last_modified;     /* 0: none */
+    const char *location;
+    size_t location_len;
+    const char *server;
+    int keepalive;
+    int allow;                /* add "Allow: GET, HEAD" */
+};
+
+const char *http_reason(int status);
+/* Writes the status line and headers; returns the length, or 0 if cap is
+ * too small. */
+size_t http_head(char *out, size_t cap, const struct response *resp);
+/* nginx-like HTML body for an error status. */
+const char *http_error_body(int status, size_t *len);
+
+#endif

@@ -1,0 +1,382 @@
+/* log.c: error log lines with context, and buffered access logs rendered
+ * from compiled log_format templates. */
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *level_names[] = {"emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"};
+
+static int err_fd = 2;
+static int err_level = LL_NOTICE;
+static int err_pid;
+
+int log_level_parse(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(level_names); i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+int log_error_open(const char *path, int level)
+{
+    int fd = 2;
+    if (strcmp(path, "stderr") != 0) {
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return KT_ERROR;
+    }
+    if (err_fd > 2)
+        close(err_fd);
+    err_fd = fd;
+    err_level = level;
+    return KT_OK;
+}
+
+void log_error_set_pid_tag(int pid)
+{
+    err_pid = pid;
+}
+
+int log_error_level(void)
+{
+    return err_level;
+}
+
+void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list ap)
+{
+    char line[2048];
+    size_t n;
+    int r;
+
+    if (level > err_level)
+        return;
+    time_update(time(NULL));
+    r = snprintf(line, sizeof(line), "%s [%s] %d#0: ", time_now.err_local, level_names[level],
+                 err_pid ? err_pid : (int)getpid());
+    n = (size_t)r;
+    if (ctx != NULL && ctx->id != 0 && n < sizeof(line))
+        n += (size_t)snprintf(line + n, sizeof(line) - n, "*%lu ", ctx->id);
+    if (n < sizeof(line)) {
+        r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+        n += r > 0 ? (size_t)r : 0;
+    }
+    if (ctx != NULL && ctx->action != NULL && n < sizeof(line))
+        n += (size_t)snprintf(line + n, sizeof(line) - n, " while %s", ctx->action);
+    if (ctx != NULL && ctx->peer != NULL && n < sizeof(line))
+        n += (size_t)snprintf(line + n, sizeof(line) - n, ", client: %s", ctx->peer);
+    if (n > sizeof(line) - 2)
+        n = sizeof(line) - 2;
+    line[n++] = '\n';
+    /* One write(2) per line: O_APPEND keeps lines of concurrent workers whole. */
+    while (write(err_fd, line, n) < 0 && errno == EINTR)
+        ;
+}
+
+void log_error(int level, const struct log_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_verror(level, ctx, fmt, ap);
+    va_end(ap);
+}
+
+/* --- log_format ------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    enum log_var var;
+} var_names[] = {
+    {"remote_addr", LV_REMOTE_ADDR},
+    {"time_local", LV_TIME_LOCAL},
+    {"request", LV_REQUEST},
+    {"status", LV_STATUS},
+    {"body_bytes_sent", LV_BODY_BYTES_SENT},
+    {"bytes_sent", LV_BYTES_SENT},
+    {"http_referer", LV_HTTP_REFERER},
+    {"http_user_agent", LV_HTTP_USER_AGENT},
+    {"request_uri", LV_REQUEST_URI},
+    {"request_method", LV_REQUEST_METHOD},
+    {"request_time", LV_REQUEST_TIME},
+    {"ssl_protocol", LV_SSL_PROTOCOL},
+    {"ssl_cipher", LV_SSL_CIPHER},
+    {"ktls", LV_KTLS},
+    {"server_name", LV_SERVER_NAME},
+    {"host", LV_HOST},
+    {"msec", LV_MSEC},
+    {"connection", LV_CONNECTION},
+    {"connection_requests", LV_CONNECTION_REQUESTS},
+    {"remote_user", LV_REMOTE_USER},
+    {"http_x_forwarded_for", LV_HTTP_X_FORWARDED_FOR},
+};
+
+struct log_op {
+    enum log_var var;
+    size_t off, len; /* literal: a span of text */
+};
+
+struct log_format {
+    char *name;
+    char *text;
+    struct log_op *ops;
+    size_t nops;
+};
+
+static void add_op(struct log_format *f, enum log_var var, size_t off, size_t len)
+{
+    if (var == LV_LITERAL && len == 0)
+        return;
+    f->ops = xrealloc(f->ops, (f->nops + 1) * sizeof(*f->ops));
+    f->ops[f->nops++] = (struct log_op){var, off, len};
+}
+
+struct log_format *log_format_compile(const char *name, const char *text, char *err, size_t errlen)
+{
+    struct log_format *f = xcalloc(1, sizeof(*f));
+    size_t lit = 0, i = 0, n = strlen(text);
+
+    f->name = xstrdup(name);
+    f->text = xstrdup(text);
+    while (i < n) {
+        size_t start, end, j;
+        int braced;
+        if (text[i] != '$') {
+            i++;
+            continue;
+        }
+        add_op(f, LV_LITERAL, lit, i - lit);
+        braced = text[i + 1] == '{';
+        start = i + 1 + (size_t)braced;
+        for (end = start; end < n; end++) {
+            char c = text[end];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+                break;
+        }
+        if (end == start || (braced && text[end] != '}')) {
+            snprintf(err, errlen, "invalid variable name in log_format \"%s\"", name);
+            goto fail;
+        }
+        for (j = 0; j < ARRAY_LEN(var_names); j++)
+            if (strlen(var_names[j].name) == end - start &&
+                strncmp(var_names[j].name, text + start, end - start) == 0)
+                break;
+        if (j == ARRAY_LEN(var_names)) {
+            snprintf(err, errlen, "unknown \"%.*s\" variable", (int)(end - start), text + start);
+            goto fail;
+        }
+        add_op(f, var_names[j].var, 0, 0);
+        i = end + (size_t)braced;
+        lit = i;
+    }
+    add_op(f, LV_LITERAL, lit, n - lit);
+    return f;
+fail:
+    log_format_free(f);
+    return NULL;
+}
+
+const char *log_format_name(const struct log_format *f)
+{
+    return f->name;
+}
+
+void log_format_free(struct log_format *f)
+{
+    if (f == NULL)
+        return;
+    free(f->name);
+    free(f->text);
+    free(f->ops);
+    free(f);
+}
+
+struct log_format *log_format_combined(void)
+{
+    static struct log_format *combined;
+    char err[128];
+    if (combined == NULL)
+        combined = log_format_compile("combined",
+                                      "$remote_addr - $remote_user [$time_local] \"$request\" $status "
+                                      "$body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
+                                      err, sizeof(err));
+    return combined;
+}
+
+/* Appends a variable's value as nginx does: '"', '\\' and bytes outside
+ * printable ASCII become \xHH so that a line cannot be forged. */
+static size_t put_escaped(char *out, size_t pos, size_t cap, struct str s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (s.p == NULL || s.len == 0) {
+        if (pos < cap)
+            out[pos++] = '-';
+        return pos;
+    }
+    for (size_t i = 0; i < s.len && pos < cap; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            if (pos + 4 > cap)
+                return cap;
+            out[pos++] = '\\';
+            out[pos++] = 'x';
+            out[pos++] = hex[c >> 4];
+            out[pos++] = hex[c & 15];
+        } else {
+            out[pos++] = (char)c;
+        }
+    }
+    return pos;
+}
+
+static size_t put_fmt(char *out, size_t pos, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static size_t put_fmt(char *out, size_t pos, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+    if (pos >= cap)
+        return cap;
+    va_start(ap, fmt);
+    r = vsnprintf(out + pos, cap - pos, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return pos;
+    return (size_t)r >= cap - pos ? cap : pos + (size_t)r;
+}
+
+size_t log_format_render(const struct log_format *f, const struct log_vars *v, char *out, size_t cap)
+{
+    size_t pos = 0;
+    if (cap == 0)
+        return 0;
+    cap--; /* room for '\n' */
+    for (size_t i = 0; i < f->nops && pos < cap; i++) {
+        const struct log_op *op = &f->ops[i];
+        switch (op->var) {
+        case LV_LITERAL:
+            pos = put_fmt(out, pos, cap, "%.*s", (int)op->len, f->text + op->off);
+            break;
+        case LV_TIME_LOCAL:
+            pos = put_fmt(out, pos, cap, "%s", time_now.log_local);
+            break;
+        case LV_STATUS:
+            pos = put_fmt(out, pos, cap, "%03ld", v->status);
+            break;
+        case LV_BODY_BYTES_SENT:
+            pos = put_fmt(out, pos, cap, "%llu", v->body_bytes);
+            break;
+        case LV_BYTES_SENT:
+            pos = put_fmt(out, pos, cap, "%llu", v->bytes);
+            break;
+        case LV_REQUEST_TIME:
+            pos = put_fmt(out, pos, cap, "%.3f", v->request_time);
+            break;
+        case LV_MSEC:
+            pos = put_fmt(out, pos, cap, "%.3f", v->msec);
+            break;
+        case LV_CONNECTION:
+            pos = put_fmt(out, pos, cap, "%lu", v->connection);
+            break;
+        case LV_CONNECTION_REQUESTS:
+            pos = put_fmt(out, pos, cap, "%lu", v->connection_requests);
+            break;
+        default:
+            pos = put_escaped(out, pos, cap, v->v[op->var]);
+            break;
+        }
+    }
+    if (pos > cap)
+        pos = cap;
+    out[pos++] = '\n';
+    return pos;
+}
+
+/* --- access logs ------------------------------------------------------ */
+
+#define ACCESS_BUF 65536
+#define ACCESS_LINE_MAX 8192
+
+struct access_log {
+    char *path;
+    int fd;
+    const struct log_format *fmt;
+    char *buf;
+    size_t len;
+};
+
+struct access_log *access_log_open(const char *path, const struct log_format *f)
+{
+    struct access_log *l;
+    int fd;
+
+    if (strcmp(path, "/dev/stdout") == 0)
+        fd = dup(1);
+    else
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return NULL;
+    l = xcalloc(1, sizeof(*l));
+    l->path = xstrdup(path);
+    l->fd = fd;
+    l->fmt = f;
+    return l;
+}
+
+void access_log_flush(struct access_log *l)
+{
+    size_t off = 0;
+    while (off < l->len) {
+        ssize_t w = write(l->fd, l->buf + off, l->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            log_error(LL_ALERT, NULL, "write() to access log \"%s\" failed (%d: %s), %zu bytes lost",
+                      l->path, errno, strerror(errno), l->len - off);
+            break;
+        }
+        off += (size_t)w;
+    }
+    l->len = 0;
+}
+
+void access_log_write(struct access_log *l, const struct log_vars *v)
+{
+    if (l->buf == NULL)
+        l->buf = xmalloc(ACCESS_BUF);
+    if (ACCESS_BUF - l->len < ACCESS_LINE_MAX)
+        access_log_flush(l);
+    l->len += log_format_render(l->fmt, v, l->buf + l->len, ACCESS_LINE_MAX);
+}
+
+int access_log_reopen(struct access_log *l)
+{
+    int fd;
+    access_log_flush(l);
+    if (strcmp(l->path, "/dev/stdout") == 0)
+        return KT_OK;
+    fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return KT_ERROR;
+    dup3(fd, l->fd, O_CLOEXEC);
+    close(fd);
+    return KT_OK;
+}
+
+void access_log_close(struct access_log *l)
+{
+    if (l == NULL)
+        return;
+    if (l->buf != NULL)
+        access_log_flush(l);
+    close(l->fd);
+    free(l->buf);
+    free(l->path);
+    free(l);
+}

@@ -1,0 +1,96 @@
+/* log.h: the error log (levels, context) and buffered access logs with
+ * nginx-style log_format templates. */
+#ifndef KTLSD_LOG_H
+#define KTLSD_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* nginx's levels, most severe first. */
+enum log_level { LL_EMERG, LL_ALERT, LL_CRIT, LL_ERR, LL_WARN, LL_NOTICE, LL_INFO, LL_DEBUG };
+
+/* What a log line says about the connection it concerns (nginx's ngx_log_t
+ * with its action): "*ID message while ACTION, client: PEER". */
+struct log_ctx {
+    unsigned long id;
+    const char *peer;
+    const char *action;
+};
+
+/* Returns the level for a name ("error", "warn", ...) or -1. */
+int log_level_parse(const char *name);
+/* Opens path ("stderr" for standard error) for the error log; on failure
+ * leaves the previous log in place and returns KT_ERROR with errno set. */
+int log_error_open(const char *path, int level);
+void log_error_set_pid_tag(int pid);
+int log_error_level(void);
+#define log_enabled(level) ((level) <= log_error_level())
+void log_error(int level, const struct log_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list ap);
+
+/* --- access logs ------------------------------------------------------ */
+
+/* The variables a log_format can name, filled by the connection. Strings may
+ * be NULL or empty: they render as "-". */
+enum log_var {
+    LV_LITERAL,
+    LV_REMOTE_ADDR,
+    LV_TIME_LOCAL,
+    LV_REQUEST,
+    LV_STATUS,
+    LV_BODY_BYTES_SENT,
+    LV_BYTES_SENT,
+    LV_HTTP_REFERER,
+    LV_HTTP_USER_AGENT,
+    LV_REQUEST_URI,
+    LV_REQUEST_METHOD,
+    LV_REQUEST_TIME,
+    LV_SSL_PROTOCOL,
+    LV_SSL_CIPHER,
+    LV_KTLS,
+    LV_SERVER_NAME,
+    LV_HOST,
+    LV_MSEC,
+    LV_CONNECTION,
+    LV_CONNECTION_REQUESTS,
+    LV_REMOTE_USER,
+    LV_HTTP_X_FORWARDED_FOR,
+    LV__COUNT
+};
+
+struct str {
+    const char *p;
+    size_t len;
+};
+
+struct log_vars {
+    struct str v[LV__COUNT];
+    long status;
+    unsigned long long body_bytes, bytes;
+    double request_time, msec;
+    unsigned long connection, connection_requests;
+};
+
+struct log_format;
+/* Compiles an nginx log_format string; on an unknown variable returns NULL
+ * and writes the reason into err. */
+struct log_format *log_format_compile(const char *name, const char *text, char *err, size_t errlen);
+const char *log_format_name(const struct log_format *f);
+void log_format_free(struct log_format *f);
+/* The built-in "combined" format. */
+struct log_format *log_format_combined(void);
+/* Renders one line (with '\n') into out; returns the length, truncated to cap. */
+size_t log_format_render(const struct log_format *f, const struct log_vars *v, char *out,
+                         size_t cap);
+
+struct access_log;
+/* Opens (O_APPEND, creating) an access log; NULL with errno on failure. */
+struct access_log *access_log_open(const char *path, const struct log_format *f);
+void access_log_write(struct access_log *l, const struct log_vars *v);
+void access_log_flush(struct access_log *l);
+/* Reopens the file under its path (after rotation). */
+int access_log_reopen(struct access_log *l);
+void access_log_close(struct access_log *l);
+
+#endif

@@ -1,0 +1,102 @@
+/* main.c: the command line: -c, -t, -v/-V, -h; then the master. */
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "tls.h"
+#include "util.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <llhttp.h>
+#include <openssl/crypto.h>
+
+#define DEFAULT_CONF "/etc/ktlsd/ktlsd.conf"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: ktlsd [-c FILE] [-t] [-v|-V] [-h]\n"
+                 "  -c FILE  configuration file (default " DEFAULT_CONF ")\n"
+                 "  -t       test the configuration (syntax, certificates and keys) and exit\n"
+                 "  -v       print the version and exit\n"
+                 "  -V       print the version, OpenSSL and kTLS support, and exit\n"
+                 "  -h       this help\n");
+}
+
+/* The operator's first question: will connections get kTLS here? */
+static void print_versions(void)
+{
+    struct ktls_support k;
+    tls_ktls_probe(&k);
+    printf("ktlsd version %s\n", KTLSD_VERSION);
+    printf("built with %s, running with %s\n", OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
+    printf("libev %d.%d, llhttp %d.%d.%d\n", ev_version_major(), ev_version_minor(), LLHTTP_VERSION_MAJOR,
+           LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
+    printf("kTLS in OpenSSL: %s\n", k.openssl ? "yes" : "no");
+    printf("kernel TLS ULP: %s\n", k.kernel ? "available" : "unavailable");
+    if (!k.openssl || !k.kernel)
+        printf("kTLS: off, TLS runs in user space: %s\n", k.reason);
+    else
+        printf("kTLS: on for AES-GCM connections (TLS 1.2 send+receive, TLS 1.3 send)\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *conf = DEFAULT_CONF;
+    int test = 0, opt;
+    char err[2048];
+    struct config *cf;
+
+    while ((opt = getopt(argc, argv, "c:tvVh")) != -1) {
+        switch (opt) {
+        case 'c':
+            conf = optarg;
+            break;
+        case 't':
+            test = 1;
+            break;
+        case 'v':
+            printf("ktlsd version %s\n", KTLSD_VERSION);
+            return 0;
+        case 'V':
+            print_versions();
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ktlsd: invalid option: \"%s\"\n", argv[optind]);
+        usage(stderr);
+        return 1;
+    }
+
+    cf = config_load(conf, err, sizeof(err));
+    if (cf == NULL) {
+        fprintf(stderr, "ktlsd: [emerg] %s\n", err);
+        if (test)
+            fprintf(stderr, "ktlsd: configuration file %s test failed\n", conf);
+        return 1;
+    }
+    if (test) {
+        int ok = server_activate(cf, err, sizeof(err)) == KT_OK;
+        if (ok) {
+            fprintf(stderr, "ktlsd: the configuration file %s syntax is ok\n", conf);
+            fprintf(stderr, "ktlsd: configuration file %s test is successful\n", conf);
+        } else {
+            fprintf(stderr, "ktlsd: [emerg] %s\n", err);
+            fprintf(stderr, "ktlsd: configuration file %s test failed\n", conf);
+        }
+        config_free(cf);
+        return ok ? 0 : 1;
+    }
+    return server_run(cf);
+}

@@ -1,0 +1,322 @@
+/* tls.c: OpenSSL and kernel TLS. This is the one file that knows OpenSSL's
+ * and the kernel's quirks; callers see KT_OK / KT_AGAIN / KT_ERROR only.
+ *
+ * How kTLS comes about (OpenSSL 3.0): SSL_OP_ENABLE_KTLS on the SSL_CTX and
+ * a socket BIO (SSL_set_fd). When the handshake switches keys, OpenSSL calls
+ * setsockopt(TCP_ULP, "tls") and setsockopt(SOL_TLS, TLS_TX / TLS_RX) itself
+ * if the negotiated cipher is one the kernel can take (AES-GCM 128/256 and,
+ * in 3.0, not ChaCha20-Poly1305; receive only for TLS 1.2). Any failure there
+ * is silent: the connection simply stays on userspace TLS. So we never assume
+ * kTLS; we ask the BIOs after the handshake (tls_ktls_tx / tls_ktls_rx). */
+#include "tls.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/opensslv.h>
+
+/* TLS 1.2: forward secrecy only, AES-GCM first (the kernel can offload it),
+ * then ChaCha20 for clients without AES hardware. */
+#define DEFAULT_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5"
+#define DEFAULT_SUITES "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"
+
+const char *tls_error_text(void)
+{
+    static char text[512];
+    unsigned long e;
+    size_t n = 0;
+    text[0] = '\0';
+    while ((e = ERR_get_error()) != 0) {
+        char one[256];
+        ERR_error_string_n(e, one, sizeof(one));
+        n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, "%s%s", n ? "; " : "", one);
+        if (n >= sizeof(text))
+            n = sizeof(text) - 1;
+    }
+    return text[0] ? text : "no OpenSSL error";
+}
+
+/* The kernel offers the TLS ULP when setsockopt(TCP_ULP, "tls") on a TCP
+ * socket gets past the ULP lookup: on an unconnected socket a kernel with the
+ * tls module answers ENOTCONN (tls_init wants ESTABLISHED), one without it
+ * ENOENT (after trying to autoload "tcp-ulp-tls"). */
+void tls_ktls_probe(struct ktls_support *s)
+{
+    int fd;
+    memset(s, 0, sizeof(*s));
+#ifdef OPENSSL_NO_KTLS
+    snprintf(s->reason, sizeof(s->reason), "OpenSSL %s was built without kTLS (no-ktls)", OPENSSL_VERSION_STR);
+#else
+    s->openssl = 1;
+#endif
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(s->reason, sizeof(s->reason), "socket() failed (%d: %s)", errno, strerror(errno));
+        return;
+    }
+    if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3) == 0 || errno == ENOTCONN || errno == EEXIST) {
+        s->kernel = 1;
+    } else if (errno == ENOENT) {
+        snprintf(s->reason + strlen(s->reason), sizeof(s->reason) - strlen(s->reason),
+                 "%sthe kernel has no TLS ULP (CONFIG_TLS off or module \"tls\" not loaded: try \"modprobe tls\")",
+                 s->reason[0] ? "; " : "");
+    } else {
+        int e = errno;
+        snprintf(s->reason + strlen(s->reason), sizeof(s->reason) - strlen(s->reason),
+                 "%ssetsockopt(TCP_ULP, \"tls\") failed (%d: %s)", s->reason[0] ? "; " : "", e, strerror(e));
+    }
+    close(fd);
+}
+
+static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg)
+{
+    static const unsigned char ours[] = "\x08http/1.1";
+    unsigned char *sel;
+    (void)ssl;
+    (void)arg;
+    if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL; /* e.g. a client offering only h2 */
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CONF_CTX *cctx = NULL;
+    uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_SINGLE_ECDH_USE;
+
+    if (ctx == NULL) {
+        snprintf(err, errlen, "SSL_CTX_new() failed (SSL: %s)", tls_error_text());
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, (c->ssl_protocols & PROTO_TLS12) ? TLS1_2_VERSION : TLS1_3_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, (c->ssl_protocols & PROTO_TLS13) ? TLS1_3_VERSION : TLS1_2_VERSION);
+    if (c->ssl_prefer_server_ciphers)
+        opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+    if (!c->ssl_session_tickets)
+        opts |= SSL_OP_NO_TICKET;
+#ifndef OPENSSL_NO_KTLS
+    if (c->ktls)
+        opts |= SSL_OP_ENABLE_KTLS;
+#endif
+    SSL_CTX_set_options(ctx, opts);
+    /* Idle keep-alive connections hold no 17 KiB read/write buffers. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ktlsd", 5);
+    SSL_CTX_set_timeout(ctx, (long)c->ssl_session_timeout);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+
+    if (SSL_CTX_set_cipher_list(ctx, c->ssl_ciphers ? c->ssl_ciphers : DEFAULT_CIPHERS) != 1) {
+        snprintf(err, errlen, "SSL_CTX_set_cipher_list(\"%s\") failed (SSL: %s)",
+                 c->ssl_ciphers ? c->ssl_ciphers : DEFAULT_CIPHERS, tls_error_text());
+        goto fail;
+    }
+    SSL_CTX_set_ciphersuites(ctx, DEFAULT_SUITES);
+    if (SSL_CTX_use_certificate_chain_file(ctx, c->ssl_certificate) != 1) {
+        snprintf(err, errlen, "cannot load certificate \"%s\" (SSL: %s)", c->ssl_certificate, tls_error_text());
+        goto fail;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, c->ssl_certificate_key, SSL_FILETYPE_PEM) != 1) {
+        snprintf(err, errlen, "cannot load certificate key \"%s\" (SSL: %s)", c->ssl_certificate_key,
+                 tls_error_text());
+        goto fail;
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(err, errlen, "certificate \"%s\" and key \"%s\" do not match (SSL: %s)", c->ssl_certificate,
+                 c->ssl_certificate_key, tls_error_text());
+        goto fail;
+    }
+    /* ssl_conf_command last, so that it overrides what came before (nginx). */
+    if (c->nssl_conf_cmds > 0) {
+        cctx = SSL_CONF_CTX_new();
+        SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CERTIFICATE |
+                                         SSL_CONF_FLAG_SHOW_ERRORS);
+        SSL_CONF_CTX_set_ssl_ctx(cctx, ctx);
+        for (size_t i = 0; i < c->nssl_conf_cmds; i++) {
+            if (SSL_CONF_cmd(cctx, c->ssl_conf_cmds[i].name, c->ssl_conf_cmds[i].value) <= 0) {
+                snprintf(err, errlen, "ssl_conf_command \"%s\" \"%s\" failed (SSL: %s)", c->ssl_conf_cmds[i].name,
+                         c->ssl_conf_cmds[i].value, tls_error_text());
+                goto fail;
+            }
+        }
+        if (SSL_CONF_CTX_finish(cctx) != 1) {
+            snprintf(err, errlen, "SSL_CONF_CTX_finish() failed (SSL: %s)", tls_error_text());
+            goto fail;
+        }
+        SSL_CONF_CTX_free(cctx);
+    }
+    ERR_clear_error();
+    return ctx;
+fail:
+    SSL_CONF_CTX_free(cctx);
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+SSL *tls_new(SSL_CTX *ctx, int fd)
+{
+    SSL *ssl = SSL_new(ctx);
+    if (ssl == NULL)
+        return NULL;
+    /* SSL_set_fd makes a socket BIO: OpenSSL 3.0 enables kTLS only on those. */
+    if (SSL_set_fd(ssl, fd) != 1) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    SSL_set_accept_state(ssl);
+    return ssl;
+}
+
+/* Decodes SSL_get_error() once for every call site. A peer that goes away
+ * (EOF, ECONNRESET, EPIPE) is logged at info, as nginx does for client-side
+ * faults; protocol errors at info too (a client offering nothing we accept
+ * is not our error), anything else at error. */
+static int decode(SSL *ssl, int r, int *want, const struct log_ctx *log, const char *call)
+{
+    int e = SSL_get_error(ssl, r), err = errno;
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+        *want = IO_READ;
+        return KT_AGAIN;
+    case SSL_ERROR_WANT_WRITE:
+        *want = IO_WRITE;
+        return KT_AGAIN;
+    case SSL_ERROR_ZERO_RETURN:
+        log_error(LL_INFO, log, "peer closed connection (close_notify) in %s", call);
+        return KT_ERROR;
+    case SSL_ERROR_SYSCALL:
+        ERR_clear_error();
+        if (err == 0 || err == ECONNRESET || err == EPIPE)
+            log_error(LL_INFO, log, "peer closed connection in %s (%d: %s)", call, err,
+                      err ? strerror(err) : "unexpected EOF");
+        else
+            log_error(LL_ERR, log, "%s failed (%d: %s)", call, err, strerror(err));
+        return KT_ERROR;
+    case SSL_ERROR_SSL:
+    default:
+        log_error(LL_INFO, log, "%s failed (SSL: %s)", call, tls_error_text());
+        return KT_ERROR;
+    }
+}
+
+int tls_handshake(SSL *ssl, int *want, const struct log_ctx *log)
+{
+    int r;
+    ERR_clear_error();
+    errno = 0;
+    r = SSL_do_handshake(ssl);
+    if (r == 1)
+        return KT_OK;
+    return decode(ssl, r, want, log, "SSL_do_handshake()");
+}
+
+int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log)
+{
+    int r, e;
+    ERR_clear_error();
+    errno = 0;
+    r = SSL_read_ex(ssl, buf, len, n);
+    if (r == 1)
+        return KT_OK;
+    e = SSL_get_error(ssl, r);
+    /* A clean close_notify, or a peer that just closes the socket between
+     * requests (very common: browsers, curl): both are an end of stream. */
+    if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET))) {
+        ERR_clear_error();
+        *n = 0;
+        return KT_OK;
+    }
+    return decode(ssl, r, want, log, "SSL_read()");
+}
+
+int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log)
+{
+    int r;
+    ERR_clear_error();
+    errno = 0;
+    /* Without SSL_MODE_ENABLE_PARTIAL_WRITE a WANT_WRITE must be retried with
+     * the same buffer and length: the caller keeps its buffer unchanged. */
+    r = SSL_write_ex(ssl, buf, len, n);
+    if (r == 1)
+        return KT_OK;
+    return decode(ssl, r, want, log, "SSL_write()");
+}
+
+/* SSL_sendfile (OpenSSL >= 3.0, kTLS TX only), nginx's ngx_ssl_sendfile:
+ * - it is sendfile(2) on the kTLS socket: the kernel reads the page cache,
+ *   builds records and encrypts (or the NIC does, TLS_HW);
+ * - it returns the bytes sent, which may be fewer than asked;
+ * - it returns 0 when the file has shrunk below off: sending on would hang or
+ *   send garbage, so it is an error that ends the connection;
+ * - EAGAIN / EINTR / EBUSY set the BIO's retry flag: SSL_get_error() then says
+ *   WANT_WRITE; any other errno is queued as "ktls_sendfile failure";
+ * - without kTLS TX active it fails with SSL_R_UNINITIALIZED ("uninitialized"),
+ *   which is why callers must check tls_ktls_tx() first;
+ * - a pending alert or buffered record is flushed first, so it may also
+ *   return WANT_WRITE before sending any file byte. */
+int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want, const struct log_ctx *log)
+{
+    ossl_ssize_t r;
+    ERR_clear_error();
+    errno = 0;
+    r = SSL_sendfile(ssl, fd, off, len, 0);
+    if (r > 0) {
+        *n = (size_t)r;
+        return KT_OK;
+    }
+    if (r == 0) {
+        log_error(LL_ERR, log, "SSL_sendfile() sent 0 bytes at offset %lld: file was truncated", (long long)off);
+        return KT_ERROR;
+    }
+    return decode(ssl, (int)r, want, log, "SSL_sendfile()");
+}
+
+void tls_close(SSL *ssl, int clean)
+{
+    if (ssl == NULL)
+        return;
+    if (clean && SSL_is_init_finished(ssl)) {
+        /* one non-blocking attempt: we do not wait for the peer's close_notify */
+        ERR_clear_error();
+        if (SSL_shutdown(ssl) < 0)
+            ERR_clear_error();
+    }
+    SSL_free(ssl);
+}
+
+int tls_pending(SSL *ssl)
+{
+    return SSL_has_pending(ssl);
+}
+
+int tls_ktls_tx(SSL *ssl)
+{
+    return BIO_get_ktls_send(SSL_get_wbio(ssl)) ? 1 : 0;
+}
+
+int tls_ktls_rx(SSL *ssl)
+{
+    return BIO_get_ktls_recv(SSL_get_rbio(ssl)) ? 1 : 0;
+}
+
+const char *tls_protocol(SSL *ssl)
+{
+    return SSL_get_version(ssl);
+}
+
+const char *tls_cipher(SSL *ssl)
+{
+    return SSL_get_cipher_name(ssl);
+}

@@ -1,0 +1,49 @@
+/* tls.h: OpenSSL set-up, the non-blocking handshake, and every I/O call that
+ * goes through OpenSSL, kTLS included. All of OpenSSL's and the kernel's
+ * quirks are handled in tls.c and nowhere else. */
+#ifndef KTLSD_TLS_H
+#define KTLSD_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+struct srv_conf;
+struct log_ctx;
+
+/* kTLS as seen by this process: OpenSSL built with it, kernel with the ULP. */
+struct ktls_support {
+    int openssl;     /* OpenSSL compiled with kTLS */
+    int kernel;      /* setsockopt(TCP_ULP, "tls") is possible */
+    char reason[256]; /* why not, when either is 0 */
+};
+void tls_ktls_probe(struct ktls_support *s);
+
+/* Creates the SSL_CTX for one server block: certificate chain, key (and that
+ * they match), protocols, ciphers, ALPN, kTLS, ssl_conf_command. On error
+ * returns NULL with a message in err. */
+SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen);
+
+SSL *tls_new(SSL_CTX *ctx, int fd);
+/* Each returns KT_OK, KT_AGAIN (with *want = IO_READ or IO_WRITE) or
+ * KT_ERROR (already logged with ctx). */
+int tls_handshake(SSL *ssl, int *want, const struct log_ctx *log);
+/* KT_OK with *n = 0 means the peer closed the connection. */
+int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log);
+int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log);
+/* Sends file bytes through kTLS (SSL_sendfile); only when tls_ktls_tx(). */
+int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want, const struct log_ctx *log);
+/* Sends close_notify without waiting for the peer's, then frees. */
+void tls_close(SSL *ssl, int clean);
+
+/* Decrypted bytes OpenSSL holds that the socket will not signal again. */
+int tls_pending(SSL *ssl);
+int tls_ktls_tx(SSL *ssl);
+int tls_ktls_rx(SSL *ssl);
+const char *tls_protocol(SSL *ssl);
+const char *tls_cipher(SSL *ssl);
+/* Text of the OpenSSL error queue (drains it). */
+const char *tls_error_text(void);
+
+#endif

@@ -1,0 +1,23 @@
+/* worker.h: a worker process: one libev loop serving the listeners. */
+#ifndef KTLSD_WORKER_H
+#define KTLSD_WORKER_H
+
+#include <stddef.h>
+
+struct config;
+struct server_conf;
+
+/* A bound listening socket and the server block that answers on it. */
+struct listener {
+    int fd;
+    int ssl;
+    struct server_conf *srv;
+    const char *text;
+};
+
+/* Runs the worker's loop until it is told to stop; never returns.
+ * Signals: SIGTERM/SIGINT stop now, SIGQUIT stops gracefully (in-flight
+ * responses finish), SIGUSR1 reopens the access logs. */
+void worker_run(struct config *cf, struct listener *ls, size_t nls, int index) __attribute__((noreturn));
+
+#endif

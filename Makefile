@@ -1,0 +1,76 @@
+# Thin convenience wrapper around CMake (the real build lives in CMakeLists.txt).
+#
+#   make run      install missing deps, build, serve www/ at https://localhost:8443/
+#   make test     install missing deps (incl. test deps), build, run ctest
+#   make build    configure + build into $(BUILD_DIR)
+#   make deps     install missing build/run packages (Debian 12, via apt-get)
+#   make format   clang-format the C sources in place
+#   make clean    remove $(BUILD_DIR)
+#
+# Overridable: BUILD_DIR, BUILD_TYPE, CMAKE_FLAGS, CTEST_FLAGS, JOBS,
+# KTLSD_SKIP_DEPS=1 (skip the apt step), e.g. `make test BUILD_TYPE=Debug BUILD_DIR=build-debug`.
+
+BUILD_DIR   ?= build
+BUILD_TYPE  ?= Release
+CMAKE       ?= cmake
+CTEST       ?= ctest
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?=
+JOBS        ?= $(shell nproc 2>/dev/null || echo 4)
+CLANG_FORMAT ?= clang-format
+
+# `make run` uses conf/dev.conf, whose paths are relative to the repository root
+# and fixed: the binary is taken from $(BUILD_DIR), but the certificate and the
+# pid file always live under build/ (see conf/dev.conf).
+DEV_CONF     := conf/dev.conf
+DEV_CERT_DIR := build/dev-cert
+
+FORMAT_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c)
+
+# deps must finish before build starts, even under `make -j`.
+.NOTPARALLEL:
+
+.PHONY: all deps deps-test build run test clean format check-format bench help
+
+all: build
+
+help:
+	@sed -n '3,12s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+deps:
+	@scripts/install-deps.sh
+
+deps-test:
+	@scripts/install-deps.sh --test
+
+build:
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+	$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
+
+run: deps build
+	@scripts/dev-cert.sh $(DEV_CERT_DIR)
+	@echo "ktlsd: serving www/ at https://localhost:8443/ (Ctrl-C to stop)"
+	@echo "ktlsd: try: curl --cacert $(DEV_CERT_DIR)/dev.crt https://localhost:8443/"
+	exec ./$(BUILD_DIR)/ktlsd -c $(DEV_CONF)
+
+test: deps-test build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_FLAGS)
+
+bench:
+	@if [ ! -x bench/run ]; then \
+		echo "make bench: bench/run does not exist (no benchmark in this tree yet)" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) build
+	KTLSD=$(CURDIR)/$(BUILD_DIR)/ktlsd bench/run
+
+format:
+	@command -v $(CLANG_FORMAT) >/dev/null || { echo "make format: $(CLANG_FORMAT) not found (apt-get install clang-format)" >&2; exit 1; }
+	$(if $(FORMAT_FILES),$(CLANG_FORMAT) -i $(FORMAT_FILES),@echo "make format: no source files")
+
+check-format:
+	@command -v $(CLANG_FORMAT) >/dev/null || { echo "make check-format: $(CLANG_FORMAT) not found (apt-get install clang-format)" >&2; exit 1; }
+	$(if $(FORMAT_FILES),$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES),@echo "make check-format: no source files")
+
+clean:
+	rm -rf $(BUILD_DIR)

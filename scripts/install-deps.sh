@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages ktlsd needs, and only those that are missing.
+#
+#   scripts/install-deps.sh           build + run dependencies (make deps, make run)
+#   scripts/install-deps.sh --test    ... plus test dependencies (make test)
+#   scripts/install-deps.sh --check   only report what is missing (exit 1 if anything is)
+#
+# Idempotent: when everything is installed it does nothing (no apt-get update, no sudo).
+# Set KTLSD_SKIP_DEPS=1 to skip it entirely (e.g. on a non-Debian system).
+set -euo pipefail
+
+# Build: compiler, CMake, pkg-config, and the three libraries ktlsd links
+# (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing).
+# Run: openssl(1) makes the self-signed development certificate for `make run`.
+BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev node-llhttp openssl"
+
+# Test: curl and openssl s_client as clients, python3 for raw-socket tests,
+# user-mode-linux + kmod + iproute2 for the kTLS tests (UML kernel with the tls module),
+# procps for pgrep/ps in the test scripts.
+TEST_DEPS="curl python3 user-mode-linux kmod iproute2 procps"
+
+want_test=0
+check_only=0
+for arg in "$@"; do
+    case "$arg" in
+        --test) want_test=1 ;;
+        --check) check_only=1 ;;
+        -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+
+if [ "${KTLSD_SKIP_DEPS:-0}" = 1 ]; then
+    exit 0
+fi
+
+packages="$BUILD_DEPS"
+if [ "$want_test" = 1 ]; then
+    packages="$packages $TEST_DEPS"
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "install-deps.sh: dpkg-query not found (not Debian?); skipping." >&2
+    echo "install-deps.sh: make sure the equivalents of these are installed: $packages" >&2
+    exit 0
+fi
+
+missing=()
+for pkg in $packages; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    if [ "$status" != installed ]; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+echo "install-deps.sh: missing packages: ${missing[*]}" >&2
+if [ "$check_only" = 1 ]; then
+    exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+else
+    echo "install-deps.sh: not root and sudo is not available; install them by hand:" >&2
+    echo "    apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"

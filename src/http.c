@@ -63,6 +63,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     if (!r->in_value) {
         r->in_value = 1;
         r->cur_value = (struct span){0, 0};
+    } else if (r->cur_value.len > 0 && at != r->base + r->cur_value.off + r->cur_value.len) {
+        /* llhttp 8 accepts obs-fold, handing the continuation over as more
+         * value after a gap (the CRLF). RFC 9112 5.2 lets a server reject it;
+         * proxies disagree on its meaning, so we do (request smuggling). */
+        r->error = 400;
+        return -1;
     }
     return span_extend(&r->cur_value, r, at, len, UINT16_MAX);
 }

@@ -90,6 +90,12 @@ int mime_load(const char *path)
             load_builtin();
         return -1;
     }
+    /* start afresh: a file loaded after lookups still takes precedence */
+    for (size_t i = 0; i < cap; i++) {
+        free(table[i].ext);
+        table[i].ext = NULL;
+    }
+    used = 0;
     while (fgets(line, sizeof(line), f) != NULL) {
         char *save, *type, *ext;
         if (line[0] == '#')

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct time_cache time_now;
+struct time_cache time_now = {.sec = -1};
 
 static void oom(size_t n)
 {

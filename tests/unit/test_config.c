@@ -1,2 +1,184 @@
+/* The config parser: nginx syntax, the directive table, merge, and errors
+ * reported as FILE:LINE: message. Runs in tests/unit (ctest's working dir). */
 #include "unit.h"
-int main(void) { return unit_done(); }
+#include "../../src/config.c"
+
+#include <sys/stat.h>
+
+static char dir[] = "/tmp/ktlsd-unit-XXXXXX";
+
+static const char *write_conf(const char *name, const char *text)
+{
+    static char path[512];
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Loads text; returns NULL and leaves the error in err when it fails. */
+static struct config *load(const char *text, char *err, size_t errlen)
+{
+    const char *path = write_conf("t.conf", text);
+    err[0] = '\0';
+    return config_load(path, err, errlen);
+}
+
+static void expect_error(const char *text, int line, const char *msg)
+{
+    char err[1024], want[512];
+    struct config *cf = load(text, err, sizeof(err));
+    snprintf(want, sizeof(want), "%s/t.conf:%d: ", dir, line);
+    CHECK(cf == NULL);
+    if (cf != NULL)
+        config_free(cf);
+    if (strncmp(err, want, strlen(want)) != 0 || strstr(err, msg) == NULL) {
+        fprintf(stderr, "  config:\n%s\n  error: %s\n  want:  %s...%s\n", text, err, want, msg);
+        CHECK(0);
+    } else {
+        CHECK(1);
+    }
+}
+
+int main(void)
+{
+    char err[1024];
+    struct config *cf;
+
+    CHECK(mkdtemp(dir) != NULL);
+
+    /* a typical nginx static-site config */
+    cf = load("# comment\n"
+              "worker_processes auto;\n"
+              "error_log stderr warn;\n"
+              "pid /run/ktlsd.pid;\n"
+              "user www-data;\n"
+              "events { worker_connections 768; }\n"
+              "http {\n"
+              "  sendfile on; tcp_nodelay on;\n"
+              "  keepalive_timeout 65;\n"
+              "  log_format k '$remote_addr \"$request\" '\n"
+              "               '$status $ktls';\n"
+              "  access_log /dev/null k;\n"
+              "  ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; # Debian's default line\n"
+              "  index index.htm index.html;\n"
+              "  server {\n"
+              "    listen 127.0.0.1:8443 ssl default_server;\n"
+              "    listen [::1]:8443 ssl;\n"
+              "    server_name example.com \"www.example.com\";\n"
+              "    root /srv/www;\n"
+              "    ssl_certificate /etc/c.pem; ssl_certificate_key /etc/k.pem;\n"
+              "    keepalive_timeout 1m30s;\n"
+              "    ktls off;\n"
+              "  }\n"
+              "  server { listen 8080; sendfile off; }\n"
+              "}\n",
+              err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf == NULL) {
+        fprintf(stderr, "  %s\n", err);
+        return unit_done();
+    }
+    CHECK(cf->worker_processes == 0);
+    CHECK(config_worker_count(cf) >= 1);
+    CHECK(cf->error_log_level == LL_WARN);
+    CHECK_STR(cf->user, "www-data");
+    CHECK_STR(cf->group, "www-data");
+    CHECK(cf->worker_connections == 768);
+    CHECK(cf->nservers == 2);
+    {
+        struct server_conf *s = cf->servers[0];
+        CHECK(s->nlistens == 2);
+        CHECK(s->listens[0].ssl && s->listens[0].default_server);
+        CHECK(s->listens[1].addr.ss_family == AF_INET6);
+        CHECK(s->nnames == 2);
+        CHECK_STR(s->names[1], "www.example.com");
+        CHECK_STR(s->c.root, "/srv/www");
+        CHECK(s->c.keepalive_timeout == 90);
+        CHECK(s->c.ktls == 0);
+        CHECK(s->c.sendfile == 1);
+        CHECK(s->c.nindex == 2);
+        CHECK_STR(s->c.index[1], "index.html");
+        CHECK(s->c.ssl_protocols == (PROTO_TLS12 | PROTO_TLS13));
+        CHECK_STR(s->c.access_log_format, "k");
+    }
+    {
+        struct server_conf *s = cf->servers[1];
+        CHECK(s->c.sendfile == 0);
+        CHECK(s->c.ktls == 1);
+        CHECK(s->c.keepalive_timeout == 65);
+        CHECK(!s->listens[0].ssl);
+        CHECK(ntohs(((struct sockaddr_in *)&s->listens[0].addr)->sin_port) == 8080);
+    }
+    config_free(cf);
+
+    /* defaults */
+    cf = load("http { server { listen 80; } }", err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        CHECK(cf->worker_processes == 1);
+        CHECK(cf->servers[0]->c.keepalive_timeout == 75);
+        CHECK(cf->servers[0]->c.keepalive_requests == 1000);
+        CHECK(cf->servers[0]->c.ktls == 1);
+        CHECK_STR(cf->servers[0]->c.index[0], "index.html");
+        config_free(cf);
+    }
+
+    /* include with a glob, relative to the including file */
+    {
+        char sub[600];
+        snprintf(sub, sizeof(sub), "%s/sites", dir);
+        mkdir(sub, 0755);
+        write_conf("sites/a.conf", "server { listen 8001; }\n");
+        write_conf("sites/b.conf", "server { listen 8002; }\n");
+        cf = load("http {\n include sites/*.conf;\n include sites/none-*.conf;\n}\n", err, sizeof(err));
+        CHECK(cf != NULL && cf->nservers == 2);
+        if (cf != NULL)
+            config_free(cf);
+        write_conf("sites/c.conf", "server { listen 8003; bogus on; }\n");
+        cf = load("http {\n include sites/*.conf;\n}\n", err, sizeof(err));
+        CHECK(cf == NULL && strstr(err, "sites/c.conf:1: unknown directive \"bogus\"") != NULL);
+        expect_error("http {\n include missing.conf;\n}\n", 2, "open()");
+        write_conf("loop.conf", "include loop.conf;\n");
+        cf = load("include loop.conf;\n", err, sizeof(err));
+        CHECK(cf == NULL && strstr(err, "loop.conf:1: includes nested too deeply") != NULL);
+    }
+
+    /* errors, each with its line */
+    expect_error("worker_processes 1;\nbogus on;\n", 2, "unknown directive \"bogus\"");
+    expect_error("worker_processes abc;\n", 1, "invalid value \"abc\"");
+    expect_error("worker_processes 1 2;\n", 1, "invalid number of arguments");
+    expect_error("\n\nevents { worker_connections 0; }\n", 3, "worker_connections");
+    expect_error("http {\n server {\n  listen 99999;\n }\n}\n", 3, "invalid port");
+    expect_error("http {\n server {\n  listen 80 bogus;\n }\n}\n", 3, "invalid parameter \"bogus\"");
+    expect_error("http {\n server {\n  listen 80 http2;\n }\n}\n", 3, "not supported");
+    expect_error("http {\n sendfile maybe;\n}\n", 2, "must be \"on\" or \"off\"");
+    expect_error("http {\n keepalive_timeout 5x;\n}\n", 2, "invalid time");
+    expect_error("listen 80;\n", 1, "not allowed here");
+    expect_error("http {\n server {\n", 3, "unexpected end of file");
+    expect_error("http {\n}\n}\n", 3, "unexpected \"}\"");
+    expect_error("http {\n root /a\n}\n", 3, "unexpected \"}\"");
+    expect_error("http {\n log_format x '$nope';\n}\n", 2, "unknown \"nope\" variable");
+    expect_error("http {\n access_log /dev/null nosuch;\n}\n", 2, "unknown log format \"nosuch\"");
+    expect_error("http {\n root \"/a;\n}\n", 4, "unexpected end of file");
+    expect_error("http {\n ssl_protocols SSLv3;\n}\n", 2, "enables no protocol");
+    expect_error("http {\n server {\n  listen 443 ssl;\n }\n}\n", 3, "no \"ssl_certificate\"");
+    expect_error("http {\n server { listen 80 default_server; }\n server { listen 80 default_server; }\n}\n", 3,
+                 "duplicate default server");
+    expect_error("http {\n server { listen 80; }\n server { listen 80 ssl; ssl_certificate a; ssl_certificate_key b; }\n}\n",
+                 3, "mixes ssl and plain");
+    expect_error("events {\n worker_connections 10;\n", 3, "unexpected end of file");
+    expect_error("http {}\nhttp {}\n", 2, "duplicate");
+    expect_error("events;\n", 1, "has no opening");
+    expect_error("http {\n sendfile { }\n}\n", 2, "unexpected \"{\"");
+
+    {
+        char cmd[700];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cleanup failed\n");
+    }
+    return unit_done();
+}

@@ -593,7 +593,7 @@ static int do_include(struct parser *p, const char *pattern, unsigned ctx, void 
     } else {
         snprintf(full, sizeof(full), "%s", pattern);
     }
-    r = glob(full, GLOB_ERR, NULL, &g);
+    r = glob(full, 0, NULL, &g);
     if (r == GLOB_NOMATCH) {
         if (strpbrk(full, "*?[") == NULL) {
             perr(p, "open() \"%s\" failed (%d: %s)", full, ENOENT, strerror(ENOENT));

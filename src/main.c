@@ -41,7 +41,8 @@ static void print_versions(void)
     if (!k.openssl || !k.kernel)
         printf("kTLS: off, TLS runs in user space: %s\n", k.reason);
     else
-        printf("kTLS: on for AES-GCM connections (TLS 1.2 send+receive, TLS 1.3 send)\n");
+        printf("kTLS: on for connections whose cipher the kernel takes (AES-GCM; ChaCha20-Poly1305 on\n"
+               "      kernels >= 5.11 with its crypto modules): TLS 1.2 send+receive, TLS 1.3 send\n");
 }
 
 int main(int argc, char **argv)

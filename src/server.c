@@ -342,8 +342,8 @@ static void log_ktls_support(void)
     struct ktls_support k;
     tls_ktls_probe(&k);
     if (k.openssl && k.kernel)
-        log_error(LL_NOTICE, NULL, "kTLS available (%s, kernel TLS ULP present): AES-GCM bodies go out with "
-                                   "SSL_sendfile", OpenSSL_version(OPENSSL_VERSION));
+        log_error(LL_NOTICE, NULL, "kTLS available (%s, kernel TLS ULP present): connections whose cipher "
+                                   "the kernel takes send bodies with SSL_sendfile", OpenSSL_version(OPENSSL_VERSION));
     else
         log_error(LL_NOTICE, NULL, "kTLS unavailable: %s; serving TLS from user space", k.reason);
 }

@@ -479,6 +479,7 @@ static const struct directive directives[] = {
     {"user", CTX_MAIN, TARGET_MAIN, 1, 2, set_user, 0, 0, 0},
     {"events", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_events, 0, 0, 0},
     {"http", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_http, 0, 0, 0},
+    {"worker_shutdown_timeout", CTX_MAIN, TARGET_MAIN, 1, 1, set_time, offsetof(struct config, worker_shutdown_timeout), 0, 86400},
     {"worker_connections", CTX_EVENTS, TARGET_MAIN, 1, 1, set_num, offsetof(struct config, worker_connections), 1, 1 << 20},
     {"server", CTX_HTTP, TARGET_MAIN, 0, BLOCK, block_server, 0, 0, 0},
     {"log_format", CTX_HTTP, TARGET_MAIN, 2, -1, set_log_format, 0, 0, 0},

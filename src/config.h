@@ -87,6 +87,7 @@ struct config {
     char *pid_file;
     char *user, *group;
     int worker_connections;
+    double worker_shutdown_timeout; /* 0: wait for in-flight requests forever */
     struct srv_conf http;
     int have_http;
     struct server_conf **servers;

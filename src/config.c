@@ -4,6 +4,7 @@
  * reported as "FILE:LINE: message". */
 #include "config.h"
 #include "log.h"
+#include "mime.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -19,8 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { CTX_MAIN = 1, CTX_EVENTS = 2, CTX_HTTP = 4, CTX_SERVER = 8 };
-enum { TARGET_MAIN, TARGET_SRV, TARGET_SERVER };
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+enum { CTX_MAIN = 1, CTX_EVENTS = 2, CTX_HTTP = 4, CTX_SERVER = 8, CTX_LOC = 16, CTX_TYPES = 32 };
+enum { TARGET_MAIN, TARGET_SRV, TARGET_SERVER, TARGET_LOC };
 
 #define MAX_ARGS 64
 #define MAX_INCLUDE_DEPTH 16
@@ -417,6 +421,257 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
     return KT_OK;
 }
 
+
+/* "1m", "512k", "2g", "0": nginx sizes */
+static int parse_size(const char *s, long long *out)
+{
+    char *end;
+    long long v, mult = 1;
+    if (*s < '0' || *s > '9')
+        return KT_ERROR;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0)
+        return KT_ERROR;
+    switch (*end) {
+    case 'k': case 'K': mult = 1024; end++; break;
+    case 'm': case 'M': mult = 1024 * 1024; end++; break;
+    case 'g': case 'G': mult = 1024LL * 1024 * 1024; end++; break;
+    }
+    if (*end != '\0' || v > (1LL << 50) / mult)
+        return KT_ERROR;
+    *out = v * mult;
+    return KT_OK;
+}
+
+static int set_size(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    (void)n;
+    if (parse_size(a[0], (long long *)((char *)conf + d->off)) != KT_OK) {
+        perr(p, "invalid size \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* A keyword out of a short list given in the directive's row: the index. */
+static int set_keyword(struct parser *p, const struct directive *d, char **a, int n, void *conf,
+                       const char *const *words)
+{
+    (void)n;
+    for (int i = 0; words[i] != NULL; i++)
+        if (strcmp(a[0], words[i]) == 0) {
+            *(int *)((char *)conf + d->off) = i;
+            return KT_OK;
+        }
+    perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
+    return KT_ERROR;
+}
+
+static int set_static(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    static const char *const words[] = {"off", "on", "always", NULL};
+    if (strcmp(d->name, "brotli_static") == 0 && strcmp(a[0], "always") == 0) {
+        perr(p, "invalid value \"always\" in \"brotli_static\" directive, it must be \"on\" or \"off\"");
+        return KT_ERROR;
+    }
+    return set_keyword(p, d, a, n, conf, words);
+}
+
+static int set_symlinks(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    static const char *const words[] = {"off", "on", "if_not_owner", NULL};
+    if (n > 1) {
+        perr(p, "\"from=\" in \"disable_symlinks\" is not supported by ktlsd");
+        return KT_ERROR;
+    }
+    return set_keyword(p, d, a, n, conf, words);
+}
+
+static int set_ims(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    static const char *const words[] = {"off", "exact", "before", NULL};
+    return set_keyword(p, d, a, n, conf, words);
+}
+
+static int set_expires(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    const char *v = a[0];
+    int neg = 0;
+    (void)d;
+    if (n == 2) {
+        if (strcmp(a[0], "modified") == 0) {
+            perr(p, "\"expires modified\" is not supported by ktlsd");
+            return KT_ERROR;
+        }
+        perr(p, "invalid number of arguments in \"expires\" directive");
+        return KT_ERROR;
+    }
+    if (strcmp(v, "off") == 0) {
+        c->expires = EXPIRES_OFF;
+        return KT_OK;
+    }
+    if (strcmp(v, "epoch") == 0) {
+        c->expires = EXPIRES_EPOCH;
+        return KT_OK;
+    }
+    if (strcmp(v, "max") == 0) {
+        c->expires = EXPIRES_MAX;
+        return KT_OK;
+    }
+    if (*v == '@') {
+        perr(p, "\"expires @time\" is not supported by ktlsd");
+        return KT_ERROR;
+    }
+    if (*v == '-' || *v == '+') {
+        neg = *v == '-';
+        v++;
+    }
+    if (parse_time(v, &c->expires_time) != KT_OK) {
+        perr(p, "invalid value \"%s\" in \"expires\" directive", a[0]);
+        return KT_ERROR;
+    }
+    if (neg)
+        c->expires_time = -c->expires_time;
+    c->expires = EXPIRES_TIME;
+    return KT_OK;
+}
+
+static int no_variables(struct parser *p, const char *directive, const char *v)
+{
+    if (strchr(v, '$') != NULL) {
+        perr(p, "variables in \"%s\" are not supported by ktlsd", directive);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+static int set_add_header(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)d;
+    if (n == 3 && strcmp(a[2], "always") != 0) {
+        perr(p, "invalid parameter \"%s\" in \"add_header\" directive", a[2]);
+        return KT_ERROR;
+    }
+    if (no_variables(p, "add_header", a[1]) != KT_OK)
+        return KT_ERROR;
+    for (const char *q = a[0]; *q; q++)
+        if (*q <= ' ' || *q == ':' || *q >= 0x7f) {
+            perr(p, "invalid header name \"%s\" in \"add_header\" directive", a[0]);
+            return KT_ERROR;
+        }
+    for (const char *q = a[1]; *q; q++)
+        if (*q == '\r' || *q == '\n') {
+            perr(p, "invalid header value in \"add_header\" directive");
+            return KT_ERROR;
+        }
+    c->add_headers = xrealloc(c->add_headers, (c->nadd_headers + 1) * sizeof(*c->add_headers));
+    c->add_headers[c->nadd_headers++] = (struct add_header){xstrdup(a[0]), xstrdup(a[1]), n == 3};
+    c->add_headers_set = 1;
+    return KT_OK;
+}
+
+static int set_error_page(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    const char *uri = a[n - 1];
+    int new_code = 0, ncodes = n - 1;
+    long v;
+    (void)d;
+    if (a[n - 2][0] == '=') {
+        ncodes--;
+        if (a[n - 2][1] != '\0' && (parse_long(a[n - 2] + 1, &v) != KT_OK || v < 200 || v > 599)) {
+            perr(p, "invalid value \"%s\" in \"error_page\" directive", a[n - 2]);
+            return KT_ERROR;
+        }
+        new_code = a[n - 2][1] ? (int)v : 0;
+    }
+    if (ncodes < 1 || (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
+        perr(p, "invalid URI \"%s\" in \"error_page\" directive", uri);
+        return KT_ERROR;
+    }
+    if (no_variables(p, "error_page", uri) != KT_OK)
+        return KT_ERROR;
+    for (int i = 0; i < ncodes; i++) {
+        if (parse_long(a[i], &v) != KT_OK || v < 300 || v > 599) {
+            perr(p, "value \"%s\" must be between 300 and 599", a[i]);
+            return KT_ERROR;
+        }
+        c->error_pages = xrealloc(c->error_pages, (c->nerror_pages + 1) * sizeof(*c->error_pages));
+        c->error_pages[c->nerror_pages++] = (struct error_page){(int)v, new_code, xstrdup(uri)};
+    }
+    c->error_pages_set = 1;
+    return KT_OK;
+}
+
+static int set_return(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    long v;
+    (void)d;
+    if (n == 1 && (strncmp(a[0], "http://", 7) == 0 || strncmp(a[0], "https://", 8) == 0 ||
+                   strncmp(a[0], "$scheme", 7) == 0)) {
+        c->return_code = 302;
+        c->return_text = xstrdup(a[0]);
+        return KT_OK;
+    }
+    if (parse_long(a[0], &v) != KT_OK || v < 0 || v > 999) {
+        perr(p, "invalid return code \"%s\"", a[0]);
+        return KT_ERROR;
+    }
+    c->return_code = (int)v;
+    if (n == 2)
+        c->return_text = xstrdup(a[1]);
+    return KT_OK;
+}
+
+static int set_access(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    struct access_rule r = {.allow = strcmp(d->name, "allow") == 0};
+    char addr[INET6_ADDRSTRLEN + 8], *slash;
+    long bits;
+    (void)n;
+    if (strcmp(a[0], "all") != 0) {
+        snprintf(addr, sizeof(addr), "%s", a[0]);
+        slash = strchr(addr, '/');
+        if (slash != NULL)
+            *slash++ = '\0';
+        if (inet_pton(AF_INET, addr, r.addr) == 1)
+            r.family = AF_INET;
+        else if (inet_pton(AF_INET6, addr, r.addr) == 1)
+            r.family = AF_INET6;
+        else {
+            perr(p, "invalid parameter \"%s\"", a[0]);
+            return KT_ERROR;
+        }
+        bits = r.family == AF_INET ? 32 : 128;
+        if (slash != NULL && (parse_long(slash, &bits) != KT_OK || bits > (r.family == AF_INET ? 32 : 128))) {
+            perr(p, "invalid parameter \"%s\"", a[0]);
+            return KT_ERROR;
+        }
+        for (long i = 0; i < bits; i++)
+            r.mask[i / 8] |= (unsigned char)(0x80 >> (i % 8));
+        for (int i = 0; i < 16; i++)
+            r.addr[i] &= r.mask[i];
+    }
+    c->access = xrealloc(c->access, (c->naccess + 1) * sizeof(*c->access));
+    c->access[c->naccess++] = r;
+    c->access_set = 1;
+    return KT_OK;
+}
+
+static int set_on(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    (void)p;
+    (void)a;
+    (void)n;
+    *(int *)((char *)conf + d->off) = 1;
+    return KT_OK;
+}
+
 static int parse_block(struct parser *p, unsigned ctx, void *conf, int file_level);
 
 static void srv_conf_init(struct srv_conf *c)
@@ -425,6 +680,9 @@ static void srv_conf_init(struct srv_conf *c)
     c->sendfile = c->ktls = c->keepalive_requests = c->ssl_protocols = CONF_UNSET;
     c->ssl_prefer_server_ciphers = c->ssl_session_tickets = c->tcp_nodelay = c->server_tokens = CONF_UNSET;
     c->keepalive_timeout = c->client_header_timeout = c->send_timeout = c->ssl_session_timeout = CONF_UNSET;
+    c->expires = c->autoindex = c->return_code = c->gzip_static = c->gzip_vary = c->brotli_static = CONF_UNSET;
+    c->disable_symlinks = c->etag = c->if_modified_since = c->max_ranges = CONF_UNSET;
+    c->client_max_body_size = CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -466,8 +724,86 @@ static int block_server(struct parser *p, const struct directive *d, char **a, i
     return parse_block(p, CTX_SERVER, s, 0);
 }
 
+static int block_location(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct server_conf *s = conf;
+    struct location *l = xcalloc(1, sizeof(*l));
+    const char *mod = n == 2 ? a[0] : NULL, *pat = a[n - 1];
+    (void)d;
+    if (n > 2) {
+        free(l);
+        perr(p, "invalid number of arguments in \"location\" directive");
+        return KT_ERROR;
+    }
+    srv_conf_init(&l->c);
+    l->root_fd = -1;
+    l->file = keep_string(p->cf, p->file);
+    l->line = p->line;
+    l->kind = LOC_PREFIX;
+    if (mod == NULL && pat[0] == '=' && pat[1] != '\0') { /* "location =/x" */
+        l->kind = LOC_EXACT;
+        pat++;
+    } else if (mod != NULL) {
+        if (strcmp(mod, "=") == 0)
+            l->kind = LOC_EXACT;
+        else if (strcmp(mod, "^~") == 0)
+            l->kind = LOC_PREFIX_NOREGEX;
+        else if (strcmp(mod, "~") == 0)
+            l->kind = LOC_REGEX;
+        else if (strcmp(mod, "~*") == 0)
+            l->kind = LOC_REGEX_CASELESS;
+        else if (strcmp(mod, "@") == 0 || mod[0] == '@') {
+            perr(p, "named locations are not supported by ktlsd");
+            goto fail;
+        } else {
+            perr(p, "invalid location modifier \"%s\"", mod);
+            goto fail;
+        }
+    } else if (pat[0] == '@') {
+        perr(p, "named locations are not supported by ktlsd");
+        goto fail;
+    }
+    l->pattern = xstrdup(pat);
+    l->plen = strlen(pat);
+    if (l->kind == LOC_REGEX || l->kind == LOC_REGEX_CASELESS) {
+        int errcode;
+        PCRE2_SIZE erroff;
+        l->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                              l->kind == LOC_REGEX_CASELESS ? PCRE2_CASELESS : 0, &errcode, &erroff, NULL);
+        if (l->re == NULL) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(errcode, msg, sizeof(msg));
+            perr(p, "pcre2_compile() failed: %s in \"%s\" at \"%s\"", (char *)msg, pat, pat + erroff);
+            goto fail;
+        }
+    } else if (pat[0] != '/') {
+        perr(p, "location \"%s\" must start with \"/\"", pat);
+        goto fail;
+    }
+    s->locs = xrealloc(s->locs, (s->nlocs + 1) * sizeof(*s->locs));
+    s->locs[s->nlocs++] = l;
+    return parse_block(p, CTX_LOC, l, 0);
+fail:
+    free(l->pattern);
+    free(l);
+    return KT_ERROR;
+}
+
+static int block_types(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)d;
+    (void)a;
+    (void)n;
+    if (c->types == NULL)
+        c->types = mime_table_new();
+    c->types_set = 1;
+    return parse_block(p, CTX_TYPES, c, 0);
+}
+
 #define SRV(field) TARGET_SRV, 0, 0, NULL, offsetof(struct srv_conf, field)
 #define HS (CTX_HTTP | CTX_SERVER)
+#define HSL (CTX_HTTP | CTX_SERVER | CTX_LOC)
 #define BLOCK -2
 
 /* The directive table. amin/amax count arguments after the name; amax BLOCK
@@ -483,18 +819,18 @@ static const struct directive directives[] = {
     {"worker_connections", CTX_EVENTS, TARGET_MAIN, 1, 1, set_num, offsetof(struct config, worker_connections), 1, 1 << 20},
     {"server", CTX_HTTP, TARGET_MAIN, 0, BLOCK, block_server, 0, 0, 0},
     {"log_format", CTX_HTTP, TARGET_MAIN, 2, -1, set_log_format, 0, 0, 0},
-    {"access_log", HS, TARGET_SRV, 1, 4, set_access_log, 0, 0, 0},
-    {"sendfile", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, sendfile), 0, 0},
+    {"access_log", HSL, TARGET_SRV, 1, 4, set_access_log, 0, 0, 0},
+    {"sendfile", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, sendfile), 0, 0},
     {"ktls", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ktls), 0, 0},
-    {"tcp_nodelay", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, tcp_nodelay), 0, 0},
-    {"server_tokens", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, server_tokens), 0, 0},
-    {"keepalive_timeout", HS, TARGET_SRV, 1, 2, set_time, offsetof(struct srv_conf, keepalive_timeout), 0, 86400},
-    {"keepalive_requests", HS, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, keepalive_requests), 0, INT_MAX},
+    {"tcp_nodelay", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, tcp_nodelay), 0, 0},
+    {"server_tokens", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, server_tokens), 0, 0},
+    {"keepalive_timeout", HSL, TARGET_SRV, 1, 2, set_time, offsetof(struct srv_conf, keepalive_timeout), 0, 86400},
+    {"keepalive_requests", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, keepalive_requests), 0, INT_MAX},
     {"client_header_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, client_header_timeout), 0, 86400},
-    {"send_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0, 86400},
-    {"root", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, root), 0, 0},
-    {"index", HS, TARGET_SRV, 1, -1, set_list, offsetof(struct srv_conf, index), 0, 0},
-    {"default_type", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
+    {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0, 86400},
+    {"root", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, root), 0, 0},
+    {"index", HSL, TARGET_SRV, 1, -1, set_list, offsetof(struct srv_conf, index), 0, 0},
+    {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
     {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate), 0, 0},
     {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate_key), 0, 0},
     {"ssl_protocols", HS, TARGET_SRV, 1, 6, set_ssl_protocols, 0, 0, 0},
@@ -505,6 +841,26 @@ static const struct directive directives[] = {
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
     {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
     {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_list, offsetof(struct server_conf, names), 0, 0},
+    {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
+    {"types", HSL, TARGET_SRV, 0, BLOCK, block_types, 0, 0, 0},
+    {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, alias), 0, 0},
+    {"internal", CTX_LOC, TARGET_LOC, 0, 0, set_on, offsetof(struct location, internal), 0, 0},
+    {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_list, offsetof(struct srv_conf, try_files), 0, 0},
+    {"expires", HSL, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
+    {"add_header", HSL, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
+    {"autoindex", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, autoindex), 0, 0},
+    {"error_page", HSL, TARGET_SRV, 2, 32, set_error_page, 0, 0, 0},
+    {"return", CTX_SERVER | CTX_LOC, TARGET_SRV, 1, 2, set_return, 0, 0, 0},
+    {"gzip_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, gzip_static), 0, 0},
+    {"gzip_vary", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, gzip_vary), 0, 0},
+    {"brotli_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, brotli_static), 0, 0},
+    {"client_max_body_size", HSL, TARGET_SRV, 1, 1, set_size, offsetof(struct srv_conf, client_max_body_size), 0, 0},
+    {"disable_symlinks", HSL, TARGET_SRV, 1, 2, set_symlinks, offsetof(struct srv_conf, disable_symlinks), 0, 0},
+    {"etag", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, etag), 0, 0},
+    {"if_modified_since", HSL, TARGET_SRV, 1, 1, set_ims, offsetof(struct srv_conf, if_modified_since), 0, 0},
+    {"max_ranges", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, max_ranges), 0, INT_MAX},
+    {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
+    {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
 };
 
 /* --- tokenizer ----------------------------------------------------------- */
@@ -617,6 +973,16 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
     const struct directive *d = NULL;
     void *target;
 
+    if (ctx == CTX_TYPES) { /* "type ext ext ...;" in a types block */
+        struct srv_conf *c = conf;
+        if (is_block || nargs < 2) {
+            perr(p, "invalid entry in \"types\" block");
+            return KT_ERROR;
+        }
+        for (int i = 1; i < nargs; i++)
+            mime_table_add(c->types, args[i], args[0]);
+        return KT_OK;
+    }
     if (strcmp(args[0], "include") == 0) {
         if (nargs != 2 || is_block) {
             perr(p, "invalid number of arguments in \"include\" directive");
@@ -631,6 +997,10 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
         }
     if (d == NULL) {
         perr(p, "unknown directive \"%s\"", args[0]);
+        return KT_ERROR;
+    }
+    if (d->set == block_location && ctx == CTX_LOC) {
+        perr(p, "nested \"location\" blocks are not supported by ktlsd");
         return KT_ERROR;
     }
     if (!(d->ctx & ctx)) {
@@ -653,8 +1023,14 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
         target = p->cf;
     else if (d->target == TARGET_SERVER)
         target = conf;
+    else if (d->target == TARGET_LOC)
+        target = conf;
+    else if (ctx == CTX_SERVER)
+        target = &((struct server_conf *)conf)->c;
+    else if (ctx == CTX_LOC)
+        target = &((struct location *)conf)->c;
     else
-        target = ctx == CTX_SERVER ? &((struct server_conf *)conf)->c : conf;
+        target = conf;
     return d->set(p, d, args + 1, nargs - 1, target);
 }
 
@@ -807,6 +1183,41 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
             c->index[i] = xstrdup(parent->nindex ? parent->index[i] : dflt);
         c->nindex = n;
     }
+    if (c->expires == CONF_UNSET)
+        c->expires_time = parent->expires_time;
+    MERGE(expires, CONF_UNSET, EXPIRES_OFF);
+    MERGE(autoindex, CONF_UNSET, 0);
+    MERGE(gzip_static, CONF_UNSET, STATIC_OFF);
+    MERGE(gzip_vary, CONF_UNSET, 1);
+    MERGE(brotli_static, CONF_UNSET, STATIC_OFF);
+    MERGE(client_max_body_size, CONF_UNSET, 1024 * 1024);
+    MERGE(disable_symlinks, CONF_UNSET, SYMLINKS_OFF);
+    MERGE(etag, CONF_UNSET, 1);
+    MERGE(if_modified_since, CONF_UNSET, IMS_BEFORE); /* RFC 9110 13.1.3; nginx: exact */
+    MERGE(max_ranges, CONF_UNSET, -1);
+    /* lists: a level that sets any replaces the inherited ones (nginx) */
+    if (!c->add_headers_set && parent->nadd_headers > 0) {
+        c->add_headers = xcalloc(parent->nadd_headers, sizeof(*c->add_headers));
+        for (size_t i = 0; i < parent->nadd_headers; i++)
+            c->add_headers[i] = (struct add_header){xstrdup(parent->add_headers[i].name),
+                                                    xstrdup(parent->add_headers[i].value), parent->add_headers[i].always};
+        c->nadd_headers = parent->nadd_headers;
+    }
+    if (!c->error_pages_set && parent->nerror_pages > 0) {
+        c->error_pages = xcalloc(parent->nerror_pages, sizeof(*c->error_pages));
+        for (size_t i = 0; i < parent->nerror_pages; i++)
+            c->error_pages[i] = (struct error_page){parent->error_pages[i].code, parent->error_pages[i].new_code,
+                                                    xstrdup(parent->error_pages[i].uri)};
+        c->nerror_pages = parent->nerror_pages;
+    }
+    if (!c->access_set && parent->naccess > 0) {
+        c->access = xcalloc(parent->naccess, sizeof(*c->access));
+        memcpy(c->access, parent->access, parent->naccess * sizeof(*c->access));
+        c->naccess = parent->naccess;
+    }
+    if (!c->types_set && parent->types != NULL) {
+        c->types = parent->types; /* shared, owned by the level that set it */
+    }
     if (!c->ssl_conf_cmds_set && parent->nssl_conf_cmds > 0) {
         c->ssl_conf_cmds = xcalloc(parent->nssl_conf_cmds, sizeof(*c->ssl_conf_cmds));
         for (size_t i = 0; i < parent->nssl_conf_cmds; i++)
@@ -881,8 +1292,23 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     srv_conf_init(&cf->http);
     if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
         goto fail;
-    for (size_t i = 0; i < cf->nservers; i++)
-        srv_conf_merge(&cf->servers[i]->c, &cf->http);
+    for (size_t i = 0; i < cf->nservers; i++) {
+        struct server_conf *s = cf->servers[i];
+        srv_conf_merge(&s->c, &cf->http);
+        for (size_t j = 0; j < s->nlocs; j++) {
+            struct location *l = s->locs[j];
+            if (l->c.alias != NULL && l->c.root != NULL) {
+                snprintf(err, errlen, "%s:%d: \"alias\" and \"root\" in one location", l->file, l->line);
+                goto fail;
+            }
+            if (l->c.alias != NULL && l->re != NULL) {
+                snprintf(err, errlen, "%s:%d: \"alias\" in a regex location is not supported by ktlsd", l->file,
+                         l->line);
+                goto fail;
+            }
+            srv_conf_merge(&l->c, &s->c);
+        }
+    }
     if (check(cf, err, errlen) != KT_OK)
         goto fail;
     return cf;
@@ -917,6 +1343,22 @@ static void srv_conf_free(struct srv_conf *c)
         free(c->ssl_conf_cmds[i].value);
     }
     free(c->ssl_conf_cmds);
+    free(c->alias);
+    for (size_t i = 0; i < c->ntry_files; i++)
+        free(c->try_files[i]);
+    free(c->try_files);
+    for (size_t i = 0; i < c->nadd_headers; i++) {
+        free(c->add_headers[i].name);
+        free(c->add_headers[i].value);
+    }
+    free(c->add_headers);
+    for (size_t i = 0; i < c->nerror_pages; i++)
+        free(c->error_pages[i].uri);
+    free(c->error_pages);
+    free(c->return_text);
+    free(c->access);
+    if (c->types_set)
+        mime_table_free(c->types);
 }
 
 void config_free(struct config *cf)
@@ -926,6 +1368,16 @@ void config_free(struct config *cf)
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         srv_conf_free(&s->c);
+        for (size_t j = 0; j < s->nlocs; j++) {
+            struct location *l = s->locs[j];
+            srv_conf_free(&l->c);
+            free(l->pattern);
+            pcre2_code_free(l->re);
+            if (l->root_fd >= 0)
+                close(l->root_fd);
+            free(l);
+        }
+        free(s->locs);
         for (size_t j = 0; j < s->nnames; j++)
             free(s->names[j]);
         free(s->names);

@@ -30,6 +30,30 @@ struct conf_cmd {
     char *name, *value;
 };
 
+struct mime_table;
+
+enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME };
+enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
+enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
+enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
+
+struct add_header {
+    char *name, *value;
+    int always;
+};
+
+struct error_page {
+    int code;     /* the status it catches */
+    int new_code; /* "=CODE", or 0 to keep the status */
+    char *uri;
+};
+
+struct access_rule {
+    int allow;
+    int family; /* 0: all */
+    unsigned char addr[16], mask[16];
+};
+
 /* Settings that may appear in http{} and server{}; a server inherits what it
  * does not set from http{} (nginx's merge), then from the built-in defaults. */
 struct srv_conf {
@@ -57,6 +81,49 @@ struct srv_conf {
     int tcp_nodelay;
     int server_tokens;
     char *default_type;
+    /* locations and static-file semantics */
+    char *alias;
+    char **try_files;
+    size_t ntry_files;
+    int expires;          /* EXPIRES_*, CONF_UNSET */
+    double expires_time;  /* seconds, may be negative */
+    struct add_header *add_headers;
+    size_t nadd_headers;
+    int add_headers_set;
+    int autoindex;
+    struct error_page *error_pages;
+    size_t nerror_pages;
+    int error_pages_set;
+    int return_code;      /* CONF_UNSET: none */
+    char *return_text;    /* URL for redirects, body otherwise; may be NULL */
+    int gzip_static;      /* STATIC_* */
+    int gzip_vary;
+    int brotli_static;
+    struct mime_table *types;
+    int types_set;
+    long long client_max_body_size;
+    int disable_symlinks; /* SYMLINKS_* */
+    int etag;
+    int if_modified_since; /* IMS_* */
+    int max_ranges;       /* -1: unlimited */
+    int status_page;      /* ktlsd_status */
+    struct access_rule *access;
+    size_t naccess;
+    int access_set;
+};
+
+enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS };
+
+struct location {
+    struct srv_conf c;
+    int kind;
+    char *pattern;
+    size_t plen;
+    void *re; /* pcre2_code */
+    int internal;
+    const char *file;
+    int line;
+    int root_fd; /* root or alias directory, opened when activated */
 };
 
 struct server_conf {
@@ -65,6 +132,8 @@ struct server_conf {
     size_t nlistens;
     char **names;
     size_t nnames;
+    struct location **locs;
+    size_t nlocs;
     const char *file;
     int line;
     /* filled when the config is activated */

@@ -11,9 +11,8 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
-#include "mime.h"
+#include "request.h"
 #include "send.h"
-#include "static.h"
 #include "tls.h"
 #include "util.h"
 #include "version.h"
@@ -43,26 +42,35 @@ struct buf_list {
     size_t count, size;
 };
 
+/* What a response in flight needs beyond the idle connection: taken from a
+ * pool when a request is answered, returned when it has gone out. */
+struct xfer {
+    struct reply reply;
+    struct xfer *next;
+};
+
 struct conn {
     ev_io io;
     ev_timer timer;
     struct conn_pool *pool;
-    struct server_conf *srv;
+    const struct vhosts *vh;
+    struct server_conf *srv; /* by SNI, else the listener's default */
     int fd;
     int events;
     SSL *ssl;
     enum state state;
-    unsigned ktls_tx : 1, ktls_rx : 1, close_after : 1, head_only : 1;
+    unsigned ktls_tx : 1, ktls_rx : 1;
     struct log_ctx log;
     char peer[INET6_ADDRSTRLEN];
     char *rbuf;
     size_t rlen, rparsed;
     struct request req;
     struct send_state snd;
+    struct xfer *xf;
     char *sbuf;
     size_t scap;
-    int file_fd;
     int status;
+    struct sockaddr_storage peer_addr;
     unsigned long requests;
     ev_tstamp req_start;
     struct conn *next;
@@ -75,6 +83,7 @@ struct conn_pool {
     struct conn **live; /* the open connections, for drain and close_all */
     size_t nlive;
     struct buf_list small, large;
+    struct xfer *free_xfers;
     unsigned long next_id;
     int draining;
     void (*on_release)(void *);
@@ -172,12 +181,18 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* --- open / close ------------------------------------------------------- */
 
+static SSL_CTX *sni_pick(void *arg, const char *name)
+{
+    struct server_conf *s = request_server(arg, name, strlen(name));
+    return s != NULL ? s->ssl_ctx : NULL;
+}
+
 int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_t peerlen,
-              struct server_conf *srv, int ssl)
+              const struct vhosts *vh, int ssl)
 {
     struct conn *c;
+    struct server_conf *srv = vh->dflt;
     int one = 1;
-    (void)peerlen;
 
     if (p->active >= p->max) {
         close(fd);
@@ -191,9 +206,11 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     memset(c, 0, sizeof(*c));
     c->pool = p;
     c->srv = srv;
+    c->vh = vh;
     c->fd = fd;
-    c->file_fd = -1;
     c->snd.fd = -1;
+    if (peerlen <= sizeof(c->peer_addr))
+        memcpy(&c->peer_addr, peer, peerlen);
     c->log.id = ++p->next_id;
     c->log.peer = c->peer;
     if (peer->sa_family == AF_INET)
@@ -206,7 +223,8 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     http_request_init(&c->req);
     if (ssl) {
-        c->ssl = tls_new(srv->ssl_ctx, fd);
+        tls_set_sni_picker(sni_pick);
+        c->ssl = tls_new(srv->ssl_ctx, fd, (void *)vh);
         if (c->ssl == NULL) {
             log_error(LL_CRIT, &c->log, "SSL_new() failed (SSL: %s)", tls_error_text());
             close(fd);
@@ -232,9 +250,11 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
 
 static void release_response(struct conn *c)
 {
-    if (c->file_fd >= 0) {
-        close(c->file_fd);
-        c->file_fd = -1;
+    if (c->xf != NULL) {
+        reply_free(&c->xf->reply);
+        c->xf->next = c->pool->free_xfers;
+        c->pool->free_xfers = c->xf;
+        c->xf = NULL;
     }
     if (c->sbuf != NULL) {
         buf_put(c->scap == SMALL_BUF ? &c->pool->small : &c->pool->large, c->sbuf);
@@ -267,6 +287,38 @@ static void conn_close(struct conn *c, int clean)
 
 /* --- reading a request ---------------------------------------------------- */
 
+/* A request with a body: refuse one larger than client_max_body_size
+ * before reading it (413), else answer "Expect: 100-continue" and read on
+ * (the body is dropped as it is parsed). */
+static int body_head(struct conn *c)
+{
+    struct request_env env = {.req = &c->req, .rbuf = c->rbuf, .vh = c->vh, .srv = c->srv};
+    long long limit = request_body_limit(&env);
+    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+    if (limit > 0 && c->req.parser.content_length > (unsigned long long)limit) {
+        log_error(LL_ERR, &c->log, "client intended to send too large body: %llu bytes",
+                  (unsigned long long)c->req.parser.content_length);
+        c->req.error = 413;
+        return KT_ERROR;
+    }
+    c->req.body_limit = limit > 0 ? (unsigned long long)limit : 0;
+    if (c->req.expect_continue && c->rparsed == c->rlen) {
+        /* 25 bytes into a fresh socket buffer: a short write is a broken peer */
+        size_t n = 0;
+        int want, r;
+        if (c->ssl != NULL)
+            r = tls_write(c->ssl, cont, sizeof(cont) - 1, &n, &want, &c->log);
+        else
+            r = send(c->fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(cont) - 1) ? KT_OK : KT_ERROR;
+        if (r != KT_OK) {
+            c->req.error = 400;
+            return KT_ERROR;
+        }
+    }
+    return KT_OK;
+}
+
 /* KT_OK: a request (or a parse error to answer) is ready; KT_AGAIN: wait;
  * KT_ERROR: the peer went away or the read failed (logged). */
 static int read_request(struct conn *c)
@@ -281,6 +333,11 @@ static int read_request(struct conn *c)
         int r;
         if (c->rparsed < c->rlen) {
             r = http_parse(&c->req, c->rbuf, c->rlen, &c->rparsed);
+            if (r == KT_OK && !c->req.complete) {
+                if (body_head(c) != KT_OK)
+                    return KT_OK; /* 413 to answer */
+                continue;
+            }
             if (r != KT_AGAIN)
                 return KT_OK; /* a request, or c->req.error to answer */
         }
@@ -349,7 +406,8 @@ static void access_log(struct conn *c)
     size_t len;
     int n = 0;
 
-    if (c->srv->access_log == NULL)
+    struct server_conf *srv = c->xf != NULL ? c->xf->reply.srv : c->srv;
+    if (srv == NULL || srv->access_log == NULL)
         return;
     memset(&v, 0, sizeof(v));
     v.v[LV_REMOTE_ADDR] = (struct str){c->peer, strlen(c->peer)};
@@ -368,8 +426,8 @@ static void access_log(struct conn *c)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
     if ((val = http_header(&c->req, "host", &len)) != NULL)
         v.v[LV_HOST] = (struct str){val, len};
-    if (c->srv->nnames > 0)
-        v.v[LV_SERVER_NAME] = (struct str){c->srv->names[0], strlen(c->srv->names[0])};
+    if (srv->nnames > 0)
+        v.v[LV_SERVER_NAME] = (struct str){srv->names[0], strlen(srv->names[0])};
     if (c->ssl != NULL) {
         v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
@@ -384,184 +442,81 @@ static void access_log(struct conn *c)
     v.msec = ev_now(c->pool->loop);
     v.connection = c->log.id;
     v.connection_requests = c->requests;
-    access_log_write(c->srv->access_log, &v);
-}
-
-/* The scheme://host for a redirect: the Host header as the client sent it,
- * else the first server_name, else the address it connected to. */
-static size_t redirect_base(struct conn *c, char *out, size_t cap)
-{
-    const char *host;
-    size_t len;
-    host = http_header(&c->req, "host", &len);
-    if (host == NULL && c->srv->nnames > 0 && c->srv->names[0][0] != '\0') {
-        host = c->srv->names[0];
-        len = strlen(host);
-    }
-    if (host == NULL) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        char a[INET6_ADDRSTRLEN] = "localhost";
-        int port = 0;
-        if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET) {
-            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof(a));
-            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        }
-        return (size_t)snprintf(out, cap, "%s://%s:%d", c->ssl ? "https" : "http", a, port);
-    }
-    return (size_t)snprintf(out, cap, "%s://%.*s", c->ssl ? "https" : "http", (int)len, host);
-}
-
-static const char *server_header(const struct conn *c)
-{
-    return c->srv->c.server_tokens ? "ktlsd/" KTLSD_VERSION : "ktlsd";
+    access_log_write(srv->access_log, &v);
 }
 
 static int keepalive_allowed(struct conn *c)
 {
-    return c->req.keepalive && !c->close_after && !c->pool->draining &&
-           c->requests < (unsigned long)c->srv->c.keepalive_requests;
+    return c->req.keepalive && !c->pool->draining && c->requests < (unsigned long)c->srv->c.keepalive_requests;
 }
 
-static void start_send(struct conn *c, enum send_mode mode, size_t head_len, size_t len, int fd, off_t end)
-{
-    c->state = C_SEND;
-    c->log.action = "sending response to client";
-    send_start(&c->snd, mode, c->sbuf, c->scap, len, head_len, fd, 0, end);
-}
-
-/* Status-only answers: errors (with nginx's small HTML body) and redirects. */
-static void respond_status(struct conn *c, int status, const char *location, size_t location_len)
-{
-    struct response resp = {.status = status, .content_type = "text/html", .server = server_header(c)};
-    const char *body;
-    size_t blen, head;
-
-    c->status = status;
-    if (status == 400 || status == 414 || status == 431 || status == 500 || status == 505)
-        c->close_after = 1;
-    body = http_error_body(status, &blen);
-    resp.content_length = (long long)blen;
-    resp.location = location;
-    resp.location_len = location_len;
-    resp.allow = status == 405;
-    resp.keepalive = keepalive_allowed(c);
-    c->sbuf = buf_get(&c->pool->small);
-    c->scap = SMALL_BUF;
-    head = http_head(c->sbuf, c->scap, &resp);
-    if (head == 0) { /* cannot happen with bounded URLs; fail safe */
-        c->close_after = 1;
-        head = (size_t)snprintf(c->sbuf, c->scap, "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n");
-    }
-    if (!c->head_only && head + blen <= c->scap) {
-        memcpy(c->sbuf + head, body, blen);
-        start_send(c, c->ssl ? SEND_TLS_COPY : SEND_PLAIN_COPY, head, head + blen, -1, 0);
-    } else {
-        start_send(c, c->ssl ? SEND_TLS_COPY : SEND_PLAIN_COPY, head, head, -1, 0);
-    }
-}
-
+/* Hands the parsed request to request.c, then picks the send path: kTLS
+ * sendfile, plain sendfile, or a copying fallback with a large buffer. */
 static void handle_request(struct conn *c)
 {
-    struct request *r = &c->req;
-    char path[HTTP_MAX_URL + 256];
-    const char *target;
-    size_t tlen, plen;
-    struct static_file f;
-    int status;
+    struct request_env env = {
+        .req = &c->req,
+        .rbuf = c->rbuf,
+        .vh = c->vh,
+        .srv = c->srv,
+        .ssl = c->ssl != NULL,
+        .peer = (const struct sockaddr *)&c->peer_addr,
+        .log = &c->log,
+    };
+    struct reply *r;
+    enum send_mode mode;
+    const struct srv_conf *sc;
 
     c->requests++;
-    c->head_only = 0;
-    c->close_after = 0;
     if (c->req_start == 0)
         c->req_start = ev_now(c->pool->loop);
-    if (r->error) {
-        log_error(LL_INFO, &c->log, "client sent invalid request (%d), closing", r->error);
-        respond_status(c, r->error, NULL, 0);
-        return;
-    }
-    c->head_only = r->method == HTTP_HEAD;
-    if (r->method != HTTP_GET && r->method != HTTP_HEAD) {
-        respond_status(c, 405, NULL, 0);
-        return;
-    }
-    target = c->rbuf + r->url.off;
-    tlen = r->url.len;
-    /* absolute-form (RFC 9112 3.2.2): "GET https://host/path HTTP/1.1" */
-    if (tlen > 8 && (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0)) {
-        const char *p = (const char *)memchr(target, ':', tlen) + 3, *slash;
-        slash = memchr(p, '/', tlen - (size_t)(p - target));
-        if (slash == NULL) {
-            target = "/";
-            tlen = 1;
-        } else {
-            tlen -= (size_t)(slash - target);
-            target = slash;
-        }
-    }
-    status = static_normalize(target, tlen, path, sizeof(path) - 256, &plen);
-    if (status != 0) {
-        respond_status(c, status, NULL, 0);
-        return;
-    }
-    c->log.action = "opening file";
-    status = static_open(c->srv->root_fd, c->srv->c.root, c->srv->c.index, c->srv->c.nindex, path, plen,
-                         sizeof(path), &f, &c->log);
-    if (status == 301) {
-        char loc[HTTP_MAX_URL + 512];
-        size_t n = redirect_base(c, loc, sizeof(loc) / 2);
-        const char *q = memchr(target, '?', tlen);
-        n += (size_t)snprintf(loc + n, sizeof(loc) - n, "%.*s/%.*s", (int)plen, path,
-                              q ? (int)(tlen - (size_t)(q - target)) : 0, q ? q : "");
-        respond_status(c, 301, loc, n < sizeof(loc) ? n : sizeof(loc) - 1);
-        return;
-    }
-    if (status != 200) {
-        respond_status(c, status, NULL, 0);
-        return;
-    }
-
-    struct response resp = {
-        .status = 200,
-        .content_type = mime_lookup(f.name, f.name_len, c->srv->c.default_type),
-        .content_length = (long long)f.st.st_size,
-        .last_modified = f.st.st_mtime,
-        .server = server_header(c),
-    };
-    enum send_mode mode;
-    size_t head;
-
-    c->status = 200;
-    resp.keepalive = keepalive_allowed(c);
-    if (c->ssl != NULL)
-        mode = c->ktls_tx && c->srv->c.sendfile ? SEND_KTLS : SEND_TLS_COPY;
+    if (c->req.error)
+        log_error(LL_INFO, &c->log, "client sent invalid request (%d), closing", c->req.error);
+    c->xf = c->pool->free_xfers;
+    if (c->xf != NULL)
+        c->pool->free_xfers = c->xf->next;
     else
-        mode = c->srv->c.sendfile ? SEND_PLAIN : SEND_PLAIN_COPY;
-    /* copying bodies get a large buffer unless head + body fit a small one */
-    c->scap = (mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) && !c->head_only &&
-                      f.st.st_size > SMALL_BUF - 1024
-                  ? LARGE_BUF
-                  : SMALL_BUF;
-    c->sbuf = buf_get(c->scap == SMALL_BUF ? &c->pool->small : &c->pool->large);
-    head = http_head(c->sbuf, c->scap, &resp);
-    if (c->head_only || f.st.st_size == 0) {
-        close(f.fd);
-        start_send(c, mode, head, head, -1, 0);
-        return;
+        c->xf = xmalloc(sizeof(*c->xf));
+    r = &c->xf->reply;
+    c->sbuf = buf_get(&c->pool->small);
+    c->scap = SMALL_BUF;
+    env.buf = c->sbuf;
+    env.cap = c->scap;
+    env.keepalive = keepalive_allowed(c);
+    c->log.action = "processing request";
+    request_respond(&env, r);
+    c->status = r->status;
+    sc = &r->srv->c;
+    if (c->ssl != NULL)
+        mode = c->ktls_tx && sc->sendfile ? SEND_KTLS : SEND_TLS_COPY;
+    else
+        mode = sc->sendfile ? SEND_PLAIN : SEND_PLAIN_COPY;
+    if ((mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) && r->file_len > SMALL_BUF - r->head_len) {
+        /* a large body through user space: large preads */
+        char *big = buf_get(&c->pool->large);
+        memcpy(big, c->sbuf, r->head_len);
+        for (size_t i = 0; i < r->nsegs; i++) /* memory inside the small buffer moves along */
+            if (r->segs[i].mem >= c->sbuf && r->segs[i].mem < c->sbuf + SMALL_BUF)
+                r->segs[i].mem = big + (r->segs[i].mem - c->sbuf);
+        buf_put(&c->pool->small, c->sbuf);
+        c->sbuf = big;
+        c->scap = LARGE_BUF;
     }
-    c->file_fd = f.fd;
-    start_send(c, mode, head, head, f.fd, f.st.st_size);
+    c->state = C_SEND;
+    c->log.action = "sending response to client";
+    send_start(&c->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
 }
 
 /* After a response: log it, then keep the connection for the next request
  * (pipelined bytes already read are parsed at once) or close it. */
 static void finish_request(struct conn *c)
 {
+    int keep = c->xf->reply.keepalive, must_close = c->xf->reply.close;
     access_log(c);
     release_response(c);
     c->req_start = 0;
-    if (!keepalive_allowed(c)) {
-        if (c->close_after || c->rparsed < c->rlen) {
+    if (!keep) {
+        if (must_close || c->rparsed < c->rlen) {
             /* the client may still be sending: lingering close, so that our
              * answer is not destroyed by a RST (nginx lingering_close) */
             tls_close(c->ssl, 1);
@@ -597,6 +552,9 @@ static void finish_request(struct conn *c)
 
 static void handshake_done(struct conn *c)
 {
+    const char *sni = tls_servername(c->ssl);
+    if (sni != NULL)
+        c->srv = request_server(c->vh, sni, strlen(sni));
     c->ktls_tx = (unsigned)tls_ktls_tx(c->ssl);
     c->ktls_rx = (unsigned)tls_ktls_rx(c->ssl);
     if (log_enabled(LL_DEBUG))
@@ -706,6 +664,11 @@ void conn_pool_destroy(struct conn_pool *p)
         struct conn *c = p->free;
         p->free = c->next;
         free(c);
+    }
+    while (p->free_xfers != NULL) {
+        struct xfer *x = p->free_xfers;
+        p->free_xfers = x->next;
+        free(x);
     }
     while ((b = p->small.head) != NULL) {
         p->small.head = *(void **)b;

@@ -8,7 +8,7 @@
 
 #include <ev.h>
 
-struct server_conf;
+struct vhosts;
 struct conn_pool;
 
 /* on_release runs after each connection closes (the worker resumes
@@ -18,7 +18,7 @@ int conn_pool_full(const struct conn_pool *p);
 size_t conn_pool_active(const struct conn_pool *p);
 /* Takes over an accepted socket. KT_ERROR (socket closed) when full. */
 int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_t peerlen,
-              struct server_conf *srv, int ssl);
+              const struct vhosts *vh, int ssl);
 /* Graceful stop: idle connections close now, busy ones after their current
  * response, which goes out with "Connection: close". */
 void conn_pool_drain(struct conn_pool *p);

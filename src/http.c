@@ -1,11 +1,13 @@
 /* http.c: llhttp callbacks fill struct request with spans of the read
  * buffer (no copies); response heads are printed into the send buffer. */
 #include "http.h"
+#include "config.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static int span_extend(struct span *s, const struct request *r, const char *at, size_t len, size_t max)
 {
@@ -22,6 +24,8 @@ static int on_message_begin(llhttp_t *p)
     struct request *r = p->data;
     r->url = (struct span){0, 0};
     r->body_off = 0;
+    r->body_len = r->body_limit = 0;
+    r->expect_continue = 0;
     r->cur_name = r->cur_value = (struct span){0, 0};
     r->in_value = 0;
     r->nheaders = 0;
@@ -90,13 +94,67 @@ static int on_header_value_complete(llhttp_t *p)
     return 0;
 }
 
+/* nginx's ngx_http_validate_host: no empty name, no path characters, no
+ * "..", nothing that could escape into a file name or a log line. */
+static int host_valid(const char *h, size_t len)
+{
+    if (len == 0 || h[0] == '.')
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (c <= ' ' || c == '/' || c == '\\' || c >= 0x7f || (c == '.' && i + 1 < len && h[i + 1] == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static int token_is(const char *v, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    while (len > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        len--;
+    }
+    while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    return len == n && strncasecmp(v, word, n) == 0;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     struct request *r = p->data;
+    const char *v;
+    size_t len;
     r->headers_done = 1;
     r->method = p->method;
     r->http_major = p->http_major;
     r->http_minor = p->http_minor;
+    /* the parser's own checks done, the ones RFC 9112 leaves to us */
+    if (r->http_major != 1 || r->host_count > 1 || (r->http_minor >= 1 && r->host_count == 0)) {
+        /* RFC 9112 3.2: a client MUST send one Host in 1.1 */
+        r->error = r->http_major > 1 ? 505 : 400;
+        return -1;
+    }
+    if ((v = http_header(r, "host", &len)) != NULL && !host_valid(v, len)) {
+        r->error = 400;
+        return -1;
+    }
+    if ((v = http_header(r, "transfer-encoding", &len)) != NULL) {
+        /* nginx 1.22: chunked only, and only from HTTP/1.1 clients */
+        if (p->http_major == 1 && p->http_minor == 0) {
+            r->error = 400;
+            return -1;
+        }
+        if (!token_is(v, len, "chunked")) {
+            r->error = 501;
+            return -1;
+        }
+    }
+    if ((v = http_header(r, "expect", &len)) != NULL && token_is(v, len, "100-continue") && p->http_minor >= 1)
+        r->expect_continue = 1;
+    /* a body follows: stop here so that its size can be checked first */
+    if ((p->flags & F_CHUNKED) || (p->flags & F_CONTENT_LENGTH && p->content_length > 0))
+        return HPE_PAUSED;
     return 0;
 }
 
@@ -105,9 +163,13 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     struct request *r = p->data;
-    (void)len;
     if (r->body_off == 0)
         r->body_off = (uint16_t)(at - r->base);
+    r->body_len += len;
+    if (r->body_limit > 0 && r->body_len > r->body_limit) {
+        r->error = 413;
+        return -1;
+    }
     return 0;
 }
 
@@ -157,14 +219,7 @@ int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
     }
     if (e == HPE_PAUSED) {
         *parsed = (size_t)(llhttp_get_error_pos(&r->parser) - buf);
-        /* the parser's own checks done, the ones RFC 9112 leaves to us */
-        if (r->http_major != 1)
-            r->error = r->http_major == 0 ? 400 : 505;
-        else if (r->http_minor >= 1 && r->host_count == 0)
-            r->error = 400; /* RFC 9112 3.2: a client MUST send Host in 1.1 */
-        else if (r->host_count > 1)
-            r->error = 400;
-        return r->error ? KT_ERROR : KT_OK;
+        return r->error ? KT_ERROR : KT_OK; /* a request, or the head of one with a body */
     }
     if (r->error == 0)
         r->error = 400;
@@ -193,31 +248,60 @@ const char *http_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
     case 206: return "Partial Content";
     case 301: return "Moved Permanently";
-    case 302: return "Found";
+    case 302: return "Moved Temporarily";
+    case 303: return "See Other";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Not Allowed";
+    case 406: return "Not Acceptable";
     case 408: return "Request Time-out";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
     case 412: return "Precondition Failed";
     case 413: return "Request Entity Too Large";
     case 414: return "Request-URI Too Large";
+    case 415: return "Unsupported Media Type";
     case 416: return "Requested Range Not Satisfiable";
+    case 421: return "Misdirected Request";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
     case 503: return "Service Temporarily Unavailable";
+    case 504: return "Gateway Time-out";
+    case 507: return "Insufficient Storage";
     case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
     }
 }
 
+/* The statuses nginx adds "expires" and "add_header" (without "always") to. */
+static int cacheable(int status)
+{
+    switch (status) {
+    case 200: case 201: case 204: case 206: case 301: case 302: case 303: case 304: case 307: case 308:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 size_t http_head(char *out, size_t cap, const struct response *resp)
 {
-    char lm[40];
+    char date[40];
     int n = snprintf(out, cap, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n", resp->status,
                      http_reason(resp->status), resp->server, time_now.http_date);
     size_t pos = n > 0 ? (size_t)n : 0;
@@ -234,26 +318,77 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
     if (resp->content_length >= 0)
         ADD("Content-Length: %lld\r\n", resp->content_length);
     if (resp->last_modified != 0) {
-        time_http_date(lm, sizeof(lm), resp->last_modified);
-        ADD("Last-Modified: %s\r\n", lm);
+        time_http_date(date, sizeof(date), resp->last_modified);
+        ADD("Last-Modified: %s\r\n", date);
     }
+    ADD("Connection: %s\r\n", resp->keepalive ? "keep-alive" : "close");
+    if (resp->content_range != NULL)
+        ADD("Content-Range: %s\r\n", resp->content_range);
+    if (resp->vary)
+        ADD("Vary: Accept-Encoding\r\n");
+    if (resp->etag != NULL)
+        ADD("ETag: %s\r\n", resp->etag);
+    if (resp->content_encoding != NULL)
+        ADD("Content-Encoding: %s\r\n", resp->content_encoding);
     if (resp->location != NULL)
         ADD("Location: %.*s\r\n", (int)resp->location_len, resp->location);
     if (resp->allow)
         ADD("Allow: GET, HEAD\r\n");
-    ADD("Connection: %s\r\n", resp->keepalive ? "keep-alive" : "close");
+    if (cacheable(resp->status) && resp->expires != EXPIRES_OFF) {
+        switch (resp->expires) {
+        case EXPIRES_EPOCH:
+            ADD("Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n");
+            break;
+        case EXPIRES_MAX:
+            ADD("Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\nCache-Control: max-age=315360000\r\n");
+            break;
+        case EXPIRES_TIME:
+            time_http_date(date, sizeof(date), time_now.sec + (time_t)resp->expires_time);
+            if (resp->expires_time < 0)
+                ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
+            else
+                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date, (long long)resp->expires_time);
+            break;
+        }
+    }
+    for (size_t i = 0; i < resp->nadd; i++)
+        if (resp->add[i].always || cacheable(resp->status))
+            ADD("%s: %s\r\n", resp->add[i].name, resp->add[i].value);
+    if (resp->accept_ranges)
+        ADD("Accept-Ranges: bytes\r\n");
     ADD("\r\n");
 #undef ADD
     return pos < cap ? pos : 0;
 }
 
+time_t http_parse_date(const char *s, size_t len)
+{
+    char buf[64];
+    struct tm tm;
+    const char *end;
+    static const char *const formats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                                          "%a %b %e %H:%M:%S %Y"};
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    for (size_t i = 0; i < ARRAY_LEN(formats); i++) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(buf, formats[i], &tm);
+        if (end != NULL && *end == '\0')
+            return timegm(&tm);
+    }
+    return -1;
+}
+
 const char *http_error_body(int status, size_t *len)
 {
     static char body[512];
+    const char *reason = status == 302 ? "Found" : http_reason(status); /* nginx's page title */
     int n = snprintf(body, sizeof(body),
                      "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n"
                      "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
-                     status, http_reason(status), status, http_reason(status));
+                     status, reason, status, reason);
     *len = (size_t)n;
     return body;
 }

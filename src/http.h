@@ -32,6 +32,8 @@ struct request {
     int host_count;
     struct span url;
     uint16_t body_off; /* where the first body bytes were */
+    unsigned long long body_len, body_limit; /* read so far; 0: no limit */
+    int expect_continue;
     struct span cur_name, cur_value;
     int in_value;
     struct header headers[HTTP_MAX_HEADERS];
@@ -41,12 +43,16 @@ struct request {
 void http_request_init(struct request *r);
 /* Feeds buf[0..len) to the parser, which has already seen buf[0..*parsed).
  * Returns KT_OK when a whole request has been parsed (*parsed then points
- * past it: the rest is the next pipelined request), KT_AGAIN when it needs
- * more bytes, KT_ERROR with r->error set to the status to answer. */
+ * past it: the rest is the next pipelined request), and also once when the
+ * head of a request with a body is complete (r->complete still 0: check
+ * the body's size, answer Expect, then call again); KT_AGAIN when it needs
+ * more bytes; KT_ERROR with r->error set to the status to answer. */
 int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed);
 /* Value of a header (case-insensitive name), or NULL. */
 const char *http_header(const struct request *r, const char *name, size_t *len);
 const char *http_method_name(const struct request *r);
+
+struct add_header;
 
 struct response {
     int status;
@@ -58,7 +64,19 @@ struct response {
     const char *server;
     int keepalive;
     int allow;                /* add "Allow: GET, HEAD" */
+    int accept_ranges;
+    const char *etag;
+    const char *content_range;
+    const char *content_encoding;
+    int vary;                 /* Vary: Accept-Encoding */
+    int expires;              /* EXPIRES_* (config.h), applied to cacheable statuses */
+    double expires_time;
+    const struct add_header *add;
+    size_t nadd;
 };
+
+/* Parses an HTTP date (IMF-fixdate, RFC 850 or asctime); -1 if invalid. */
+time_t http_parse_date(const char *s, size_t len);
 
 const char *http_reason(int status);
 /* Writes the status line and headers; returns the length, or 0 if cap is

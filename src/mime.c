@@ -1,4 +1,4 @@
-/* mime.c: a small open-addressing table from extension to MIME type. */
+/* mime.c: small open-addressing tables from extension to MIME type. */
 #include "mime.h"
 #include "util.h"
 
@@ -10,13 +10,15 @@
 
 struct entry {
     char *ext;
-    const char *type;
+    char *type;
 };
 
-static struct entry *table;
-static size_t cap, used;
-static char **types; /* owned type strings */
-static size_t ntypes;
+struct mime_table {
+    struct entry *slots;
+    size_t cap, used;
+};
+
+static struct mime_table *global;
 
 /* The essentials for a static site, used when /etc/mime.types is missing. */
 static const char *const builtin[][2] = {
@@ -40,43 +42,74 @@ static size_t hash(const char *s, size_t len)
     return h;
 }
 
-static void put(const char *ext, size_t len, const char *type);
-
-static void grow(void)
+static struct entry *find(const struct mime_table *t, const char *ext, size_t len)
 {
-    struct entry *old = table;
-    size_t oldcap = cap;
-    cap = cap ? cap * 2 : 256;
-    table = xcalloc(cap, sizeof(*table));
-    used = 0;
-    for (size_t i = 0; i < oldcap; i++)
-        if (old[i].ext != NULL) {
-            put(old[i].ext, strlen(old[i].ext), old[i].type);
-            free(old[i].ext);
+    if (t->cap == 0)
+        return NULL;
+    for (size_t i = hash(ext, len) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        struct entry *e = &t->slots[i];
+        if (e->ext == NULL || (strlen(e->ext) == len && strncasecmp(e->ext, ext, len) == 0))
+            return e;
+    }
+}
+
+struct mime_table *mime_table_new(void)
+{
+    return xcalloc(1, sizeof(struct mime_table));
+}
+
+void mime_table_add(struct mime_table *t, const char *ext, const char *type)
+{
+    struct entry *e;
+    if ((t->used + 1) * 2 > t->cap) {
+        struct mime_table bigger = {xcalloc(t->cap ? t->cap * 2 : 256, sizeof(struct entry)),
+                                    t->cap ? t->cap * 2 : 256, t->used};
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slots[i].ext != NULL)
+                *find(&bigger, t->slots[i].ext, strlen(t->slots[i].ext)) = t->slots[i];
+        free(t->slots);
+        *t = bigger;
+    }
+    e = find(t, ext, strlen(ext));
+    if (e->ext != NULL)
+        return;
+    e->ext = xstrdup(ext);
+    for (char *p = e->ext; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    e->type = xstrdup(type);
+    t->used++;
+}
+
+void mime_table_free(struct mime_table *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->cap; i++) {
+        free(t->slots[i].ext);
+        free(t->slots[i].type);
+    }
+    free(t->slots);
+    free(t);
+}
+
+const char *mime_table_lookup(const struct mime_table *t, const char *name, size_t len, const char *dflt)
+{
+    const struct entry *e;
+    for (size_t i = len; i > 0; i--) {
+        if (name[i - 1] == '/')
+            return dflt;
+        if (name[i - 1] == '.') {
+            e = find(t, name + i, len - i);
+            return e != NULL && e->ext != NULL ? e->type : dflt;
         }
-    free(old);
+    }
+    return dflt;
 }
 
-/* The first definition of an extension wins, as in nginx's types{}. */
-static void put(const char *ext, size_t len, const char *type)
-{
-    size_t i;
-    if ((used + 1) * 2 > cap)
-        grow();
-    for (i = hash(ext, len) & (cap - 1); table[i].ext != NULL; i = (i + 1) & (cap - 1))
-        if (strlen(table[i].ext) == len && strncasecmp(table[i].ext, ext, len) == 0)
-            return;
-    table[i].ext = xstrndup(ext, len);
-    for (size_t k = 0; k < len; k++)
-        table[i].ext[k] = (char)tolower((unsigned char)table[i].ext[k]);
-    table[i].type = type;
-    used++;
-}
-
-static void load_builtin(void)
+static void load_builtin(struct mime_table *t)
 {
     for (size_t i = 0; i < ARRAY_LEN(builtin); i++)
-        put(builtin[i][0], strlen(builtin[i][0]), builtin[i][1]);
+        mime_table_add(t, builtin[i][0], builtin[i][1]);
 }
 
 int mime_load(const char *path)
@@ -86,16 +119,14 @@ int mime_load(const char *path)
     int n = 0;
 
     if (f == NULL) {
-        if (table == NULL)
-            load_builtin();
+        if (global == NULL) {
+            global = mime_table_new();
+            load_builtin(global);
+        }
         return -1;
     }
-    /* start afresh: a file loaded after lookups still takes precedence */
-    for (size_t i = 0; i < cap; i++) {
-        free(table[i].ext);
-        table[i].ext = NULL;
-    }
-    used = 0;
+    mime_table_free(global); /* a file loaded later replaces what was there */
+    global = mime_table_new();
     while (fgets(line, sizeof(line), f) != NULL) {
         char *save, *type, *ext;
         if (line[0] == '#')
@@ -103,37 +134,21 @@ int mime_load(const char *path)
         type = strtok_r(line, " \t\r\n", &save);
         if (type == NULL || strchr(type, '/') == NULL)
             continue;
-        types = xrealloc(types, (ntypes + 1) * sizeof(char *));
-        types[ntypes++] = type = xstrdup(type);
         while ((ext = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
-            put(ext, strlen(ext), type);
+            mime_table_add(global, ext, type);
             n++;
         }
     }
     fclose(f);
-    load_builtin(); /* fills gaps only: the file's entries win */
+    load_builtin(global); /* fills gaps only: the file's entries win */
     return n;
 }
 
 const char *mime_lookup(const char *name, size_t len, const char *dflt)
 {
-    const char *dot = NULL;
-    size_t elen;
-    if (table == NULL)
-        load_builtin();
-    for (size_t i = len; i > 0; i--) {
-        if (name[i - 1] == '/')
-            break;
-        if (name[i - 1] == '.') {
-            dot = name + i;
-            break;
-        }
+    if (global == NULL) {
+        global = mime_table_new();
+        load_builtin(global);
     }
-    if (dot == NULL)
-        return dflt;
-    elen = (size_t)(name + len - dot);
-    for (size_t i = hash(dot, elen) & (cap - 1); table[i].ext != NULL; i = (i + 1) & (cap - 1))
-        if (strlen(table[i].ext) == elen && strncasecmp(table[i].ext, dot, elen) == 0)
-            return table[i].type;
-    return dflt;
+    return mime_table_lookup(global, name, len, dflt);
 }

@@ -1,10 +1,12 @@
-/* send.c: the body. Four paths, chosen once per response by the connection:
+/* send.c: the response bytes. Four paths, chosen once per response by the
+ * connection:
  *
- *   SEND_KTLS       SSL_sendfile: the kernel encrypts from the page cache;
- *                   no body byte passes through user space.
- *   SEND_TLS_COPY   the fallback: large pread()s and SSL_write(); the head
- *                   and the first body bytes share one buffer and so one
- *                   TLS record for small files.
+ *   SEND_KTLS       SSL_sendfile for file segments: the kernel encrypts from
+ *                   the page cache and no file byte passes through user space;
+ *                   heads and multipart boundaries go by SSL_write.
+ *   SEND_TLS_COPY   the fallback: large pread()s and SSL_write(); the head and
+ *                   the first body bytes share one buffer, and so one TLS
+ *                   record for small files.
  *   SEND_PLAIN      a listener without ssl: send(MSG_MORE) then sendfile(2).
  *   SEND_PLAIN_COPY the same with "sendfile off".
  *
@@ -24,44 +26,59 @@
 #define SENDFILE_CHUNK (2u << 20)
 #define SEND_BUDGET (8u << 20)
 
-/* Reads the next body bytes into buf[at..cap). 0 bytes before the end means
- * the file shrank under us: an error, never padding or garbage. */
-static int fill(struct send_state *s, size_t at, const struct log_ctx *log)
-{
-    size_t want = s->cap - at;
-    ssize_t n;
-    if ((off_t)want > s->end - s->off)
-        want = (size_t)(s->end - s->off);
-    do
-        n = pread(s->fd, s->buf + at, want, s->off);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        log_error(LL_CRIT, log, "pread() failed at offset %lld (%d: %s)", (long long)s->off, errno, strerror(errno));
-        return KT_ERROR;
-    }
-    if (n == 0) {
-        log_error(LL_ERR, log, "file was truncated: pread() at offset %lld returned 0, %lld bytes short",
-                  (long long)s->off, (long long)(s->end - s->off));
-        return KT_ERROR;
-    }
-    s->off += n;
-    s->len = at + (size_t)n;
-    return KT_OK;
-}
-
-void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap, size_t len, size_t head_len,
-                int fd, off_t off, off_t end)
+void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap, size_t head_len, int fd,
+                struct send_seg *segs, size_t nsegs)
 {
     s->mode = mode;
     s->buf = buf;
     s->cap = cap;
     s->pos = 0;
-    s->len = len;
-    s->fd = fd;
-    s->off = off;
-    s->end = fd >= 0 ? end : off;
+    s->len = head_len;
     s->head_len = head_len;
-    s->bytes = 0;
+    s->fd = fd;
+    s->segs = segs;
+    s->nsegs = nsegs;
+    s->cur = 0;
+    s->pending = 0;
+    s->bytes = s->file_bytes = 0;
+}
+
+/* Copy modes: moves body bytes into buf[len..cap) from the segments. 0 file
+ * bytes before the end means the file shrank under us: an error, never
+ * padding or garbage. */
+static int stage(struct send_state *s, const struct log_ctx *log)
+{
+    while (s->cur < s->nsegs && s->len < s->cap) {
+        struct send_seg *g = &s->segs[s->cur];
+        size_t room = s->cap - s->len, n = g->len < room ? g->len : room;
+        if (g->mem != NULL) {
+            memcpy(s->buf + s->len, g->mem, n);
+            g->mem += n;
+        } else {
+            ssize_t r;
+            do
+                r = pread(s->fd, s->buf + s->len, n, g->off);
+            while (r < 0 && errno == EINTR);
+            if (r < 0) {
+                log_error(LL_CRIT, log, "pread() failed at offset %lld (%d: %s)", (long long)g->off, errno,
+                          strerror(errno));
+                return KT_ERROR;
+            }
+            if (r == 0) {
+                log_error(LL_ERR, log, "file was truncated: pread() at offset %lld returned 0, %zu bytes short",
+                          (long long)g->off, g->len);
+                return KT_ERROR;
+            }
+            n = (size_t)r;
+            g->off += r;
+            s->file_bytes += n;
+        }
+        g->len -= n;
+        s->len += n;
+        if (g->len == 0)
+            s->cur++;
+    }
+    return KT_OK;
 }
 
 /* Writes buf[pos..len) to the socket, plain or through OpenSSL. */
@@ -71,14 +88,17 @@ static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *wa
         size_t n = 0;
         if (ssl != NULL) {
             int r = tls_write(ssl, s->buf + s->pos, s->len - s->pos, &n, want, log);
-            if (r != KT_OK)
+            if (r != KT_OK) {
+                s->pending = 1;
                 return r;
+            }
         } else {
             ssize_t w = send(sock, s->buf + s->pos, s->len - s->pos, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
             if (w < 0) {
                 if (errno == EINTR)
                     continue;
                 if (errno == EAGAIN) {
+                    s->pending = 1;
                     *want = IO_WRITE;
                     return KT_AGAIN;
                 }
@@ -91,20 +111,21 @@ static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *wa
         s->pos += n;
         s->bytes += n;
     }
+    s->pos = s->len = 0;
+    s->pending = 0;
     return KT_OK;
 }
 
-static int plain_sendfile(struct send_state *s, int sock, size_t len, size_t *sent, int *want,
+static int plain_sendfile(int sock, int fd, off_t off, size_t len, size_t *sent, int *want,
                           const struct log_ctx *log)
 {
-    off_t off = s->off;
-    ssize_t n = sendfile(sock, s->fd, &off, len);
+    ssize_t n = sendfile(sock, fd, &off, len);
     if (n > 0) {
         *sent = (size_t)n;
         return KT_OK;
     }
     if (n == 0) {
-        log_error(LL_ERR, log, "sendfile() sent 0 bytes at offset %lld: file was truncated", (long long)s->off);
+        log_error(LL_ERR, log, "sendfile() sent 0 bytes at offset %lld: file was truncated", (long long)off);
         return KT_ERROR;
     }
     if (errno == EAGAIN || errno == EINTR) {
@@ -116,55 +137,77 @@ static int plain_sendfile(struct send_state *s, int sock, size_t len, size_t *se
     return KT_ERROR;
 }
 
-int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct log_ctx *log)
+static int run_copy(struct send_state *s, int sock, SSL *ssl, int *want, const struct log_ctx *log)
 {
     unsigned long long start = s->bytes;
+    for (;;) {
+        int r;
+        if (!s->pending && stage(s, log) != KT_OK)
+            return KT_ERROR;
+        r = flush_buf(s, sock, s->mode == SEND_TLS_COPY ? ssl : NULL, 0, want, log);
+        if (r != KT_OK)
+            return r;
+        if (s->cur >= s->nsegs)
+            return KT_OK;
+        if (s->bytes - start >= SEND_BUDGET) {
+            *want = IO_WRITE;
+            return KT_AGAIN;
+        }
+    }
+}
+
+int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct log_ctx *log)
+{
+    SSL *tls = s->mode == SEND_KTLS ? ssl : NULL;
     size_t budget = SEND_BUDGET;
     int r;
 
-    if (s->mode == SEND_TLS_COPY || s->mode == SEND_PLAIN_COPY) {
-        /* the first call: top up the head's buffer with body bytes */
-        if (s->bytes == 0 && s->pos == 0 && s->fd >= 0 && s->off < s->end && s->len < s->cap &&
-            fill(s, s->len, log) != KT_OK)
-            return KT_ERROR;
-        for (;;) {
-            r = flush_buf(s, sock, s->mode == SEND_TLS_COPY ? ssl : NULL, 0, want, log);
-            if (r != KT_OK)
-                return r;
-            if (s->fd < 0 || s->off >= s->end)
-                return KT_OK;
-            if (s->bytes - start >= budget) {
-                *want = IO_WRITE;
-                return KT_AGAIN;
-            }
-            s->pos = 0;
-            if (fill(s, 0, log) != KT_OK)
-                return KT_ERROR;
-        }
-    }
+    if (s->mode == SEND_TLS_COPY || s->mode == SEND_PLAIN_COPY)
+        return run_copy(s, sock, ssl, want, log);
 
-    r = flush_buf(s, sock, s->mode == SEND_KTLS ? ssl : NULL, s->fd >= 0, want, log);
-    if (r != KT_OK)
-        return r;
-    while (s->fd >= 0 && s->off < s->end) {
-        size_t n = 0, len = (size_t)(s->end - s->off);
-        if (len > SENDFILE_CHUNK)
-            len = SENDFILE_CHUNK;
-        if (s->mode == SEND_KTLS)
-            r = tls_sendfile(ssl, s->fd, s->off, len, &n, want, log);
-        else
-            r = plain_sendfile(s, sock, len, &n, want, log);
+    for (;;) {
+        struct send_seg *g;
+        /* memory (the head, part heads) goes through buf */
+        while (!s->pending && s->cur < s->nsegs && s->segs[s->cur].mem != NULL && s->len < s->cap) {
+            g = &s->segs[s->cur];
+            size_t n = g->len < s->cap - s->len ? g->len : s->cap - s->len;
+            memcpy(s->buf + s->len, g->mem, n);
+            g->mem += n;
+            g->len -= n;
+            s->len += n;
+            if (g->len == 0)
+                s->cur++;
+        }
+        r = flush_buf(s, sock, tls, s->cur < s->nsegs, want, log);
         if (r != KT_OK)
             return r;
-        s->off += (off_t)n;
-        s->bytes += n;
-        if (budget <= n) {
-            *want = IO_WRITE;
-            return s->off < s->end ? KT_AGAIN : KT_OK;
+        if (s->cur >= s->nsegs)
+            return KT_OK;
+        g = &s->segs[s->cur];
+        if (g->mem != NULL)
+            continue;
+        while (g->len > 0) {
+            size_t n = 0, len = g->len < SENDFILE_CHUNK ? g->len : SENDFILE_CHUNK;
+            if (s->mode == SEND_KTLS)
+                r = tls_sendfile(ssl, s->fd, g->off, len, &n, want, log);
+            else
+                r = plain_sendfile(sock, s->fd, g->off, len, &n, want, log);
+            if (r != KT_OK)
+                return r;
+            g->off += (off_t)n;
+            g->len -= n;
+            s->bytes += n;
+            s->file_bytes += n;
+            if (budget <= n) {
+                if (g->len == 0)
+                    s->cur++;
+                *want = IO_WRITE;
+                return s->cur < s->nsegs ? KT_AGAIN : KT_OK;
+            }
+            budget -= n;
         }
-        budget -= n;
+        s->cur++;
     }
-    return KT_OK;
 }
 
 unsigned long long send_body_bytes(const struct send_state *s)

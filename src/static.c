@@ -4,6 +4,8 @@
  * no symlink can lead outside either; on kernels before 5.6 (no openat2)
  * the opened file's real path is checked against the root's instead. */
 #include "static.h"
+#include "config.h"
+#include "http.h"
 #include "log.h"
 #include "util.h"
 #include "version.h"
@@ -12,8 +14,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #if KTLSD_HAVE_OPENAT2
@@ -109,16 +113,48 @@ static int have_openat2 = 1;
 static int have_openat2 = 0;
 #endif
 
-/* Opens rel beneath root_fd. With openat2 the kernel refuses any escape
- * (EXDEV) through "..", absolute symlinks or symlinks that climb out. */
-static int open_beneath(int root_fd, const char *root, const char *rel)
+/* Every component of rel that is a symlink must be owned by the owner of
+ * what it points to (nginx's disable_symlinks if_not_owner). */
+static int symlinks_owned(int root_fd, const char *rel)
 {
-    int fd;
+    char part[PATH_MAX];
+    size_t n = strlen(rel);
+    if (n >= sizeof(part))
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        struct stat l, t;
+        if (rel[i] != '/' && rel[i] != '\0')
+            continue;
+        memcpy(part, rel, i);
+        part[i] = '\0';
+        if (i == 0 || fstatat(root_fd, part, &l, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (S_ISLNK(l.st_mode) && (fstatat(root_fd, part, &t, 0) != 0 || t.st_uid != l.st_uid))
+            return 0;
+    }
+    return 1;
+}
+
+/* Opens rel beneath root_fd. The path is already normalised (no ".."). How
+ * symlinks are treated is nginx's disable_symlinks:
+ *   off           followed, wherever they lead (nginx's default);
+ *   on            any symlink in the path fails with ELOOP (-> 403);
+ *   if_not_owner  followed only when link and target have the same owner.
+ * openat2 (Linux 5.6) does "on" in the kernel; older kernels get a checked
+ * walk with fstatat(AT_SYMLINK_NOFOLLOW) per component. */
+static int open_beneath(int root_fd, const char *root, const char *rel, int symlinks)
+{
+    int fd, flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+    (void)root;
+    if (symlinks == SYMLINKS_IF_NOT_OWNER && !symlinks_owned(root_fd, rel)) {
+        errno = EACCES;
+        return -1;
+    }
 #if KTLSD_HAVE_OPENAT2
     if (have_openat2) {
         struct open_how how = {
-            .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
-            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+            .flags = (unsigned long long)flags,
+            .resolve = RESOLVE_NO_MAGICLINKS | (symlinks == SYMLINKS_ON ? RESOLVE_NO_SYMLINKS : 0),
         };
         fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
         if (fd >= 0 || errno != ENOSYS)
@@ -126,25 +162,40 @@ static int open_beneath(int root_fd, const char *root, const char *rel)
         have_openat2 = 0; /* kernel < 5.6 */
     }
 #endif
-    fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd >= 0) {
-        /* the checked walk for old kernels: where did we really land? */
-        char link[64], real[PATH_MAX], rootreal[PATH_MAX];
-        ssize_t n;
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        n = readlink(link, real, sizeof(real) - 1);
-        if (n < 0 || realpath(root, rootreal) == NULL) {
-            close(fd);
-            errno = EACCES;
+    if (symlinks == SYMLINKS_ON) {
+        char part[PATH_MAX];
+        size_t n = strlen(rel);
+        if (n >= sizeof(part)) {
+            errno = ENAMETOOLONG;
             return -1;
         }
-        real[n] = '\0';
-        size_t rl = strlen(rootreal);
-        if (strncmp(real, rootreal, rl) != 0 || (real[rl] != '/' && real[rl] != '\0' && rl > 1)) {
-            close(fd);
-            errno = EXDEV;
-            return -1;
+        for (size_t i = 1; i <= n; i++) {
+            struct stat l;
+            if (rel[i] != '/' && rel[i] != '\0')
+                continue;
+            memcpy(part, rel, i);
+            part[i] = '\0';
+            if (fstatat(root_fd, part, &l, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(l.st_mode)) {
+                errno = ELOOP;
+                return -1;
+            }
         }
+        flags |= O_NOFOLLOW;
+    }
+    return openat(root_fd, rel, flags);
+}
+
+int static_open_file(int root_fd, const char *root, const char *path, int symlinks, struct stat *st)
+{
+    int fd = open_beneath(root_fd, root, path[0] == '/' && path[1] ? path + 1 : path[0] == '/' ? "." : path,
+                          symlinks);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
     }
     return fd;
 }
@@ -167,7 +218,7 @@ static int status_for(int err)
 }
 
 int static_open(int root_fd, const char *root, char *const *index, size_t nindex, char *path, size_t len,
-                size_t cap, struct static_file *f, const struct log_ctx *log)
+                size_t cap, int symlinks, struct static_file *f, const struct log_ctx *log)
 {
     const char *rel = len > 1 ? path + 1 : ".";
     int fd, status;
@@ -185,7 +236,7 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
             if (len + il + 1 > cap)
                 continue;
             memcpy(path + len, index[i], il + 1);
-            fd = open_beneath(root_fd, root, path + 1);
+            fd = open_beneath(root_fd, root, path + 1, symlinks);
             if (fd < 0) {
                 if (errno == ENOENT)
                     continue;
@@ -203,7 +254,7 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
             close(fd);
         }
         path[len] = '\0';
-        fd = open_beneath(root_fd, root, rel);
+        fd = open_beneath(root_fd, root, rel, symlinks);
         if (fd < 0) {
             status = status_for(errno);
             log_error(LL_ERR, log, "\"%s%s\" is not found (%d: %s)", root, path, errno, strerror(errno));
@@ -213,7 +264,7 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
         log_error(LL_ERR, log, "directory index of \"%s%s\" is forbidden", root, path);
         return 403;
     }
-    fd = open_beneath(root_fd, root, rel);
+    fd = open_beneath(root_fd, root, rel, symlinks);
     if (fd < 0) {
         status = status_for(errno);
         log_error(status == 500 ? LL_CRIT : LL_ERR, log, "open() \"%s%s\" failed (%d: %s)", root, path, errno,
@@ -236,4 +287,194 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
     }
     f->fd = fd;
     return 200;
+}
+
+size_t static_etag(char *out, size_t cap, const struct stat *st)
+{
+    int n = snprintf(out, cap, "\"%llx-%llx\"", (unsigned long long)st->st_mtime, (unsigned long long)st->st_size);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* Walks a comma-separated list of entity tags; weak: W/ prefixes ignored
+ * on both sides (RFC 9110 8.8.3.2). "*" matches any current entity. */
+static int etag_list_match(const char *v, size_t len, const char *etag, int weak)
+{
+    size_t i = 0, elen = strlen(etag);
+    const char *e = etag;
+    if (weak && elen > 2 && e[0] == 'W' && e[1] == '/') {
+        e += 2;
+        elen -= 2;
+    }
+    while (i < len) {
+        size_t start, end;
+        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        if (i >= len)
+            break;
+        if (v[i] == '*')
+            return 1;
+        start = i;
+        if (len - i > 2 && v[i] == 'W' && v[i + 1] == '/') {
+            if (!weak) { /* a weak tag never matches strongly */
+                while (i < len && v[i] != ',')
+                    i++;
+                continue;
+            }
+            start = i + 2;
+        }
+        i = start;
+        if (i < len && v[i] == '"') {
+            i++;
+            while (i < len && v[i] != '"')
+                i++;
+            if (i < len)
+                i++;
+        } else {
+            while (i < len && v[i] != ',' && v[i] != ' ')
+                i++;
+        }
+        end = i;
+        if (end - start == elen && memcmp(v + start, e, elen) == 0)
+            return 1;
+        while (i < len && v[i] != ',')
+            i++;
+    }
+    return 0;
+}
+
+int static_conditions(const struct conditions *c, const char *etag, time_t mtime, int get_or_head, int imsmode)
+{
+    time_t t;
+    if (c->if_match != NULL) {
+        if (etag == NULL || !etag_list_match(c->if_match, c->if_match_len, etag, 0))
+            return 412;
+    } else if (c->if_unmodified_since != NULL) {
+        t = http_parse_date(c->if_unmodified_since, c->if_unmodified_since_len);
+        if (t != -1 && mtime > t)
+            return 412;
+    }
+    if (c->if_none_match != NULL) {
+        if (etag != NULL && etag_list_match(c->if_none_match, c->if_none_match_len, etag, 1))
+            return get_or_head ? 304 : 412;
+    } else if (c->if_modified_since != NULL && get_or_head && imsmode != IMS_OFF) {
+        t = http_parse_date(c->if_modified_since, c->if_modified_since_len);
+        if (t != -1 && (imsmode == IMS_EXACT ? mtime == t : mtime <= t))
+            return 304;
+    }
+    return 0;
+}
+
+int static_if_range(const char *v, size_t len, const char *etag, time_t mtime)
+{
+    if (len >= 2 && v[len - 1] == '"')
+        return etag != NULL && strlen(etag) == len && memcmp(v, etag, len) == 0;
+    return http_parse_date(v, len) == mtime;
+}
+
+int static_ranges(const char *v, size_t len, off_t size, int max_ranges, struct range *out, size_t cap, size_t *n)
+{
+    const char *p = v + 6, *end = v + len;
+    off_t total = 0;
+    long budget = max_ranges < 0 ? (long)cap : max_ranges;
+
+    *n = 0;
+    if (len < 7 || strncasecmp(v, "bytes=", 6) != 0 || max_ranges == 0)
+        return 200;
+    for (;;) {
+        off_t start = 0, stop = 0;
+        int suffix = 0;
+        while (p < end && *p == ' ')
+            p++;
+        if (p < end && *p != '-') {
+            if (*p < '0' || *p > '9')
+                return 416;
+            while (p < end && *p >= '0' && *p <= '9') {
+                if (start > (INT64_MAX - 9) / 10)
+                    return 416;
+                start = start * 10 + (*p++ - '0');
+            }
+            while (p < end && *p == ' ')
+                p++;
+            if (p >= end || *p++ != '-')
+                return 416;
+            while (p < end && *p == ' ')
+                p++;
+            if (p >= end || *p == ',') {
+                stop = size;
+                goto found;
+            }
+        } else {
+            suffix = 1;
+            p++;
+        }
+        if (p >= end || *p < '0' || *p > '9')
+            return 416;
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (stop > (INT64_MAX - 9) / 10)
+                return 416;
+            stop = stop * 10 + (*p++ - '0');
+        }
+        while (p < end && *p == ' ')
+            p++;
+        if (p < end && *p != ',')
+            return 416;
+        if (suffix) {
+            start = stop < size ? size - stop : 0;
+            stop = size - 1;
+        }
+        stop = stop >= size ? size : stop + 1;
+    found:
+        if (start < stop) {
+            if (*n == cap || budget-- == 0)
+                return 200; /* more ranges than allowed: the whole file */
+            out[(*n)++] = (struct range){start, stop};
+            total += stop - start;
+        } else if (start == 0) {
+            return 200;
+        }
+        if (p >= end || *p++ != ',')
+            break;
+    }
+    if (*n == 0)
+        return 416;
+    if (total > size) /* overlapping parts add up past the file: nginx refuses them */
+        return 200;
+    return 206;
+}
+
+int static_accepts(const char *v, size_t len, const char *coding)
+{
+    size_t clen = strlen(coding), i = 0;
+    int star = -1, exact = -1;
+    while (i < len) {
+        size_t ts, te;
+        int q = 1000;
+        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        ts = i;
+        while (i < len && v[i] != ',' && v[i] != ';' && v[i] != ' ' && v[i] != '\t')
+            i++;
+        te = i;
+        while (i < len && v[i] != ',') {
+            if (v[i] == 'q' && i + 1 < len && v[i + 1] == '=' && (i == 0 || v[i - 1] == ';' || v[i - 1] == ' ')) {
+                const char *qp = v + i + 2;
+                q = 0;
+                if (qp < v + len && *qp == '1')
+                    q = 1000;
+                else if (qp < v + len && *qp == '0') {
+                    int mult = 100;
+                    qp++;
+                    if (qp < v + len && *qp == '.')
+                        for (qp++; qp < v + len && *qp >= '0' && *qp <= '9' && mult > 0; qp++, mult /= 10)
+                            q += (*qp - '0') * mult;
+                }
+            }
+            i++;
+        }
+        if (te - ts == clen && strncasecmp(v + ts, coding, clen) == 0)
+            exact = q;
+        else if (te - ts == 1 && v[ts] == '*')
+            star = q;
+    }
+    return exact >= 0 ? exact : star >= 0 ? star : 0;
 }

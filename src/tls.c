@@ -77,6 +77,34 @@ void tls_ktls_probe(struct ktls_support *s)
     close(fd);
 }
 
+static SSL_CTX *(*sni_pick)(void *arg, const char *name);
+
+void tls_set_sni_picker(SSL_CTX *(*pick)(void *arg, const char *name))
+{
+    sni_pick = pick;
+}
+
+/* Switches the connection to the certificate of the server block that the
+ * client named; an unknown name keeps the default server's. */
+static int sni_select(SSL *ssl, int *alert, void *arg)
+{
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    SSL_CTX *ctx;
+    (void)alert;
+    (void)arg;
+    if (name == NULL || sni_pick == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    ctx = sni_pick(SSL_get_app_data(ssl), name);
+    if (ctx != NULL && ctx != SSL_get_SSL_CTX(ssl))
+        SSL_set_SSL_CTX(ssl, ctx);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+const char *tls_servername(SSL *ssl)
+{
+    return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+}
+
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                        unsigned int inlen, void *arg)
 {
@@ -117,6 +145,7 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ktlsd", 5);
     SSL_CTX_set_timeout(ctx, (long)c->ssl_session_timeout);
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    SSL_CTX_set_tlsext_servername_callback(ctx, sni_select);
 
     if (SSL_CTX_set_cipher_list(ctx, c->ssl_ciphers ? c->ssl_ciphers : DEFAULT_CIPHERS) != 1) {
         snprintf(err, errlen, "SSL_CTX_set_cipher_list(\"%s\") failed (SSL: %s)",
@@ -165,11 +194,12 @@ fail:
     return NULL;
 }
 
-SSL *tls_new(SSL_CTX *ctx, int fd)
+SSL *tls_new(SSL_CTX *ctx, int fd, void *sni_arg)
 {
     SSL *ssl = SSL_new(ctx);
     if (ssl == NULL)
         return NULL;
+    SSL_set_app_data(ssl, sni_arg);
     /* SSL_set_fd makes a socket BIO: OpenSSL 3.0 enables kTLS only on those. */
     if (SSL_set_fd(ssl, fd) != 1) {
         SSL_free(ssl);

@@ -25,7 +25,12 @@ void tls_ktls_probe(struct ktls_support *s);
  * returns NULL with a message in err. */
 SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen);
 
-SSL *tls_new(SSL_CTX *ctx, int fd);
+/* SNI: pick(arg, name) returns the SSL_CTX of the server block for name
+ * (or NULL to keep the default); arg is what tls_new was given. */
+void tls_set_sni_picker(SSL_CTX *(*pick)(void *arg, const char *name));
+SSL *tls_new(SSL_CTX *ctx, int fd, void *sni_arg);
+/* The name the client asked for (SNI), or NULL. */
+const char *tls_servername(SSL *ssl);
 /* Each returns KT_OK, KT_AGAIN (with *want = IO_READ or IO_WRITE) or
  * KT_ERROR (already logged with ctx). */
 int tls_handshake(SSL *ssl, int *want, const struct log_ctx *log);

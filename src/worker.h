@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "request.h"
+
 struct config;
 struct server_conf;
 
@@ -11,7 +13,7 @@ struct server_conf;
 struct listener {
     int fd;
     int ssl;
-    struct server_conf *srv;
+    struct vhosts vh; /* the server blocks on this address; vh.dflt by default */
     const char *text;
 };
 

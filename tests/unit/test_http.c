@@ -69,8 +69,30 @@ int main(void)
     CHECK(parse_all(&r, "GET / HTTP/2.0\r\nHost: a\r\n\r\n", &parsed) == KT_ERROR && r.error == 505);
 
     /* a body on GET is parsed and dropped */
-    CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc", &parsed) == KT_OK);
-    CHECK(r.body_off > 0);
+    {
+        const char *wb = "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc";
+        CHECK(parse_all(&r, wb, &parsed) == KT_OK); /* the head: the body's size can be checked */
+        CHECK(r.headers_done && !r.complete);
+        CHECK(parsed == strlen(wb) - 3);
+        CHECK(http_parse(&r, wb, strlen(wb), &parsed) == KT_OK && r.complete);
+        CHECK(r.body_off == strlen(wb) - 3 && r.body_len == 3);
+        /* a limit set at the head stops a chunked body that outgrows it */
+        const char *ch = "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        CHECK(parse_all(&r, ch, &parsed) == KT_OK && !r.complete);
+        r.body_limit = 4;
+        CHECK(http_parse(&r, ch, strlen(ch), &parsed) == KT_ERROR && r.error == 413);
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &parsed) ==
+                  KT_ERROR &&
+              r.error == 501);
+        CHECK(parse_all(&r, "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", &parsed) == KT_ERROR &&
+              r.error == 400);
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost:\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: [::1]:443\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n",
+                        &parsed) == KT_OK &&
+              r.expect_continue);
+    }
 
     /* the URL limit answers 414 */
     {

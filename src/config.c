@@ -859,6 +859,7 @@ static const struct directive directives[] = {
     {"etag", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, etag), 0, 0},
     {"if_modified_since", HSL, TARGET_SRV, 1, 1, set_ims, offsetof(struct srv_conf, if_modified_since), 0, 0},
     {"max_ranges", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, max_ranges), 0, INT_MAX},
+    {"ktlsd_status", CTX_LOC, TARGET_SRV, 0, 0, set_on, offsetof(struct srv_conf, status_page), 0, 0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
     {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
 };

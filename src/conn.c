@@ -13,6 +13,7 @@
 #include "log.h"
 #include "request.h"
 #include "send.h"
+#include "stats.h"
 #include "tls.h"
 #include "util.h"
 #include "version.h"
@@ -60,6 +61,7 @@ struct conn {
     SSL *ssl;
     enum state state;
     unsigned ktls_tx : 1, ktls_rx : 1;
+    int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback */
     struct log_ctx log;
     char peer[INET6_ADDRSTRLEN];
     char *rbuf;
@@ -92,6 +94,43 @@ struct conn_pool {
 
 static void conn_step(struct conn *c);
 static void conn_close(struct conn *c, int clean);
+
+/* The gauge a state counts in: nginx's Reading / Writing / Waiting. */
+static long *state_gauge(enum state st)
+{
+    switch (st) {
+    case C_HANDSHAKE:
+    case C_READ:
+        return &stats_me->reading;
+    case C_SEND:
+        return &stats_me->writing;
+    case C_KEEPALIVE:
+        return &stats_me->waiting;
+    default:
+        return NULL;
+    }
+}
+
+static void set_state(struct conn *c, enum state st)
+{
+    long *from = state_gauge(c->state), *to = state_gauge(st);
+    if (from != NULL)
+        (*from)--;
+    if (to != NULL)
+        (*to)++;
+    c->state = st;
+}
+
+static long *ktls_gauge(int cls)
+{
+    if (cls == 0)
+        return &stats_me->ktls_tx;
+    if (cls == 1)
+        return &stats_me->ktls_txrx;
+    if (cls >= 2 && cls - 2 < FB__COUNT)
+        return &stats_me->fallback[cls - 2];
+    return NULL;
+}
 
 /* --- pools ---------------------------------------------------------------- */
 
@@ -194,6 +233,7 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     struct server_conf *srv = vh->dflt;
     int one = 1;
 
+    stats_me->accepted++;
     if (p->active >= p->max) {
         close(fd);
         return KT_ERROR;
@@ -222,6 +262,8 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     if (srv->c.tcp_nodelay)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     http_request_init(&c->req);
+    c->ktls_class = -1;
+    c->state = C_LINGER; /* counted in no gauge until set_state() below */
     if (ssl) {
         tls_set_sni_picker(sni_pick);
         c->ssl = tls_new(srv->ssl_ctx, fd, (void *)vh);
@@ -232,12 +274,14 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
             p->free = c;
             return KT_ERROR;
         }
-        c->state = C_HANDSHAKE;
+        set_state(c, C_HANDSHAKE);
         c->log.action = "SSL handshaking";
     } else {
-        c->state = C_READ;
+        set_state(c, C_READ);
         c->log.action = "reading client request line";
     }
+    stats_me->handled++;
+    stats_me->active++;
     p->live[p->nlive++] = c;
     p->active++;
     ev_io_init(&c->io, io_cb, fd, EV_READ);
@@ -265,6 +309,11 @@ static void release_response(struct conn *c)
 static void conn_close(struct conn *c, int clean)
 {
     struct conn_pool *p = c->pool;
+    long *g = ktls_gauge(c->ktls_class);
+    if (g != NULL)
+        (*g)--;
+    set_state(c, C_LINGER);
+    stats_me->active--;
     ev_io_stop(p->loop, &c->io);
     ev_timer_stop(p->loop, &c->timer);
     tls_close(c->ssl, clean);
@@ -468,6 +517,7 @@ static void handle_request(struct conn *c)
     const struct srv_conf *sc;
 
     c->requests++;
+    stats_me->requests++;
     if (c->req_start == 0)
         c->req_start = ev_now(c->pool->loop);
     if (c->req.error)
@@ -484,6 +534,7 @@ static void handle_request(struct conn *c)
     env.cap = c->scap;
     env.keepalive = keepalive_allowed(c);
     c->log.action = "processing request";
+    set_state(c, C_SEND); /* the status page counts its own request as writing */
     request_respond(&env, r);
     c->status = r->status;
     sc = &r->srv->c;
@@ -502,16 +553,32 @@ static void handle_request(struct conn *c)
         c->sbuf = big;
         c->scap = LARGE_BUF;
     }
-    c->state = C_SEND;
     c->log.action = "sending response to client";
     send_start(&c->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
 }
 
 /* After a response: log it, then keep the connection for the next request
  * (pipelined bytes already read are parsed at once) or close it. */
+/* Adds the file bytes of the response to the counter of the path they took. */
+static void count_bytes(const struct conn *c)
+{
+    switch (c->snd.mode) {
+    case SEND_KTLS:
+        stats_me->bytes_ktls += c->snd.file_bytes;
+        break;
+    case SEND_PLAIN:
+        stats_me->bytes_sendfile += c->snd.file_bytes;
+        break;
+    default:
+        stats_me->bytes_fallback += c->snd.file_bytes;
+        break;
+    }
+}
+
 static void finish_request(struct conn *c)
 {
     int keep = c->xf->reply.keepalive, must_close = c->xf->reply.close;
+    count_bytes(c);
     access_log(c);
     release_response(c);
     c->req_start = 0;
@@ -522,7 +589,7 @@ static void finish_request(struct conn *c)
             tls_close(c->ssl, 1);
             c->ssl = NULL;
             shutdown(c->fd, SHUT_WR);
-            c->state = C_LINGER;
+            set_state(c, C_LINGER);
             c->log.action = "lingering close";
             wait_for(c, EV_READ);
             set_timeout(c, LINGER_TIMEOUT);
@@ -536,7 +603,7 @@ static void finish_request(struct conn *c)
         c->rlen -= c->rparsed;
         c->rparsed = 0;
         c->req_start = ev_now(c->pool->loop);
-        c->state = C_READ;
+        set_state(c, C_READ);
         c->log.action = "reading client pipelined request";
         set_timeout(c, c->srv->c.client_header_timeout);
         return;
@@ -544,7 +611,7 @@ static void finish_request(struct conn *c)
     c->rlen = c->rparsed = 0;
     buf_put(&c->pool->small, c->rbuf);
     c->rbuf = NULL;
-    c->state = C_KEEPALIVE;
+    set_state(c, C_KEEPALIVE);
     c->log.action = "keepalive";
     wait_for(c, EV_READ);
     set_timeout(c, c->srv->c.keepalive_timeout);
@@ -557,9 +624,18 @@ static void handshake_done(struct conn *c)
         c->srv = request_server(c->vh, sni, strlen(sni));
     c->ktls_tx = (unsigned)tls_ktls_tx(c->ssl);
     c->ktls_rx = (unsigned)tls_ktls_rx(c->ssl);
+    if (tls_resumed(c->ssl))
+        stats_me->hs_resumed++;
+    else
+        stats_me->hs_full++;
+    if (c->ktls_tx)
+        c->ktls_class = c->ktls_rx ? 1 : 0;
+    else /* why not: switched off, no kernel support, or a cipher it cannot take */
+        c->ktls_class = 2 + (!c->srv->c.ktls ? FB_DISABLED : !tls_kernel_ktls() ? FB_NO_KERNEL : FB_CIPHER);
+    (*ktls_gauge(c->ktls_class))++;
     if (log_enabled(LL_DEBUG))
         log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s", tls_protocol(c->ssl), tls_cipher(c->ssl), ktls_text(c));
-    c->state = C_READ;
+    set_state(c, C_READ);
     c->log.action = "reading client request line";
 }
 
@@ -576,6 +652,7 @@ static void conn_step(struct conn *c)
                 return;
             }
             if (r == KT_ERROR) {
+                stats_me->hs_failed++;
                 conn_close(c, 0);
                 return;
             }
@@ -583,7 +660,7 @@ static void conn_step(struct conn *c)
             break;
 
         case C_KEEPALIVE:
-            c->state = C_READ;
+            set_state(c, C_READ);
             c->log.action = "reading client request line";
             set_timeout(c, c->srv->c.client_header_timeout);
             /* fall through */
@@ -608,6 +685,7 @@ static void conn_step(struct conn *c)
             }
             if (r == KT_ERROR) {
                 c->status = c->status ? c->status : 500;
+                count_bytes(c);
                 access_log(c);
                 conn_close(c, 0);
                 return;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mime.h"
 #include "static.h"
+#include "stats.h"
 #include "util.h"
 #include "version.h"
 
@@ -855,6 +856,29 @@ static int try_files(struct ctx *x)
     }
 }
 
+/* ktlsd_status: the counters as text (stub_status layout) or JSON. */
+static int answer_stats(struct ctx *x)
+{
+    struct response resp;
+    int json = x->alen >= 11 && strstr(x->args, "format=json") != NULL;
+    char *page = xmalloc(4096);
+    size_t n;
+    if (x->method != HTTP_GET && x->method != HTTP_HEAD) {
+        free(page);
+        return answer_status(x, 405, NULL, 0);
+    }
+    n = stats_render(page, 4096, json);
+    init_response(x, &resp, 200);
+    resp.content_type = json ? "application/json" : "text/plain";
+    resp.content_length = (long long)n;
+    resp.expires = EXPIRES_EPOCH; /* never cached */
+    write_head(x, &resp);
+    x->r->mem = page;
+    if (!head_only(x))
+        add_mem(x->r, page, n);
+    return DONE;
+}
+
 static int handle(struct ctx *x)
 {
     x->loc = find_location(x->srv, x->uri, x->ulen);
@@ -867,6 +891,8 @@ static int handle(struct ctx *x)
     }
     if (x->loc != NULL && x->conf->return_code != CONF_UNSET)
         return do_return(x, x->conf->return_code, x->conf->return_text);
+    if (x->conf->status_page)
+        return answer_stats(x);
     /* nginx's static handler: other methods get 405 at once; POST gets it
      * only once the file is found (a missing one is still a 404) */
     if (x->method != HTTP_GET && x->method != HTTP_HEAD && x->method != HTTP_POST)

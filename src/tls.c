@@ -331,6 +331,22 @@ int tls_pending(SSL *ssl)
     return SSL_has_pending(ssl);
 }
 
+int tls_kernel_ktls(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        struct ktls_support k;
+        tls_ktls_probe(&k);
+        known = k.kernel;
+    }
+    return known;
+}
+
+int tls_resumed(SSL *ssl)
+{
+    return SSL_session_reused(ssl);
+}
+
 int tls_ktls_tx(SSL *ssl)
 {
     return BIO_get_ktls_send(SSL_get_wbio(ssl)) ? 1 : 0;

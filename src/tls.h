@@ -44,6 +44,9 @@ void tls_close(SSL *ssl, int clean);
 
 /* Decrypted bytes OpenSSL holds that the socket will not signal again. */
 int tls_pending(SSL *ssl);
+/* Whether this kernel offers the TLS ULP (probed once per process). */
+int tls_kernel_ktls(void);
+int tls_resumed(SSL *ssl);
 int tls_ktls_tx(SSL *ssl);
 int tls_ktls_rx(SSL *ssl);
 const char *tls_protocol(SSL *ssl);

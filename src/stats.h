@@ -1,0 +1,36 @@
+/* stats.h: counters for the status page, in memory shared by the master
+ * and all workers. Each worker writes only its own slot (no atomics, no
+ * locks); the status page adds the slots up. */
+#ifndef KTLSD_STATS_H
+#define KTLSD_STATS_H
+
+#include <stddef.h>
+
+enum stats_fallback { FB_DISABLED, FB_NO_KERNEL, FB_CIPHER, FB__COUNT };
+
+struct stats {
+    /* gauges: connections now */
+    long active, reading, writing, waiting;
+    long ktls_tx, ktls_txrx, fallback[FB__COUNT];
+    /* counters since start */
+    unsigned long long accepted, handled, requests;
+    unsigned long long hs_full, hs_resumed, hs_failed;
+    unsigned long long bytes_ktls, bytes_fallback, bytes_sendfile;
+};
+
+/* Maps the shared slots (the master, before the first fork). */
+int stats_init(size_t slots);
+/* The calling worker's slot: its gauges start at zero, counters carry on
+ * from the worker it replaces. */
+struct stats *stats_slot(size_t slot);
+size_t stats_slots(void);
+/* The sum over all slots. */
+void stats_total(struct stats *out);
+/* The page: nginx stub_status's layout plus ktlsd's lines, or JSON. */
+size_t stats_render(char *out, size_t cap, int json);
+const char *stats_fallback_name(int reason);
+
+/* This worker's slot; a dummy before stats_slot() is called. */
+extern struct stats *stats_me;
+
+#endif

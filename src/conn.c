@@ -509,12 +509,12 @@ static void handle_request(struct conn *c)
         .vh = c->vh,
         .srv = c->srv,
         .ssl = c->ssl != NULL,
+        .ktls_tx = c->ktls_tx,
         .peer = (const struct sockaddr *)&c->peer_addr,
         .log = &c->log,
     };
     struct reply *r;
     enum send_mode mode;
-    const struct srv_conf *sc;
 
     c->requests++;
     stats_me->requests++;
@@ -537,13 +537,14 @@ static void handle_request(struct conn *c)
     set_state(c, C_SEND); /* the status page counts its own request as writing */
     request_respond(&env, r);
     c->status = r->status;
-    sc = &r->srv->c;
     if (c->ssl != NULL)
-        mode = c->ktls_tx && sc->sendfile ? SEND_KTLS : SEND_TLS_COPY;
+        mode = c->ktls_tx && r->sendfile ? SEND_KTLS : SEND_TLS_COPY;
     else
-        mode = sc->sendfile ? SEND_PLAIN : SEND_PLAIN_COPY;
-    if ((mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) && r->file_len > SMALL_BUF - r->head_len) {
-        /* a large body through user space: large preads */
+        mode = r->sendfile ? SEND_PLAIN : SEND_PLAIN_COPY;
+    if ((mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) && r->body_len > SMALL_BUF - r->head_len) {
+        /* a large body through user space: large preads. A body from
+         * fcache (<= 15 KiB) is then staged whole by the first send_run(),
+         * before any other request can replace it in the cache. */
         char *big = buf_get(&c->pool->large);
         memcpy(big, c->sbuf, r->head_len);
         for (size_t i = 0; i < r->nsegs; i++) /* memory inside the small buffer moves along */
@@ -569,8 +570,8 @@ static void count_bytes(const struct conn *c)
     case SEND_PLAIN:
         stats_me->bytes_sendfile += c->snd.file_bytes;
         break;
-    default:
-        stats_me->bytes_fallback += c->snd.file_bytes;
+    default: /* small files may come from fcache's memory: count the body */
+        stats_me->bytes_fallback += send_body_bytes(&c->snd);
         break;
     }
 }
@@ -619,9 +620,8 @@ static void finish_request(struct conn *c)
 
 static void handshake_done(struct conn *c)
 {
-    const char *sni = tls_servername(c->ssl);
-    if (sni != NULL)
-        c->srv = request_server(c->vh, sni, strlen(sni));
+    /* SNI chose the certificate only: without a Host header the request
+     * goes to the address's default server, as in nginx */
     c->ktls_tx = (unsigned)tls_ktls_tx(c->ssl);
     c->ktls_rx = (unsigned)tls_ktls_rx(c->ssl);
     if (tls_resumed(c->ssl))

@@ -6,6 +6,7 @@
  * body as send segments; it never touches the socket. */
 #include "request.h"
 #include "config.h"
+#include "fcache.h"
 #include "http.h"
 #include "log.h"
 #include "mime.h"
@@ -48,9 +49,8 @@ struct ctx {
     size_t tlen;
     const char *host; /* Host without port, or NULL */
     size_t hlen;
-    const char *authority; /* Host as sent (with its port), for redirects */
-    size_t authlen;
     const char *content_range; /* for a 416 */
+    const char *body_mem; /* the file's bytes from fcache, instead of r->fd */
     char locbuf[URI_MAX * 2];
     int internal;
     int error_status; /* serving an error_page: the status to answer with */
@@ -180,6 +180,7 @@ static void write_head(struct ctx *x, struct response *resp)
 {
     struct reply *r = x->r;
     r->status = resp->status;
+    r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
     r->head_len = http_head(x->env->buf, x->env->cap, resp);
     if (r->head_len == 0) { /* only with absurd add_header lists */
@@ -209,21 +210,29 @@ static void add_file(struct reply *r, off_t off, size_t len)
     }
 }
 
+/* File bytes [off, off+len): from the cached copy, or the open file. */
+static void add_body(struct ctx *x, off_t off, size_t len)
+{
+    if (x->body_mem != NULL)
+        add_mem(x->r, x->body_mem + off, len);
+    else
+        add_file(x->r, off, len);
+}
+
 static int head_only(const struct ctx *x)
 {
     return x->method == HTTP_HEAD;
 }
 
 /* "scheme://host[:port]" for absolute redirects: the Host the client sent
- * (else the first server_name), with the listener's port when the Host has
- * none and it is not the scheme's default (nginx's port_in_redirect). */
+ * without its port (else the first server_name), then the port ktlsd
+ * listens on unless it is the scheme's default (nginx's port_in_redirect). */
 static size_t base_url(const struct ctx *x, char *out, size_t cap)
 {
-    const char *host = x->authority ? x->authority : x->srv->nnames && x->srv->names[0][0] ? x->srv->names[0] : "localhost";
-    size_t hlen = x->authority ? x->authlen : strlen(host);
+    const char *host = x->host ? x->host : x->srv->nnames && x->srv->names[0][0] ? x->srv->names[0] : "localhost";
+    size_t hlen = x->host ? x->hlen : strlen(host);
     int port = x->env->vh != NULL ? x->env->vh->port : 0, n;
-    int has_port = memchr(host, ':', hlen) != NULL && host[0] != '[';
-    if (has_port || port == 0 || port == (x->env->ssl ? 443 : 80))
+    if (port == 0 || port == (x->env->ssl ? 443 : 80))
         n = snprintf(out, cap, "%s://%.*s", x->env->ssl ? "https" : "http", (int)hlen, host);
     else
         n = snprintf(out, cap, "%s://%.*s:%d", x->env->ssl ? "https" : "http", (int)hlen, host, port);
@@ -596,7 +605,8 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
 
     r->fd = fd;
     if (x->method == HTTP_POST && !x->error_status) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
         r->fd = -1;
         return answer_status(x, 405, NULL, 0);
     }
@@ -614,7 +624,7 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
         resp.content_length = st->st_size;
         write_head(x, &resp);
         if (!head_only(x))
-            add_file(r, 0, (size_t)st->st_size);
+            add_body(x, 0, (size_t)st->st_size);
         return DONE;
     }
 
@@ -625,7 +635,8 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
     c.if_modified_since = header(x, "if-modified-since", &c.if_modified_since_len);
     cond = static_conditions(&c, resp.etag, st->st_mtime, 1, x->conf->if_modified_since);
     if (cond == 412) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
         r->fd = -1;
         return answer_status(x, 412, NULL, 0);
     }
@@ -649,7 +660,8 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
             rs = static_ranges(v, vlen, st->st_size, x->conf->max_ranges, ranges, MAX_RANGES, &n);
         if (rs == 416) {
             snprintf(crange, sizeof(crange), "bytes */%lld", (long long)st->st_size);
-            close(fd);
+            if (fd >= 0)
+                close(fd);
             r->fd = -1;
             x->content_range = crange;
             return answer_status(x, 416, NULL, 0);
@@ -662,7 +674,7 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
             resp.content_length = ranges[0].end - ranges[0].start;
             write_head(x, &resp);
             if (!head_only(x))
-                add_file(r, ranges[0].start, (size_t)(ranges[0].end - ranges[0].start));
+                add_body(x, ranges[0].start, (size_t)(ranges[0].end - ranges[0].start));
             return DONE;
         }
         if (rs == 206) {
@@ -681,7 +693,7 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
                                    (long long)ranges[i].end - 1, (long long)st->st_size);
                 if (!head_only(x)) {
                     add_mem(r, p, (size_t)len);
-                    add_file(r, ranges[i].start, (size_t)(ranges[i].end - ranges[i].start));
+                    add_body(x, ranges[i].start, (size_t)(ranges[i].end - ranges[i].start));
                 }
                 total += (size_t)len + (size_t)(ranges[i].end - ranges[i].start);
                 p += len;
@@ -703,7 +715,7 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
     resp.content_length = st->st_size;
     write_head(x, &resp);
     if (!head_only(x))
-        add_file(r, 0, (size_t)st->st_size);
+        add_body(x, 0, (size_t)st->st_size);
     return DONE;
 }
 
@@ -722,6 +734,15 @@ static int errno_status(int e)
     default:
         return 500;
     }
+}
+
+/* Small files may come from fcache when their bytes pass through user space
+ * anyway (userspace TLS, or sendfile off) and no variant is to be looked for:
+ * with kTLS or plain sendfile the kernel reads the page cache itself. */
+static int cacheable_here(const struct ctx *x)
+{
+    int zero_copy = x->conf->sendfile && (!x->env->ssl || x->env->ktls_tx);
+    return !zero_copy && x->conf->gzip_static == STATIC_OFF && x->conf->brotli_static == STATIC_OFF;
 }
 
 /* Serves uri from the location's directory: a file, a directory's index,
@@ -766,6 +787,11 @@ static int serve_path(struct ctx *x)
             return x->method == HTTP_POST ? answer_status(x, 405, NULL, 0) : answer_autoindex(x, dir_fd, rel);
         log_error(LL_ERR, x->env->log, "directory index of \"%s%s\" is forbidden", conf_dir(x), rel);
         return answer_status(x, 403, NULL, 0);
+    }
+    if (cacheable_here(x)) {
+        x->body_mem = fcache_get(dir_fd, rel, x->conf->disable_symlinks, &st);
+        if (x->body_mem != NULL)
+            return answer_file_variant(x, -1, &st, rel, strlen(rel), NULL, 0);
     }
     fd = static_open_file(dir_fd, conf_dir(x), rel, x->conf->disable_symlinks, &st);
     if (fd < 0 && errno == ENOENT && !x->error_status) {
@@ -963,8 +989,6 @@ void request_respond(struct request_env *env, struct reply *r)
             target = slash;
         }
     }
-    x->authority = x->host;
-    x->authlen = x->hlen;
     if (x->host != NULL) {
         const char *colon = x->hlen && x->host[0] != '[' ? memchr(x->host, ':', x->hlen) : NULL;
         if (colon != NULL)

@@ -33,6 +33,7 @@ struct request_env {
     const struct vhosts *vh;
     struct server_conf *srv; /* chosen by SNI, or the default */
     int ssl;
+    int ktls_tx;             /* kTLS sends for this connection */
     int keepalive;           /* the connection may stay open */
     const struct sockaddr *peer;
     const struct log_ctx *log;
@@ -44,6 +45,7 @@ struct reply {
     int status;
     int close;               /* close after sending */
     int keepalive;           /* what the head announced */
+    int sendfile;            /* the location's "sendfile" */
     size_t head_len;
     int fd;                  /* file behind file segments, or -1 */
     struct send_seg segs[SEND_MAX_SEGS];

@@ -141,6 +141,9 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
     SSL_CTX_set_options(ctx, opts);
     /* Idle keep-alive connections hold no 17 KiB read/write buffers. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    /* One read(2) per record instead of two (5-byte header, then body):
+     * OpenSSL reads as much as the socket has into its buffer. */
+    SSL_CTX_set_read_ahead(ctx, 1);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ktlsd", 5);
     SSL_CTX_set_timeout(ctx, (long)c->ssl_session_timeout);

@@ -119,6 +119,53 @@ for f in 1 16k1; do
 done
 add_case 1.3 $C13_CHA 10m "$CHA"
 
+# A file that shrinks while SSL_sendfile() sends it (kTLS TX, TLS 1.2): the
+# connection must end with a logged error and a body that is a true prefix.
+if [ "$MODE" = ktlsd ]; then
+	# hostfs cannot truncate: the file lives in the VM's tmpfs, behind a symlink
+	head -c $((16 << 20)) /dev/urandom >"$T/src/trunc"
+	ln -s /run/ktlsd-trunc.bin "$T/www/trunc.bin"
+	cat >"$T/after-cases" <<AFTER
+#!/bin/bash
+cp "$T/src/trunc" /run/ktlsd-trunc.bin
+exec python3 - "\$PORT" /run/ktlsd-trunc.bin "\$O/trunc.body" >"\$O/trunc.result" 2>&1 <<'PY'
+import os, socket, ssl, sys
+port, path, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.set_ciphers("$C12_128")
+raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s = ctx.wrap_socket(raw)
+s.sendall(b"GET /trunc.bin HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n")
+data = b""
+while b"\\r\\n\\r\\n" not in data:
+    data += s.recv(65536)
+head, body = data.split(b"\\r\\n\\r\\n", 1)
+while len(body) < (1 << 20):
+    body += s.recv(65536)
+os.truncate(path, 2 << 20)
+state = "open"
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            state = "closed"
+            break
+        body += b
+except (ConnectionResetError, ssl.SSLError):
+    state = "closed"
+except socket.timeout:
+    state = "timeout"
+open(out, "wb").write(body)
+print(len(body), state)
+PY
+AFTER
+	chmod +x "$T/after-cases"
+fi
+
 # --- server config ---------------------------------------------------------------
 if [ "$MODE" = ktlsd ]; then
 	CONF=$T/ktlsd.conf
@@ -270,6 +317,18 @@ check "TlsRxSw did not rise ($(stat_of "$b" TlsRxSw) -> $(stat_of "$a" TlsRxSw))
 	[ "$(stat_of "$a" TlsRxSw)" -gt "$(stat_of "$b" TlsRxSw)" ]
 check "TlsDecryptError rose ($(stat_of "$b" TlsDecryptError) -> $(stat_of "$a" TlsDecryptError))" \
 	[ "$(stat_of "$a" TlsDecryptError)" = "$(stat_of "$b" TlsDecryptError)" ]
+
+# The file truncated under SSL_sendfile().
+if [ "$MODE" = ktlsd ]; then
+	read -r tgot tstate <"$O/trunc.result" 2>/dev/null
+	check "truncated file: client state ${tstate:-?} ($(tail -n 2 "$O/trunc.result" 2>/dev/null | tr '\n' ' ')), expected closed" \
+		[ "$tstate" = closed ]
+	check "truncated file: ${tgot:-?} bytes, expected fewer than 16 MiB" [ "${tgot:-0}" -lt $((16 << 20)) ]
+	check "truncated file: the body is not a prefix of the file" \
+		cmp -s "$O/trunc.body" <(head -c "${tgot:-0}" "$T/src/trunc")
+	check "truncated file: no \"SSL_sendfile() sent 0 bytes ... truncated\" in the error log" \
+		grep -q 'SSL_sendfile() sent 0 bytes.*truncated' "$T/error.log"
+fi
 
 # Error log and shutdown.
 if grep -E '\[(crit|alert|emerg)\]' "$T/error.log" >"$T/errs" 2>/dev/null; then

@@ -42,7 +42,8 @@ struct parser {
 };
 
 struct directive;
-typedef int (*set_fn)(struct parser *p, const struct directive *d, char **args, int nargs, void *conf);
+typedef int (*set_fn)(struct parser *p, const struct directive *d, char **args, int nargs,
+                      void *conf);
 
 struct directive {
     const char *name;
@@ -82,7 +83,8 @@ static int set_flag(struct parser *p, const struct directive *d, char **a, int n
     else if (strcmp(a[0], "off") == 0)
         *v = 0;
     else {
-        perr(p, "invalid value \"%s\" in \"%s\" directive, it must be \"on\" or \"off\"", a[0], d->name);
+        perr(p, "invalid value \"%s\" in \"%s\" directive, it must be \"on\" or \"off\"", a[0],
+             d->name);
         return KT_ERROR;
     }
     return KT_OK;
@@ -107,7 +109,8 @@ static int set_num(struct parser *p, const struct directive *d, char **a, int n,
     long v;
     (void)n;
     if (parse_long(a[0], &v) != KT_OK || v < d->lo || v > d->hi) {
-        perr(p, "invalid value \"%s\" in \"%s\" directive (expected %ld..%ld)", a[0], d->name, d->lo, d->hi);
+        perr(p, "invalid value \"%s\" in \"%s\" directive (expected %ld..%ld)", a[0], d->name,
+             d->lo, d->hi);
         return KT_ERROR;
     }
     *(int *)((char *)conf + d->off) = (int)v;
@@ -136,15 +139,39 @@ static int parse_time(const char *s, double *out)
             s += 2;
         } else {
             switch (*s) {
-            case 's': unit = 1; s++; break;
-            case 'm': unit = 60; s++; break;
-            case 'h': unit = 3600; s++; break;
-            case 'd': unit = 86400; s++; break;
-            case 'w': unit = 7 * 86400; s++; break;
-            case 'M': unit = 30 * 86400; s++; break;
-            case 'y': unit = 365 * 86400; s++; break;
-            case '\0': unit = 1; break;
-            default: return KT_ERROR;
+            case 's':
+                unit = 1;
+                s++;
+                break;
+            case 'm':
+                unit = 60;
+                s++;
+                break;
+            case 'h':
+                unit = 3600;
+                s++;
+                break;
+            case 'd':
+                unit = 86400;
+                s++;
+                break;
+            case 'w':
+                unit = 7 * 86400;
+                s++;
+                break;
+            case 'M':
+                unit = 30 * 86400;
+                s++;
+                break;
+            case 'y':
+                unit = 365 * 86400;
+                s++;
+                break;
+            case '\0':
+                unit = 1;
+                break;
+            default:
+                return KT_ERROR;
             }
         }
         total += (double)v * unit;
@@ -193,7 +220,8 @@ static int set_list(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
-static int set_worker_processes(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+static int set_worker_processes(struct parser *p, const struct directive *d, char **a, int n,
+                                void *conf)
 {
     struct config *cf = conf;
     if (strcmp(a[0], "auto") == 0) {
@@ -311,7 +339,8 @@ static int set_log_format(struct parser *p, const struct directive *d, char **a,
     return KT_OK;
 }
 
-static int set_ssl_protocols(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+static int set_ssl_protocols(struct parser *p, const struct directive *d, char **a, int n,
+                             void *conf)
 {
     struct srv_conf *c = conf;
     (void)d;
@@ -321,9 +350,11 @@ static int set_ssl_protocols(struct parser *p, const struct directive *d, char *
             c->ssl_protocols |= PROTO_TLS12;
         else if (strcmp(a[i], "TLSv1.3") == 0)
             c->ssl_protocols |= PROTO_TLS13;
-        else if (strcmp(a[i], "SSLv2") == 0 || strcmp(a[i], "SSLv3") == 0 || strcmp(a[i], "TLSv1") == 0 ||
-                 strcmp(a[i], "TLSv1.1") == 0)
-            log_error(LL_WARN, NULL, "%s:%d: \"%s\" in \"ssl_protocols\" is ignored: ktlsd speaks TLSv1.2 and TLSv1.3 only",
+        else if (strcmp(a[i], "SSLv2") == 0 || strcmp(a[i], "SSLv3") == 0 ||
+                 strcmp(a[i], "TLSv1") == 0 || strcmp(a[i], "TLSv1.1") == 0)
+            log_error(LL_WARN, NULL,
+                      "%s:%d: \"%s\" in \"ssl_protocols\" is ignored: ktlsd speaks TLSv1.2 and "
+                      "TLSv1.3 only",
                       p->file, p->line, a[i]);
         else {
             perr(p, "invalid value \"%s\" in \"ssl_protocols\" directive", a[i]);
@@ -337,13 +368,15 @@ static int set_ssl_protocols(struct parser *p, const struct directive *d, char *
     return KT_OK;
 }
 
-static int set_ssl_conf_command(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+static int set_ssl_conf_command(struct parser *p, const struct directive *d, char **a, int n,
+                                void *conf)
 {
     struct srv_conf *c = conf;
     (void)p;
     (void)d;
     (void)n;
-    c->ssl_conf_cmds = xrealloc(c->ssl_conf_cmds, (c->nssl_conf_cmds + 1) * sizeof(*c->ssl_conf_cmds));
+    c->ssl_conf_cmds =
+        xrealloc(c->ssl_conf_cmds, (c->nssl_conf_cmds + 1) * sizeof(*c->ssl_conf_cmds));
     c->ssl_conf_cmds[c->nssl_conf_cmds++] = (struct conf_cmd){xstrdup(a[0]), xstrdup(a[1])};
     c->ssl_conf_cmds_set = 1;
     return KT_OK;
@@ -351,7 +384,8 @@ static int set_ssl_conf_command(struct parser *p, const struct directive *d, cha
 
 static int parse_addr(const char *host, const char *port, struct listen_conf *l)
 {
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *res;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
+                    *res;
     if (host != NULL && strcmp(host, "*") == 0)
         host = NULL;
     if (host == NULL)
@@ -374,7 +408,8 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
 
     if (a[0][0] == '[') { /* [::1]:443 */
         char *close = strchr(a[0], ']');
-        if (close == NULL || (close[1] != ':' && close[1] != '\0') || (size_t)(close - a[0]) >= sizeof(hostbuf)) {
+        if (close == NULL || (close[1] != ':' && close[1] != '\0') ||
+            (size_t)(close - a[0]) >= sizeof(hostbuf)) {
             perr(p, "invalid address \"%s\" in \"listen\" directive", a[0]);
             return KT_ERROR;
         }
@@ -404,9 +439,11 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
             l.ssl = 1;
         else if (strcmp(a[i], "default_server") == 0 || strcmp(a[i], "default") == 0)
             l.default_server = 1;
-        else if (strncmp(a[i], "backlog=", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK && v > 0 && v <= 65535)
+        else if (strncmp(a[i], "backlog=", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK && v > 0 &&
+                 v <= 65535)
             l.backlog = (int)v;
-        else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 || strcmp(a[i], "proxy_protocol") == 0) {
+        else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 ||
+                 strcmp(a[i], "proxy_protocol") == 0) {
             perr(p, "\"%s\" parameter of the \"listen\" directive is not supported by ktlsd", a[i]);
             return KT_ERROR;
         } else {
@@ -421,7 +458,6 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
     return KT_OK;
 }
 
-
 /* "1m", "512k", "2g", "0": nginx sizes */
 static int parse_size(const char *s, long long *out)
 {
@@ -434,9 +470,21 @@ static int parse_size(const char *s, long long *out)
     if (errno != 0)
         return KT_ERROR;
     switch (*end) {
-    case 'k': case 'K': mult = 1024; end++; break;
-    case 'm': case 'M': mult = 1024 * 1024; end++; break;
-    case 'g': case 'G': mult = 1024LL * 1024 * 1024; end++; break;
+    case 'k':
+    case 'K':
+        mult = 1024;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1024 * 1024;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1024LL * 1024 * 1024;
+        end++;
+        break;
     }
     if (*end != '\0' || v > (1LL << 50) / mult)
         return KT_ERROR;
@@ -472,7 +520,8 @@ static int set_static(struct parser *p, const struct directive *d, char **a, int
 {
     static const char *const words[] = {"off", "on", "always", NULL};
     if (strcmp(d->name, "brotli_static") == 0 && strcmp(a[0], "always") == 0) {
-        perr(p, "invalid value \"always\" in \"brotli_static\" directive, it must be \"on\" or \"off\"");
+        perr(p, "invalid value \"always\" in \"brotli_static\" directive, it must be \"on\" or "
+                "\"off\"");
         return KT_ERROR;
     }
     return set_keyword(p, d, a, n, conf, words);
@@ -588,7 +637,8 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
         }
         new_code = a[n - 2][1] ? (int)v : 0;
     }
-    if (ncodes < 1 || (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
+    if (ncodes < 1 ||
+        (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
         perr(p, "invalid URI \"%s\" in \"error_page\" directive", uri);
         return KT_ERROR;
     }
@@ -648,7 +698,8 @@ static int set_access(struct parser *p, const struct directive *d, char **a, int
             return KT_ERROR;
         }
         bits = r.family == AF_INET ? 32 : 128;
-        if (slash != NULL && (parse_long(slash, &bits) != KT_OK || bits > (r.family == AF_INET ? 32 : 128))) {
+        if (slash != NULL &&
+            (parse_long(slash, &bits) != KT_OK || bits > (r.family == AF_INET ? 32 : 128))) {
             perr(p, "invalid parameter \"%s\"", a[0]);
             return KT_ERROR;
         }
@@ -678,9 +729,12 @@ static void srv_conf_init(struct srv_conf *c)
 {
     memset(c, 0, sizeof(*c));
     c->sendfile = c->ktls = c->keepalive_requests = c->ssl_protocols = CONF_UNSET;
-    c->ssl_prefer_server_ciphers = c->ssl_session_tickets = c->tcp_nodelay = c->server_tokens = CONF_UNSET;
-    c->keepalive_timeout = c->client_header_timeout = c->send_timeout = c->ssl_session_timeout = CONF_UNSET;
-    c->expires = c->autoindex = c->return_code = c->gzip_static = c->gzip_vary = c->brotli_static = CONF_UNSET;
+    c->ssl_prefer_server_ciphers = c->ssl_session_tickets = c->tcp_nodelay = c->server_tokens =
+        CONF_UNSET;
+    c->keepalive_timeout = c->client_header_timeout = c->send_timeout = c->ssl_session_timeout =
+        CONF_UNSET;
+    c->expires = c->autoindex = c->return_code = c->gzip_static = c->gzip_vary = c->brotli_static =
+        CONF_UNSET;
     c->disable_symlinks = c->etag = c->if_modified_since = c->max_ranges = CONF_UNSET;
     c->client_max_body_size = CONF_UNSET;
 }
@@ -769,11 +823,13 @@ static int block_location(struct parser *p, const struct directive *d, char **a,
         int errcode;
         PCRE2_SIZE erroff;
         l->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-                              l->kind == LOC_REGEX_CASELESS ? PCRE2_CASELESS : 0, &errcode, &erroff, NULL);
+                              l->kind == LOC_REGEX_CASELESS ? PCRE2_CASELESS : 0, &errcode, &erroff,
+                              NULL);
         if (l->re == NULL) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(errcode, msg, sizeof(msg));
-            perr(p, "pcre2_compile() failed: %s in \"%s\" at \"%s\"", (char *)msg, pat, pat + erroff);
+            perr(p, "pcre2_compile() failed: %s in \"%s\" at \"%s\"", (char *)msg, pat,
+                 pat + erroff);
             goto fail;
         }
     } else if (pat[0] != '/') {
@@ -809,57 +865,79 @@ static int block_types(struct parser *p, const struct directive *d, char **a, in
 /* The directive table. amin/amax count arguments after the name; amax BLOCK
  * marks a block directive ("name {"). */
 static const struct directive directives[] = {
-    {"worker_processes", CTX_MAIN, TARGET_MAIN, 1, 1, set_worker_processes, offsetof(struct config, worker_processes), 1, 1024},
+    {"worker_processes", CTX_MAIN, TARGET_MAIN, 1, 1, set_worker_processes,
+     offsetof(struct config, worker_processes), 1, 1024},
     {"error_log", CTX_MAIN, TARGET_MAIN, 1, 2, set_error_log, 0, 0, 0},
     {"pid", CTX_MAIN, TARGET_MAIN, 1, 1, set_str, offsetof(struct config, pid_file), 0, 0},
     {"user", CTX_MAIN, TARGET_MAIN, 1, 2, set_user, 0, 0, 0},
     {"events", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_events, 0, 0, 0},
     {"http", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_http, 0, 0, 0},
-    {"worker_shutdown_timeout", CTX_MAIN, TARGET_MAIN, 1, 1, set_time, offsetof(struct config, worker_shutdown_timeout), 0, 86400},
-    {"worker_connections", CTX_EVENTS, TARGET_MAIN, 1, 1, set_num, offsetof(struct config, worker_connections), 1, 1 << 20},
+    {"worker_shutdown_timeout", CTX_MAIN, TARGET_MAIN, 1, 1, set_time,
+     offsetof(struct config, worker_shutdown_timeout), 0, 86400},
+    {"worker_connections", CTX_EVENTS, TARGET_MAIN, 1, 1, set_num,
+     offsetof(struct config, worker_connections), 1, 1 << 20},
     {"server", CTX_HTTP, TARGET_MAIN, 0, BLOCK, block_server, 0, 0, 0},
     {"log_format", CTX_HTTP, TARGET_MAIN, 2, -1, set_log_format, 0, 0, 0},
     {"access_log", HSL, TARGET_SRV, 1, 4, set_access_log, 0, 0, 0},
     {"sendfile", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, sendfile), 0, 0},
     {"ktls", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ktls), 0, 0},
     {"tcp_nodelay", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, tcp_nodelay), 0, 0},
-    {"server_tokens", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, server_tokens), 0, 0},
-    {"keepalive_timeout", HSL, TARGET_SRV, 1, 2, set_time, offsetof(struct srv_conf, keepalive_timeout), 0, 86400},
-    {"keepalive_requests", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, keepalive_requests), 0, INT_MAX},
-    {"client_header_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, client_header_timeout), 0, 86400},
-    {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0, 86400},
+    {"server_tokens", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, server_tokens), 0,
+     0},
+    {"keepalive_timeout", HSL, TARGET_SRV, 1, 2, set_time,
+     offsetof(struct srv_conf, keepalive_timeout), 0, 86400},
+    {"keepalive_requests", HSL, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, keepalive_requests), 0, INT_MAX},
+    {"client_header_timeout", HS, TARGET_SRV, 1, 1, set_time,
+     offsetof(struct srv_conf, client_header_timeout), 0, 86400},
+    {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0,
+     86400},
     {"root", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, root), 0, 0},
     {"index", HSL, TARGET_SRV, 1, -1, set_list, offsetof(struct srv_conf, index), 0, 0},
     {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
-    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate), 0, 0},
-    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate_key), 0, 0},
+    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate),
+     0, 0},
+    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_str,
+     offsetof(struct srv_conf, ssl_certificate_key), 0, 0},
     {"ssl_protocols", HS, TARGET_SRV, 1, 6, set_ssl_protocols, 0, 0, 0},
     {"ssl_ciphers", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_ciphers), 0, 0},
     {"ssl_conf_command", HS, TARGET_SRV, 2, 2, set_ssl_conf_command, 0, 0, 0},
-    {"ssl_prefer_server_ciphers", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ssl_prefer_server_ciphers), 0, 0},
-    {"ssl_session_tickets", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ssl_session_tickets), 0, 0},
-    {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
+    {"ssl_prefer_server_ciphers", HS, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, ssl_prefer_server_ciphers), 0, 0},
+    {"ssl_session_tickets", HS, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, ssl_session_tickets), 0, 0},
+    {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
+     offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
     {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
-    {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_list, offsetof(struct server_conf, names), 0, 0},
+    {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_list, offsetof(struct server_conf, names),
+     0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
     {"types", HSL, TARGET_SRV, 0, BLOCK, block_types, 0, 0, 0},
     {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, alias), 0, 0},
     {"internal", CTX_LOC, TARGET_LOC, 0, 0, set_on, offsetof(struct location, internal), 0, 0},
-    {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_list, offsetof(struct srv_conf, try_files), 0, 0},
+    {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_list,
+     offsetof(struct srv_conf, try_files), 0, 0},
     {"expires", HSL, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
     {"add_header", HSL, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
     {"autoindex", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, autoindex), 0, 0},
     {"error_page", HSL, TARGET_SRV, 2, 32, set_error_page, 0, 0, 0},
     {"return", CTX_SERVER | CTX_LOC, TARGET_SRV, 1, 2, set_return, 0, 0, 0},
-    {"gzip_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, gzip_static), 0, 0},
+    {"gzip_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, gzip_static), 0,
+     0},
     {"gzip_vary", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, gzip_vary), 0, 0},
-    {"brotli_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, brotli_static), 0, 0},
-    {"client_max_body_size", HSL, TARGET_SRV, 1, 1, set_size, offsetof(struct srv_conf, client_max_body_size), 0, 0},
-    {"disable_symlinks", HSL, TARGET_SRV, 1, 2, set_symlinks, offsetof(struct srv_conf, disable_symlinks), 0, 0},
+    {"brotli_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, brotli_static),
+     0, 0},
+    {"client_max_body_size", HSL, TARGET_SRV, 1, 1, set_size,
+     offsetof(struct srv_conf, client_max_body_size), 0, 0},
+    {"disable_symlinks", HSL, TARGET_SRV, 1, 2, set_symlinks,
+     offsetof(struct srv_conf, disable_symlinks), 0, 0},
     {"etag", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, etag), 0, 0},
-    {"if_modified_since", HSL, TARGET_SRV, 1, 1, set_ims, offsetof(struct srv_conf, if_modified_since), 0, 0},
-    {"max_ranges", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, max_ranges), 0, INT_MAX},
-    {"ktlsd_status", CTX_LOC, TARGET_SRV, 0, 0, set_on, offsetof(struct srv_conf, status_page), 0, 0},
+    {"if_modified_since", HSL, TARGET_SRV, 1, 1, set_ims,
+     offsetof(struct srv_conf, if_modified_since), 0, 0},
+    {"max_ranges", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, max_ranges), 0,
+     INT_MAX},
+    {"ktlsd_status", CTX_LOC, TARGET_SRV, 0, 0, set_on, offsetof(struct srv_conf, status_page), 0,
+     0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
     {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
 };
@@ -887,9 +965,15 @@ static enum tok next_token(struct parser *p, char **word)
     if (p->pos >= p->len)
         return T_EOF;
     switch (b[p->pos]) {
-    case ';': p->pos++; return T_SEMI;
-    case '{': p->pos++; return T_OPEN;
-    case '}': p->pos++; return T_CLOSE;
+    case ';':
+        p->pos++;
+        return T_SEMI;
+    case '{':
+        p->pos++;
+        return T_OPEN;
+    case '}':
+        p->pos++;
+        return T_CLOSE;
     }
     if (b[p->pos] == '"' || b[p->pos] == '\'') {
         char q = b[p->pos++];
@@ -969,7 +1053,8 @@ static int do_include(struct parser *p, const char *pattern, unsigned ctx, void 
     return rc;
 }
 
-static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args, int nargs, int is_block)
+static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args, int nargs,
+                         int is_block)
 {
     const struct directive *d = NULL;
     void *target;
@@ -1113,7 +1198,8 @@ static int parse_file(struct parser *parent, const char *path, unsigned ctx, voi
     }
     f = fopen(path, "re");
     e = errno;
-    if (f != NULL && (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (16 << 20))) {
+    if (f != NULL &&
+        (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (16 << 20))) {
         e = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
         fclose(f);
         f = NULL;
@@ -1122,7 +1208,8 @@ static int parse_file(struct parser *parent, const char *path, unsigned ctx, voi
         if (parent->file != NULL)
             perr(parent, "open() \"%s\" failed (%d: %s)", path, e, strerror(e));
         else
-            snprintf(parent->err, parent->errlen, "open() \"%s\" failed (%d: %s)", path, e, strerror(e));
+            snprintf(parent->err, parent->errlen, "open() \"%s\" failed (%d: %s)", path, e,
+                     strerror(e));
         return KT_ERROR;
     }
     p.len = (size_t)st.st_size;
@@ -1172,7 +1259,8 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE_STR(ssl_certificate_key, (const char *)NULL);
     MERGE_STR(ssl_ciphers, (const char *)NULL);
     if (c->access_log_path == NULL) {
-        c->access_log_path = xstrdup(parent->access_log_path ? parent->access_log_path : "/var/log/ktlsd/access.log");
+        c->access_log_path = xstrdup(parent->access_log_path ? parent->access_log_path
+                                                             : "/var/log/ktlsd/access.log");
         if (parent->access_log_format != NULL)
             c->access_log_format = xstrdup(parent->access_log_format);
     }
@@ -1201,14 +1289,16 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
         c->add_headers = xcalloc(parent->nadd_headers, sizeof(*c->add_headers));
         for (size_t i = 0; i < parent->nadd_headers; i++)
             c->add_headers[i] = (struct add_header){xstrdup(parent->add_headers[i].name),
-                                                    xstrdup(parent->add_headers[i].value), parent->add_headers[i].always};
+                                                    xstrdup(parent->add_headers[i].value),
+                                                    parent->add_headers[i].always};
         c->nadd_headers = parent->nadd_headers;
     }
     if (!c->error_pages_set && parent->nerror_pages > 0) {
         c->error_pages = xcalloc(parent->nerror_pages, sizeof(*c->error_pages));
         for (size_t i = 0; i < parent->nerror_pages; i++)
-            c->error_pages[i] = (struct error_page){parent->error_pages[i].code, parent->error_pages[i].new_code,
-                                                    xstrdup(parent->error_pages[i].uri)};
+            c->error_pages[i] =
+                (struct error_page){parent->error_pages[i].code, parent->error_pages[i].new_code,
+                                    xstrdup(parent->error_pages[i].uri)};
         c->nerror_pages = parent->nerror_pages;
     }
     if (!c->access_set && parent->naccess > 0) {
@@ -1248,7 +1338,9 @@ static int check(struct config *cf, char *err, size_t errlen)
         for (size_t j = 0; j < s->nlistens; j++) {
             struct listen_conf *l = &s->listens[j];
             if (l->ssl && (s->c.ssl_certificate == NULL || s->c.ssl_certificate_key == NULL)) {
-                snprintf(err, errlen, "%s:%d: no \"ssl_certificate%s\" is defined for the \"listen ... ssl\" directive",
+                snprintf(err, errlen,
+                         "%s:%d: no \"ssl_certificate%s\" is defined for the \"listen ... ssl\" "
+                         "directive",
                          l->file, l->line, s->c.ssl_certificate == NULL ? "" : "_key");
                 return KT_ERROR;
             }
@@ -1262,16 +1354,18 @@ static int check(struct config *cf, char *err, size_t errlen)
                     if (!same_addr(ol, l))
                         continue;
                     if (ol->ssl != l->ssl) {
-                        snprintf(err, errlen, "%s:%d: \"listen %s\" mixes ssl and plain with %s:%d", l->file,
-                                 l->line, l->text, ol->file, ol->line);
+                        snprintf(err, errlen, "%s:%d: \"listen %s\" mixes ssl and plain with %s:%d",
+                                 l->file, l->line, l->text, ol->file, ol->line);
                         return KT_ERROR;
                     }
                     if (ol->default_server && l->default_server) {
-                        snprintf(err, errlen, "%s:%d: a duplicate default server for %s", l->file, l->line, l->text);
+                        snprintf(err, errlen, "%s:%d: a duplicate default server for %s", l->file,
+                                 l->line, l->text);
                         return KT_ERROR;
                     }
                     if (o == s) {
-                        snprintf(err, errlen, "%s:%d: duplicate listen %s", l->file, l->line, l->text);
+                        snprintf(err, errlen, "%s:%d: duplicate listen %s", l->file, l->line,
+                                 l->text);
                         return KT_ERROR;
                     }
                 }
@@ -1299,11 +1393,13 @@ struct config *config_load(const char *path, char *err, size_t errlen)
         for (size_t j = 0; j < s->nlocs; j++) {
             struct location *l = s->locs[j];
             if (l->c.alias != NULL && l->c.root != NULL) {
-                snprintf(err, errlen, "%s:%d: \"alias\" and \"root\" in one location", l->file, l->line);
+                snprintf(err, errlen, "%s:%d: \"alias\" and \"root\" in one location", l->file,
+                         l->line);
                 goto fail;
             }
             if (l->c.alias != NULL && l->re != NULL) {
-                snprintf(err, errlen, "%s:%d: \"alias\" in a regex location is not supported by ktlsd", l->file,
+                snprintf(err, errlen,
+                         "%s:%d: \"alias\" in a regex location is not supported by ktlsd", l->file,
                          l->line);
                 goto fail;
             }

@@ -18,7 +18,7 @@ enum { PROTO_TLS12 = 1, PROTO_TLS13 = 2 };
 struct listen_conf {
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    char text[80];        /* "127.0.0.1:8443" as written, for logs */
+    char text[80]; /* "127.0.0.1:8443" as written, for logs */
     int ssl;
     int default_server;
     int backlog;
@@ -85,8 +85,8 @@ struct srv_conf {
     char *alias;
     char **try_files;
     size_t ntry_files;
-    int expires;          /* EXPIRES_*, CONF_UNSET */
-    double expires_time;  /* seconds, may be negative */
+    int expires;         /* EXPIRES_*, CONF_UNSET */
+    double expires_time; /* seconds, may be negative */
     struct add_header *add_headers;
     size_t nadd_headers;
     int add_headers_set;
@@ -94,9 +94,9 @@ struct srv_conf {
     struct error_page *error_pages;
     size_t nerror_pages;
     int error_pages_set;
-    int return_code;      /* CONF_UNSET: none */
-    char *return_text;    /* URL for redirects, body otherwise; may be NULL */
-    int gzip_static;      /* STATIC_* */
+    int return_code;   /* CONF_UNSET: none */
+    char *return_text; /* URL for redirects, body otherwise; may be NULL */
+    int gzip_static;   /* STATIC_* */
     int gzip_vary;
     int brotli_static;
     struct mime_table *types;
@@ -105,8 +105,8 @@ struct srv_conf {
     int disable_symlinks; /* SYMLINKS_* */
     int etag;
     int if_modified_since; /* IMS_* */
-    int max_ranges;       /* -1: unlimited */
-    int status_page;      /* ktlsd_status */
+    int max_ranges;        /* -1: unlimited */
+    int status_page;       /* ktlsd_status */
     struct access_rule *access;
     size_t naccess;
     int access_set;

@@ -29,7 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-_Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE, "IO_* must match libev's EV_*");
+_Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
+               "IO_* must match libev's EV_*");
 
 #define SMALL_BUF 16384 /* request heads; response heads with small bodies */
 #define LARGE_BUF 65536 /* the userspace fallback's preads */
@@ -61,7 +62,8 @@ struct conn {
     SSL *ssl;
     enum state state;
     unsigned ktls_tx : 1, ktls_rx : 1;
-    int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback */
+    int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback
+                     */
     struct log_ctx log;
     char peer[INET6_ADDRSTRLEN];
     char *rbuf;
@@ -157,7 +159,8 @@ static void buf_put(struct buf_list *l, char *b)
     l->count++;
 }
 
-struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_release)(void *), void *arg)
+struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_release)(void *),
+                                   void *arg)
 {
     struct conn_pool *p = xcalloc(1, sizeof(*p));
     p->loop = loop;
@@ -256,7 +259,8 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     if (peer->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, c->peer, sizeof(c->peer));
     else if (peer->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, c->peer, sizeof(c->peer));
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, c->peer,
+                  sizeof(c->peer));
     else
         snprintf(c->peer, sizeof(c->peer), "unix:");
     if (srv->c.tcp_nodelay)
@@ -359,7 +363,9 @@ static int body_head(struct conn *c)
         if (c->ssl != NULL)
             r = tls_write(c->ssl, cont, sizeof(cont) - 1, &n, &want, &c->log);
         else
-            r = send(c->fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(cont) - 1) ? KT_OK : KT_ERROR;
+            r = send(c->fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(cont) - 1)
+                    ? KT_OK
+                    : KT_ERROR;
         if (r != KT_OK) {
             c->req.error = 400;
             return KT_ERROR;
@@ -419,8 +425,8 @@ static int read_request(struct conn *c)
                     wait_for(c, EV_READ);
                     return KT_AGAIN;
                 }
-                log_error(errno == ECONNRESET ? LL_INFO : LL_ERR, &c->log, "recv() failed (%d: %s)", errno,
-                          strerror(errno));
+                log_error(errno == ECONNRESET ? LL_INFO : LL_ERR, &c->log, "recv() failed (%d: %s)",
+                          errno, strerror(errno));
                 return KT_ERROR;
             }
             n = (size_t)got;
@@ -461,11 +467,13 @@ static void access_log(struct conn *c)
     memset(&v, 0, sizeof(v));
     v.v[LV_REMOTE_ADDR] = (struct str){c->peer, strlen(c->peer)};
     if (c->req.url.len > 0) {
-        n = snprintf(line, sizeof(line), "%s %.*s HTTP/%d.%d", http_method_name(&c->req), (int)c->req.url.len,
-                     c->rbuf + c->req.url.off, c->req.http_major, c->req.http_minor);
+        n = snprintf(line, sizeof(line), "%s %.*s HTTP/%d.%d", http_method_name(&c->req),
+                     (int)c->req.url.len, c->rbuf + c->req.url.off, c->req.http_major,
+                     c->req.http_minor);
         v.v[LV_REQUEST] = (struct str){line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0};
         v.v[LV_REQUEST_URI] = (struct str){c->rbuf + c->req.url.off, c->req.url.len};
-        v.v[LV_REQUEST_METHOD] = (struct str){http_method_name(&c->req), strlen(http_method_name(&c->req))};
+        v.v[LV_REQUEST_METHOD] =
+            (struct str){http_method_name(&c->req), strlen(http_method_name(&c->req))};
     }
     if ((val = http_header(&c->req, "referer", &len)) != NULL)
         v.v[LV_HTTP_REFERER] = (struct str){val, len};
@@ -496,7 +504,8 @@ static void access_log(struct conn *c)
 
 static int keepalive_allowed(struct conn *c)
 {
-    return c->req.keepalive && !c->pool->draining && c->requests < (unsigned long)c->srv->c.keepalive_requests;
+    return c->req.keepalive && !c->pool->draining &&
+           c->requests < (unsigned long)c->srv->c.keepalive_requests;
 }
 
 /* Hands the parsed request to request.c, then picks the send path: kTLS
@@ -541,7 +550,8 @@ static void handle_request(struct conn *c)
         mode = c->ktls_tx && r->sendfile ? SEND_KTLS : SEND_TLS_COPY;
     else
         mode = r->sendfile ? SEND_PLAIN : SEND_PLAIN_COPY;
-    if ((mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) && r->body_len > SMALL_BUF - r->head_len) {
+    if ((mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) &&
+        r->body_len > SMALL_BUF - r->head_len) {
         /* a large body through user space: large preads. A body from
          * fcache (<= 15 KiB) is then staged whole by the first send_run(),
          * before any other request can replace it in the cache. */
@@ -631,10 +641,13 @@ static void handshake_done(struct conn *c)
     if (c->ktls_tx)
         c->ktls_class = c->ktls_rx ? 1 : 0;
     else /* why not: switched off, no kernel support, or a cipher it cannot take */
-        c->ktls_class = 2 + (!c->srv->c.ktls ? FB_DISABLED : !tls_kernel_ktls() ? FB_NO_KERNEL : FB_CIPHER);
+        c->ktls_class = 2 + (!c->srv->c.ktls      ? FB_DISABLED
+                             : !tls_kernel_ktls() ? FB_NO_KERNEL
+                                                  : FB_CIPHER);
     (*ktls_gauge(c->ktls_class))++;
     if (log_enabled(LL_DEBUG))
-        log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s", tls_protocol(c->ssl), tls_cipher(c->ssl), ktls_text(c));
+        log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s", tls_protocol(c->ssl), tls_cipher(c->ssl),
+                  ktls_text(c));
     set_state(c, C_READ);
     c->log.action = "reading client request line";
 }

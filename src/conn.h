@@ -13,7 +13,8 @@ struct conn_pool;
 
 /* on_release runs after each connection closes (the worker resumes
  * accepting, or finishes a graceful stop). */
-struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_release)(void *), void *arg);
+struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_release)(void *),
+                                   void *arg);
 int conn_pool_full(const struct conn_pool *p);
 size_t conn_pool_active(const struct conn_pool *p);
 /* Takes over an accepted socket. KT_ERROR (socket closed) when full. */

@@ -57,7 +57,8 @@ const char *fcache_get(int dir_fd, const char *rel, int symlinks, struct stat *s
     if (symlinks != 0)
         return NULL;
     if (e->rel != NULL && e->dir_fd == dir_fd && strcmp(e->rel, rel) == 0) {
-        if (fstatat(dir_fd, rel[0] == '/' && rel[1] ? rel + 1 : rel, &now, 0) == 0 && same_file(&now, &e->st)) {
+        if (fstatat(dir_fd, rel[0] == '/' && rel[1] ? rel + 1 : rel, &now, 0) == 0 &&
+            same_file(&now, &e->st)) {
             *st = e->st;
             return e->data;
         }

@@ -9,7 +9,8 @@
 #include <strings.h>
 #include <time.h>
 
-static int span_extend(struct span *s, const struct request *r, const char *at, size_t len, size_t max)
+static int span_extend(struct span *s, const struct request *r, const char *at, size_t len,
+                       size_t max)
 {
     if (s->len == 0)
         s->off = (uint16_t)(at - r->base);
@@ -102,7 +103,8 @@ static int host_valid(const char *h, size_t len)
         return 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)h[i];
-        if (c <= ' ' || c == '/' || c == '\\' || c >= 0x7f || (c == '.' && i + 1 < len && h[i + 1] == '.'))
+        if (c <= ' ' || c == '/' || c == '\\' || c >= 0x7f ||
+            (c == '.' && i + 1 < len && h[i + 1] == '.'))
             return 0;
     }
     return 1;
@@ -150,7 +152,8 @@ static int on_headers_complete(llhttp_t *p)
             return -1;
         }
     }
-    if ((v = http_header(r, "expect", &len)) != NULL && token_is(v, len, "100-continue") && p->http_minor >= 1)
+    if ((v = http_header(r, "expect", &len)) != NULL && token_is(v, len, "100-continue") &&
+        p->http_minor >= 1)
         r->expect_continue = 1;
     /* a body follows: stop here so that its size can be checked first */
     if ((p->flags & F_CHUNKED) || (p->flags & F_CONTENT_LENGTH && p->content_length > 0))
@@ -247,44 +250,82 @@ const char *http_method_name(const struct request *r)
 const char *http_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Moved Temporarily";
-    case 303: return "See Other";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Time-out";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request-URI Too Large";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Requested Range Not Satisfiable";
-    case 421: return "Misdirected Request";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Temporarily Unavailable";
-    case 504: return "Gateway Time-out";
-    case 507: return "Insufficient Storage";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Moved Temporarily";
+    case 303:
+        return "See Other";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 402:
+        return "Payment Required";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Time-out";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Request Entity Too Large";
+    case 414:
+        return "Request-URI Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 416:
+        return "Requested Range Not Satisfiable";
+    case 421:
+        return "Misdirected Request";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Temporarily Unavailable";
+    case 504:
+        return "Gateway Time-out";
+    case 507:
+        return "Insufficient Storage";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
     }
 }
 
@@ -292,7 +333,16 @@ const char *http_reason(int status)
 static int cacheable(int status)
 {
     switch (status) {
-    case 200: case 201: case 204: case 206: case 301: case 302: case 303: case 304: case 307: case 308:
+    case 200:
+    case 201:
+    case 204:
+    case 206:
+    case 301:
+    case 302:
+    case 303:
+    case 304:
+    case 307:
+    case 308:
         return 1;
     default:
         return 0;
@@ -347,7 +397,8 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
             if (resp->expires_time < 0)
                 ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
             else
-                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date, (long long)resp->expires_time);
+                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date,
+                    (long long)resp->expires_time);
             break;
         }
     }
@@ -386,7 +437,8 @@ const char *http_error_body(int status, size_t *len)
     static char body[512];
     const char *reason = status == 302 ? "Found" : http_reason(status); /* nginx's page title */
     int n = snprintf(body, sizeof(body),
-                     "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n"
+                     "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "
+                     "%s</h1></center>\r\n"
                      "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
                      status, reason, status, reason);
     *len = (size_t)n;

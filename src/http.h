@@ -28,10 +28,10 @@ struct request {
     int http_major, http_minor;
     int keepalive;
     int url_done, headers_done, complete;
-    int error;        /* HTTP status to answer when parsing failed */
+    int error; /* HTTP status to answer when parsing failed */
     int host_count;
     struct span url;
-    uint16_t body_off; /* where the first body bytes were */
+    uint16_t body_off;                       /* where the first body bytes were */
     unsigned long long body_len, body_limit; /* read so far; 0: no limit */
     int expect_continue;
     struct span cur_name, cur_value;
@@ -63,13 +63,13 @@ struct response {
     size_t location_len;
     const char *server;
     int keepalive;
-    int allow;                /* add "Allow: GET, HEAD" */
+    int allow; /* add "Allow: GET, HEAD" */
     int accept_ranges;
     const char *etag;
     const char *content_range;
     const char *content_encoding;
-    int vary;                 /* Vary: Accept-Encoding */
-    int expires;              /* EXPIRES_* (config.h), applied to cacheable statuses */
+    int vary;    /* Vary: Accept-Encoding */
+    int expires; /* EXPIRES_* (config.h), applied to cacheable statuses */
     double expires_time;
     const struct add_header *add;
     size_t nadd;

@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *level_names[] = {"emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"};
+static const char *level_names[] = {"emerg", "alert",  "crit", "error",
+                                    "warn",  "notice", "info", "debug"};
 
 static int err_fd = 2;
 static int err_level = LL_NOTICE;
@@ -156,7 +157,8 @@ struct log_format *log_format_compile(const char *name, const char *text, char *
         start = i + 1 + (size_t)braced;
         for (end = start; end < n; end++) {
             char c = text[end];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_'))
                 break;
         }
         if (end == start || (braced && text[end] != '}')) {
@@ -202,10 +204,11 @@ struct log_format *log_format_combined(void)
     static struct log_format *combined;
     char err[128];
     if (combined == NULL)
-        combined = log_format_compile("combined",
-                                      "$remote_addr - $remote_user [$time_local] \"$request\" $status "
-                                      "$body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
-                                      err, sizeof(err));
+        combined =
+            log_format_compile("combined",
+                               "$remote_addr - $remote_user [$time_local] \"$request\" $status "
+                               "$body_bytes_sent \"$http_referer\" \"$http_user_agent\"",
+                               err, sizeof(err));
     return combined;
 }
 
@@ -251,7 +254,8 @@ static size_t put_fmt(char *out, size_t pos, size_t cap, const char *fmt, ...)
     return (size_t)r >= cap - pos ? cap : pos + (size_t)r;
 }
 
-size_t log_format_render(const struct log_format *f, const struct log_vars *v, char *out, size_t cap)
+size_t log_format_render(const struct log_format *f, const struct log_vars *v, char *out,
+                         size_t cap)
 {
     size_t pos = 0;
     if (cap == 0)
@@ -337,8 +341,9 @@ void access_log_flush(struct access_log *l)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            log_error(LL_ALERT, NULL, "write() to access log \"%s\" failed (%d: %s), %zu bytes lost",
-                      l->path, errno, strerror(errno), l->len - off);
+            log_error(LL_ALERT, NULL,
+                      "write() to access log \"%s\" failed (%d: %s), %zu bytes lost", l->path,
+                      errno, strerror(errno), l->len - off);
             break;
         }
         off += (size_t)w;

@@ -22,16 +22,24 @@ static struct mime_table *global;
 
 /* The essentials for a static site, used when /etc/mime.types is missing. */
 static const char *const builtin[][2] = {
-    {"html", "text/html"}, {"htm", "text/html"}, {"css", "text/css"}, {"txt", "text/plain"},
-    {"js", "text/javascript"}, {"mjs", "text/javascript"}, {"json", "application/json"},
-    {"xml", "text/xml"}, {"svg", "image/svg+xml"}, {"png", "image/png"}, {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"}, {"gif", "image/gif"}, {"webp", "image/webp"}, {"avif", "image/avif"},
-    {"ico", "image/x-icon"}, {"woff", "font/woff"}, {"woff2", "font/woff2"}, {"ttf", "font/ttf"},
-    {"otf", "font/otf"}, {"pdf", "application/pdf"}, {"zip", "application/zip"},
-    {"gz", "application/gzip"}, {"tar", "application/x-tar"}, {"wasm", "application/wasm"},
-    {"mp4", "video/mp4"}, {"webm", "video/webm"}, {"mp3", "audio/mpeg"}, {"ogg", "audio/ogg"},
-    {"m3u8", "application/vnd.apple.mpegurl"}, {"ts", "video/mp2t"}, {"iso", "application/octet-stream"},
-    {"md", "text/markdown"}, {"csv", "text/csv"}, {"wav", "audio/wav"},
+    {"html", "text/html"},        {"htm", "text/html"},
+    {"css", "text/css"},          {"txt", "text/plain"},
+    {"js", "text/javascript"},    {"mjs", "text/javascript"},
+    {"json", "application/json"}, {"xml", "text/xml"},
+    {"svg", "image/svg+xml"},     {"png", "image/png"},
+    {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},         {"webp", "image/webp"},
+    {"avif", "image/avif"},       {"ico", "image/x-icon"},
+    {"woff", "font/woff"},        {"woff2", "font/woff2"},
+    {"ttf", "font/ttf"},          {"otf", "font/otf"},
+    {"pdf", "application/pdf"},   {"zip", "application/zip"},
+    {"gz", "application/gzip"},   {"tar", "application/x-tar"},
+    {"wasm", "application/wasm"}, {"mp4", "video/mp4"},
+    {"webm", "video/webm"},       {"mp3", "audio/mpeg"},
+    {"ogg", "audio/ogg"},         {"m3u8", "application/vnd.apple.mpegurl"},
+    {"ts", "video/mp2t"},         {"iso", "application/octet-stream"},
+    {"md", "text/markdown"},      {"csv", "text/csv"},
+    {"wav", "audio/wav"},
 };
 
 static size_t hash(const char *s, size_t len)
@@ -92,7 +100,8 @@ void mime_table_free(struct mime_table *t)
     free(t);
 }
 
-const char *mime_table_lookup(const struct mime_table *t, const char *name, size_t len, const char *dflt)
+const char *mime_table_lookup(const struct mime_table *t, const char *name, size_t len,
+                              const char *dflt)
 {
     const struct entry *e;
     for (size_t i = len; i > 0; i--) {

@@ -13,7 +13,8 @@ struct mime_table *mime_table_new(void);
 void mime_table_add(struct mime_table *t, const char *ext, const char *type);
 void mime_table_free(struct mime_table *t);
 /* Type for a file name by its last extension (case-insensitive), or dflt. */
-const char *mime_table_lookup(const struct mime_table *t, const char *name, size_t len, const char *dflt);
+const char *mime_table_lookup(const struct mime_table *t, const char *name, size_t len,
+                              const char *dflt);
 
 /* The process-wide table. mime_load reads a mime.types file (Debian's
  * format: "type ext ext ..."); returns the number of extensions loaded, or

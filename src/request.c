@@ -50,7 +50,7 @@ struct ctx {
     const char *host; /* Host without port, or NULL */
     size_t hlen;
     const char *content_range; /* for a 416 */
-    const char *body_mem; /* the file's bytes from fcache, instead of r->fd */
+    const char *body_mem;      /* the file's bytes from fcache, instead of r->fd */
     char locbuf[URI_MAX * 2];
     int internal;
     int error_status; /* serving an error_page: the status to answer with */
@@ -64,12 +64,14 @@ static int name_matches(const char *name, const char *host, size_t len)
     size_t n = strlen(name);
     if (n == len && strncasecmp(name, host, len) == 0)
         return 3;
-    if (name[0] == '*' && name[1] == '.' && len > n - 1 && strncasecmp(host + len - (n - 1), name + 1, n - 1) == 0)
+    if (name[0] == '*' && name[1] == '.' && len > n - 1 &&
+        strncasecmp(host + len - (n - 1), name + 1, n - 1) == 0)
         return 2;
     if (name[0] == '.' && ((len == n - 1 && strncasecmp(host, name + 1, len) == 0) ||
                            (len > n && strncasecmp(host + len - n, name, n) == 0)))
         return 2;
-    if (n > 2 && name[n - 1] == '*' && name[n - 2] == '.' && len > n - 1 && strncasecmp(host, name, n - 1) == 0)
+    if (n > 2 && name[n - 1] == '*' && name[n - 2] == '.' && len > n - 1 &&
+        strncasecmp(host, name, n - 1) == 0)
         return 1;
     return 0;
 }
@@ -229,13 +231,16 @@ static int head_only(const struct ctx *x)
  * listens on unless it is the scheme's default (nginx's port_in_redirect). */
 static size_t base_url(const struct ctx *x, char *out, size_t cap)
 {
-    const char *host = x->host ? x->host : x->srv->nnames && x->srv->names[0][0] ? x->srv->names[0] : "localhost";
+    const char *host = x->host                                 ? x->host
+                       : x->srv->nnames && x->srv->names[0][0] ? x->srv->names[0]
+                                                               : "localhost";
     size_t hlen = x->host ? x->hlen : strlen(host);
     int port = x->env->vh != NULL ? x->env->vh->port : 0, n;
     if (port == 0 || port == (x->env->ssl ? 443 : 80))
         n = snprintf(out, cap, "%s://%.*s", x->env->ssl ? "https" : "http", (int)hlen, host);
     else
-        n = snprintf(out, cap, "%s://%.*s:%d", x->env->ssl ? "https" : "http", (int)hlen, host, port);
+        n = snprintf(out, cap, "%s://%.*s:%d", x->env->ssl ? "https" : "http", (int)hlen, host,
+                     port);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
@@ -254,8 +259,8 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
                 continue;
             if (e->uri[0] != '/') { /* error_page 404 https://...: a redirect */
                 x->error_status = 1;
-                return answer_status(x, e->new_code >= 300 && e->new_code < 400 ? e->new_code : 302, e->uri,
-                                     strlen(e->uri));
+                return answer_status(x, e->new_code >= 300 && e->new_code < 400 ? e->new_code : 302,
+                                     e->uri, strlen(e->uri));
             }
             x->error_status = e->new_code ? e->new_code : status;
             x->internal = 1;
@@ -269,7 +274,8 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
     resp.content_type = "text/html";
     if (location != NULL && location[0] == '/') { /* nginx makes them absolute */
         size_t n = base_url(x, x->locbuf, sizeof(x->locbuf));
-        n += (size_t)snprintf(x->locbuf + n, sizeof(x->locbuf) - n, "%.*s", (int)location_len, location);
+        n += (size_t)snprintf(x->locbuf + n, sizeof(x->locbuf) - n, "%.*s", (int)location_len,
+                              location);
         location = x->locbuf;
         location_len = n < sizeof(x->locbuf) ? n : sizeof(x->locbuf) - 1;
     }
@@ -298,8 +304,8 @@ static size_t expand(const struct ctx *x, const char *in, char *out, size_t cap)
         const char *val = NULL;
         size_t vlen = 0, nlen = 0;
         if (*in == '$') {
-            static const char *const names[] = {"scheme", "host", "request_uri", "uri", "args", "query_string",
-                                                "server_name"};
+            static const char *const names[] = {"scheme", "host",         "request_uri", "uri",
+                                                "args",   "query_string", "server_name"};
             for (size_t i = 0; i < ARRAY_LEN(names); i++) {
                 size_t n = strlen(names[i]);
                 if (strncmp(in + 1, names[i], n) == 0) {
@@ -308,15 +314,31 @@ static size_t expand(const struct ctx *x, const char *in, char *out, size_t cap)
                         continue;
                     nlen = n + 1;
                     switch (i) {
-                    case 0: val = x->env->ssl ? "https" : "http"; vlen = strlen(val); break;
+                    case 0:
+                        val = x->env->ssl ? "https" : "http";
+                        vlen = strlen(val);
+                        break;
                     case 1:
                         val = x->host ? x->host : x->srv->nnames ? x->srv->names[0] : "";
                         vlen = x->host ? x->hlen : strlen(val);
                         break;
-                    case 2: val = x->target; vlen = x->tlen; break;
-                    case 3: val = x->uri; vlen = x->ulen; break;
-                    case 4: case 5: val = x->args; vlen = x->alen; break;
-                    case 6: val = x->srv->nnames ? x->srv->names[0] : ""; vlen = strlen(val); break;
+                    case 2:
+                        val = x->target;
+                        vlen = x->tlen;
+                        break;
+                    case 3:
+                        val = x->uri;
+                        vlen = x->ulen;
+                        break;
+                    case 4:
+                    case 5:
+                        val = x->args;
+                        vlen = x->alen;
+                        break;
+                    case 6:
+                        val = x->srv->nnames ? x->srv->names[0] : "";
+                        vlen = strlen(val);
+                        break;
                     }
                     break;
                 }
@@ -373,7 +395,8 @@ static const char *type_of(const struct ctx *x, const char *name, size_t len)
 
 /* The request's directory: where it lives on disk (root or alias) and the
  * path beneath it. */
-static int map_path(const struct ctx *x, const char *uri, size_t ulen, int *dir_fd, char *rel, size_t cap)
+static int map_path(const struct ctx *x, const char *uri, size_t ulen, int *dir_fd, char *rel,
+                    size_t cap)
 {
     const char *p = uri;
     size_t n = ulen;
@@ -418,7 +441,8 @@ static int cmp_names(const void *a, const void *b)
     return strcmp((*da)->d_name, (*db)->d_name);
 }
 
-static size_t put_escaped_html(char *out, size_t o, size_t cap, const char *s, size_t max_chars, int uri)
+static size_t put_escaped_html(char *out, size_t o, size_t cap, const char *s, size_t max_chars,
+                               int uri)
 {
     size_t chars = 0;
     for (; *s && o + 8 < cap && chars < max_chars; s++, chars++) {
@@ -458,8 +482,8 @@ static int answer_autoindex(struct ctx *x, int dir_fd, const char *rel)
     if (d == NULL) {
         if (fd >= 0)
             close(fd);
-        log_error(LL_ERR, x->env->log, "opendir() \"%s%s\" failed (%d: %s)", conf_dir(x), rel, errno,
-                  strerror(errno));
+        log_error(LL_ERR, x->env->log, "opendir() \"%s%s\" failed (%d: %s)", conf_dir(x), rel,
+                  errno, strerror(errno));
         return answer_status(x, errno == ENOENT ? 404 : 403, NULL, 0);
     }
     while ((e = readdir(d)) != NULL) {
@@ -527,7 +551,8 @@ static int answer_autoindex(struct ctx *x, int dir_fd, const char *rel)
 /* Opens name.gz / name.br next to the file when the client takes it;
  * replaces fd/st and returns the coding, or NULL. *vary is set when a
  * variant exists, whether or not it was chosen (nginx's gzip_vary). */
-static const char *precompressed(struct ctx *x, int dir_fd, const char *rel, int *fd, struct stat *st, int *vary)
+static const char *precompressed(struct ctx *x, int dir_fd, const char *rel, int *fd,
+                                 struct stat *st, int *vary)
 {
     static const char *const codings[2] = {"br", "gzip"};
     const char *ae;
@@ -577,14 +602,14 @@ static const char *precompressed(struct ctx *x, int dir_fd, const char *rel, int
     return NULL;
 }
 
-static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const char *name, size_t namelen,
-                               const char *coding, int vary);
+static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const char *name,
+                               size_t namelen, const char *coding, int vary);
 
 /* A regular file: a precompressed variant if one fits, then validators,
  * conditions, ranges and the head. The file stays open in r->fd for the
  * send segments. */
-static int answer_file(struct ctx *x, int fd, struct stat *st, const char *name, size_t namelen, int dir_fd,
-                       const char *rel)
+static int answer_file(struct ctx *x, int fd, struct stat *st, const char *name, size_t namelen,
+                       int dir_fd, const char *rel)
 {
     int vary = 0;
     const char *coding = NULL;
@@ -593,8 +618,8 @@ static int answer_file(struct ctx *x, int fd, struct stat *st, const char *name,
     return answer_file_variant(x, fd, st, name, namelen, coding, vary);
 }
 
-static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const char *name, size_t namelen,
-                               const char *coding, int vary)
+static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const char *name,
+                               size_t namelen, const char *coding, int vary)
 {
     struct reply *r = x->r;
     struct response resp;
@@ -688,7 +713,9 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
             r->mem = mem;
             snprintf(ctype, sizeof(ctype), "multipart/byteranges; boundary=%020lu", boundary);
             for (size_t i = 0; i < n; i++) {
-                int len = snprintf(p, each, "\r\n--%020lu\r\nContent-Type: %s\r\nContent-Range: bytes %lld-%lld/%lld\r\n\r\n",
+                int len = snprintf(p, each,
+                                   "\r\n--%020lu\r\nContent-Type: %s\r\nContent-Range: bytes "
+                                   "%lld-%lld/%lld\r\n\r\n",
                                    boundary, resp.content_type, (long long)ranges[i].start,
                                    (long long)ranges[i].end - 1, (long long)st->st_size);
                 if (!head_only(x)) {
@@ -767,8 +794,8 @@ static int serve_path(struct ctx *x)
             if (fd < 0) {
                 if (errno == ENOENT)
                     continue;
-                log_error(LL_ERR, x->env->log, "open() \"%s%s\" failed (%d: %s)", conf_dir(x), rel, errno,
-                          strerror(errno));
+                log_error(LL_ERR, x->env->log, "open() \"%s%s\" failed (%d: %s)", conf_dir(x), rel,
+                          errno, strerror(errno));
                 return answer_status(x, errno_status(errno), NULL, 0);
             }
             if (S_ISREG(st.st_mode))
@@ -779,13 +806,16 @@ static int serve_path(struct ctx *x)
         fd = static_open_file(dir_fd, conf_dir(x), rel, x->conf->disable_symlinks, &st);
         if (fd < 0) {
             int e = errno;
-            log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", conf_dir(x), rel, e, strerror(e));
+            log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", conf_dir(x), rel, e,
+                      strerror(e));
             return answer_status(x, errno_status(e), NULL, 0);
         }
         close(fd);
         if (x->conf->autoindex)
-            return x->method == HTTP_POST ? answer_status(x, 405, NULL, 0) : answer_autoindex(x, dir_fd, rel);
-        log_error(LL_ERR, x->env->log, "directory index of \"%s%s\" is forbidden", conf_dir(x), rel);
+            return x->method == HTTP_POST ? answer_status(x, 405, NULL, 0)
+                                          : answer_autoindex(x, dir_fd, rel);
+        log_error(LL_ERR, x->env->log, "directory index of \"%s%s\" is forbidden", conf_dir(x),
+                  rel);
         return answer_status(x, 403, NULL, 0);
     }
     if (cacheable_here(x)) {
@@ -806,14 +836,14 @@ static int serve_path(struct ctx *x)
     }
     if (fd < 0) {
         int e = errno;
-        log_error(errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log, "open() \"%s%s\" failed (%d: %s)",
-                  conf_dir(x), rel, e, strerror(e));
+        log_error(errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log,
+                  "open() \"%s%s\" failed (%d: %s)", conf_dir(x), rel, e, strerror(e));
         return answer_status(x, errno_status(e), NULL, 0);
     }
     if (S_ISDIR(st.st_mode)) {
         char loc[URI_MAX + 8];
-        int n = snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int)x->ulen, x->uri, x->alen ? "?" : "", (int)x->alen,
-                         x->args);
+        int n = snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int)x->ulen, x->uri, x->alen ? "?" : "",
+                         (int)x->alen, x->args);
         close(fd);
         x->error_status = 1;
         return answer_status(x, 301, loc, n > 0 && (size_t)n < sizeof(loc) ? (size_t)n : 0);
@@ -847,7 +877,8 @@ static int try_files(struct ctx *x)
      * that slash (so "$uri/" on "/dir" ends in the 301 to "/dir/") */
     for (size_t i = 0; i + 1 < c->ntry_files; i++) {
         struct stat st;
-        int dir_fd, fd, test_dir = c->try_files[i][0] && c->try_files[i][strlen(c->try_files[i]) - 1] == '/';
+        int dir_fd, fd,
+            test_dir = c->try_files[i][0] && c->try_files[i][strlen(c->try_files[i]) - 1] == '/';
         size_t n = expand(x, c->try_files[i], cand, sizeof(cand)), len;
         char norm[URI_MAX];
         if (test_dir && n > 0)
@@ -912,7 +943,8 @@ static int handle(struct ctx *x)
     if (x->loc != NULL && x->loc->internal && !x->internal)
         return answer_status(x, 404, NULL, 0);
     if (!access_allowed(x->conf, x->env->peer)) {
-        log_error(LL_ERR, x->env->log, "access forbidden by rule, request: \"%.*s\"", (int)x->tlen, x->target);
+        log_error(LL_ERR, x->env->log, "access forbidden by rule, request: \"%.*s\"", (int)x->tlen,
+                  x->target);
         return answer_status(x, 403, NULL, 0);
     }
     if (x->loc != NULL && x->conf->return_code != CONF_UNSET)
@@ -976,7 +1008,8 @@ void request_respond(struct request_env *env, struct reply *r)
     }
     x->host = http_header(rq, "host", &x->hlen);
     /* absolute-form (RFC 9112 3.2.2): its authority replaces Host */
-    if (tlen > 8 && (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0)) {
+    if (tlen > 8 &&
+        (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0)) {
         const char *auth = (const char *)memchr(target, ':', tlen) + 3, *slash;
         slash = memchr(auth, '/', tlen - (size_t)(auth - target));
         x->host = auth;
@@ -1034,8 +1067,10 @@ void request_respond(struct request_env *env, struct reply *r)
         if (handle(x) == DONE)
             break;
         if (i == MAX_REDIRECTS) {
-            log_error(LL_ERR, x->env->log, "rewrite or internal redirection cycle while internally redirecting to \"%s\"",
-                      x->uri);
+            log_error(
+                LL_ERR, x->env->log,
+                "rewrite or internal redirection cycle while internally redirecting to \"%s\"",
+                x->uri);
             x->error_status = 1;
             answer_status(x, 500, NULL, 0);
         }

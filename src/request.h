@@ -33,27 +33,27 @@ struct request_env {
     const struct vhosts *vh;
     struct server_conf *srv; /* chosen by SNI, or the default */
     int ssl;
-    int ktls_tx;             /* kTLS sends for this connection */
-    int keepalive;           /* the connection may stay open */
+    int ktls_tx;   /* kTLS sends for this connection */
+    int keepalive; /* the connection may stay open */
     const struct sockaddr *peer;
     const struct log_ctx *log;
-    char *buf;               /* the head (and small bodies) go here */
+    char *buf; /* the head (and small bodies) go here */
     size_t cap;
 };
 
 struct reply {
     int status;
-    int close;               /* close after sending */
-    int keepalive;           /* what the head announced */
-    int sendfile;            /* the location's "sendfile" */
+    int close;     /* close after sending */
+    int keepalive; /* what the head announced */
+    int sendfile;  /* the location's "sendfile" */
     size_t head_len;
-    int fd;                  /* file behind file segments, or -1 */
+    int fd; /* file behind file segments, or -1 */
     struct send_seg segs[SEND_MAX_SEGS];
     size_t nsegs;
     unsigned long long body_len;
     unsigned long long file_len; /* of which file bytes */
-    char *mem;               /* allocated body memory, freed after sending */
-    struct server_conf *srv; /* the server block that answered */
+    char *mem;                   /* allocated body memory, freed after sending */
+    struct server_conf *srv;     /* the server block that answered */
 };
 
 /* Fills r (never fails: errors become error answers). */

@@ -26,8 +26,8 @@
 #define SENDFILE_CHUNK (2u << 20)
 #define SEND_BUDGET (8u << 20)
 
-void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap, size_t head_len, int fd,
-                struct send_seg *segs, size_t nsegs)
+void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap, size_t head_len,
+                int fd, struct send_seg *segs, size_t nsegs)
 {
     s->mode = mode;
     s->buf = buf;
@@ -60,12 +60,13 @@ static int stage(struct send_state *s, const struct log_ctx *log)
                 r = pread(s->fd, s->buf + s->len, n, g->off);
             while (r < 0 && errno == EINTR);
             if (r < 0) {
-                log_error(LL_CRIT, log, "pread() failed at offset %lld (%d: %s)", (long long)g->off, errno,
-                          strerror(errno));
+                log_error(LL_CRIT, log, "pread() failed at offset %lld (%d: %s)", (long long)g->off,
+                          errno, strerror(errno));
                 return KT_ERROR;
             }
             if (r == 0) {
-                log_error(LL_ERR, log, "file was truncated: pread() at offset %lld returned 0, %zu bytes short",
+                log_error(LL_ERR, log,
+                          "file was truncated: pread() at offset %lld returned 0, %zu bytes short",
                           (long long)g->off, g->len);
                 return KT_ERROR;
             }
@@ -82,7 +83,8 @@ static int stage(struct send_state *s, const struct log_ctx *log)
 }
 
 /* Writes buf[pos..len) to the socket, plain or through OpenSSL. */
-static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *want, const struct log_ctx *log)
+static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *want,
+                     const struct log_ctx *log)
 {
     while (s->pos < s->len) {
         size_t n = 0;
@@ -93,7 +95,8 @@ static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *wa
                 return r;
             }
         } else {
-            ssize_t w = send(sock, s->buf + s->pos, s->len - s->pos, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+            ssize_t w =
+                send(sock, s->buf + s->pos, s->len - s->pos, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
             if (w < 0) {
                 if (errno == EINTR)
                     continue;
@@ -102,8 +105,8 @@ static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *wa
                     *want = IO_WRITE;
                     return KT_AGAIN;
                 }
-                log_error(errno == EPIPE || errno == ECONNRESET ? LL_INFO : LL_ERR, log, "send() failed (%d: %s)",
-                          errno, strerror(errno));
+                log_error(errno == EPIPE || errno == ECONNRESET ? LL_INFO : LL_ERR, log,
+                          "send() failed (%d: %s)", errno, strerror(errno));
                 return KT_ERROR;
             }
             n = (size_t)w;
@@ -125,15 +128,16 @@ static int plain_sendfile(int sock, int fd, off_t off, size_t len, size_t *sent,
         return KT_OK;
     }
     if (n == 0) {
-        log_error(LL_ERR, log, "sendfile() sent 0 bytes at offset %lld: file was truncated", (long long)off);
+        log_error(LL_ERR, log, "sendfile() sent 0 bytes at offset %lld: file was truncated",
+                  (long long)off);
         return KT_ERROR;
     }
     if (errno == EAGAIN || errno == EINTR) {
         *want = IO_WRITE;
         return KT_AGAIN;
     }
-    log_error(errno == EPIPE || errno == ECONNRESET ? LL_INFO : LL_ERR, log, "sendfile() failed (%d: %s)", errno,
-              strerror(errno));
+    log_error(errno == EPIPE || errno == ECONNRESET ? LL_INFO : LL_ERR, log,
+              "sendfile() failed (%d: %s)", errno, strerror(errno));
     return KT_ERROR;
 }
 

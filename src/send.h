@@ -29,22 +29,22 @@ struct send_seg {
 
 struct send_state {
     enum send_mode mode;
-    char *buf;     /* the head first; in the copy modes, staging for the body */
+    char *buf; /* the head first; in the copy modes, staging for the body */
     size_t cap;
     size_t pos, len;
-    int pending;   /* a write of buf[pos..len) is in progress: SSL_write must be
-                      retried with the same bytes, so nothing is staged */
+    int pending; /* a write of buf[pos..len) is in progress: SSL_write must be
+                    retried with the same bytes, so nothing is staged */
     int fd;
     struct send_seg *segs; /* the caller's, consumed as they go out */
     size_t nsegs, cur;
     size_t head_len;
-    unsigned long long bytes; /* written to the socket, head included */
+    unsigned long long bytes;      /* written to the socket, head included */
     unsigned long long file_bytes; /* of which file bytes */
 };
 
 /* Starts sending buf[0..head_len) followed by the segments. */
-void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap, size_t head_len, int fd,
-                struct send_seg *segs, size_t nsegs);
+void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap, size_t head_len,
+                int fd, struct send_seg *segs, size_t nsegs);
 /* KT_OK: all sent; KT_AGAIN: wait for *want; KT_ERROR: logged, close. */
 int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct log_ctx *log);
 unsigned long long send_body_bytes(const struct send_state *s);

@@ -187,7 +187,10 @@ static int open_beneath(int root_fd, const char *root, const char *rel, int syml
 
 int static_open_file(int root_fd, const char *root, const char *path, int symlinks, struct stat *st)
 {
-    int fd = open_beneath(root_fd, root, path[0] == '/' && path[1] ? path + 1 : path[0] == '/' ? "." : path,
+    int fd = open_beneath(root_fd, root,
+                          path[0] == '/' && path[1] ? path + 1
+                          : path[0] == '/'          ? "."
+                                                    : path,
                           symlinks);
     if (fd < 0)
         return -1;
@@ -217,8 +220,9 @@ static int status_for(int err)
     }
 }
 
-int static_open(int root_fd, const char *root, char *const *index, size_t nindex, char *path, size_t len,
-                size_t cap, int symlinks, struct static_file *f, const struct log_ctx *log)
+int static_open(int root_fd, const char *root, char *const *index, size_t nindex, char *path,
+                size_t len, size_t cap, int symlinks, struct static_file *f,
+                const struct log_ctx *log)
 {
     const char *rel = len > 1 ? path + 1 : ".";
     int fd, status;
@@ -241,8 +245,8 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
                 if (errno == ENOENT)
                     continue;
                 status = status_for(errno);
-                log_error(status == 500 ? LL_CRIT : LL_ERR, log, "open() \"%s%s\" failed (%d: %s)", root, path,
-                          errno, strerror(errno));
+                log_error(status == 500 ? LL_CRIT : LL_ERR, log, "open() \"%s%s\" failed (%d: %s)",
+                          root, path, errno, strerror(errno));
                 path[len] = '\0';
                 return status;
             }
@@ -257,7 +261,8 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
         fd = open_beneath(root_fd, root, rel, symlinks);
         if (fd < 0) {
             status = status_for(errno);
-            log_error(LL_ERR, log, "\"%s%s\" is not found (%d: %s)", root, path, errno, strerror(errno));
+            log_error(LL_ERR, log, "\"%s%s\" is not found (%d: %s)", root, path, errno,
+                      strerror(errno));
             return status;
         }
         close(fd);
@@ -267,12 +272,13 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
     fd = open_beneath(root_fd, root, rel, symlinks);
     if (fd < 0) {
         status = status_for(errno);
-        log_error(status == 500 ? LL_CRIT : LL_ERR, log, "open() \"%s%s\" failed (%d: %s)", root, path, errno,
-                  strerror(errno));
+        log_error(status == 500 ? LL_CRIT : LL_ERR, log, "open() \"%s%s\" failed (%d: %s)", root,
+                  path, errno, strerror(errno));
         return status;
     }
     if (fstat(fd, &f->st) != 0) {
-        log_error(LL_CRIT, log, "fstat() \"%s%s\" failed (%d: %s)", root, path, errno, strerror(errno));
+        log_error(LL_CRIT, log, "fstat() \"%s%s\" failed (%d: %s)", root, path, errno,
+                  strerror(errno));
         close(fd);
         return 500;
     }
@@ -291,7 +297,8 @@ int static_open(int root_fd, const char *root, char *const *index, size_t nindex
 
 size_t static_etag(char *out, size_t cap, const struct stat *st)
 {
-    int n = snprintf(out, cap, "\"%llx-%llx\"", (unsigned long long)st->st_mtime, (unsigned long long)st->st_size);
+    int n = snprintf(out, cap, "\"%llx-%llx\"", (unsigned long long)st->st_mtime,
+                     (unsigned long long)st->st_size);
     return n > 0 ? (size_t)n : 0;
 }
 
@@ -342,7 +349,8 @@ static int etag_list_match(const char *v, size_t len, const char *etag, int weak
     return 0;
 }
 
-int static_conditions(const struct conditions *c, const char *etag, time_t mtime, int get_or_head, int imsmode)
+int static_conditions(const struct conditions *c, const char *etag, time_t mtime, int get_or_head,
+                      int imsmode)
 {
     time_t t;
     if (c->if_match != NULL) {
@@ -371,7 +379,8 @@ int static_if_range(const char *v, size_t len, const char *etag, time_t mtime)
     return http_parse_date(v, len) == mtime;
 }
 
-int static_ranges(const char *v, size_t len, off_t size, int max_ranges, struct range *out, size_t cap, size_t *n)
+int static_ranges(const char *v, size_t len, off_t size, int max_ranges, struct range *out,
+                  size_t cap, size_t *n)
 {
     const char *p = v + 6, *end = v + len;
     off_t total = 0;
@@ -456,7 +465,8 @@ int static_accepts(const char *v, size_t len, const char *coding)
             i++;
         te = i;
         while (i < len && v[i] != ',') {
-            if (v[i] == 'q' && i + 1 < len && v[i + 1] == '=' && (i == 0 || v[i - 1] == ';' || v[i - 1] == ' ')) {
+            if (v[i] == 'q' && i + 1 < len && v[i + 1] == '=' &&
+                (i == 0 || v[i - 1] == ';' || v[i - 1] == ' ')) {
                 const char *qp = v + i + 2;
                 q = 0;
                 if (qp < v + len && *qp == '1')
@@ -465,7 +475,8 @@ int static_accepts(const char *v, size_t len, const char *coding)
                     int mult = 100;
                     qp++;
                     if (qp < v + len && *qp == '.')
-                        for (qp++; qp < v + len && *qp >= '0' && *qp <= '9' && mult > 0; qp++, mult /= 10)
+                        for (qp++; qp < v + len && *qp >= '0' && *qp <= '9' && mult > 0;
+                             qp++, mult /= 10)
                             q += (*qp - '0') * mult;
                 }
             }

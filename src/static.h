@@ -15,9 +15,9 @@ struct log_ctx;
 int static_normalize(const char *target, size_t len, char *out, size_t cap, size_t *outlen);
 
 struct static_file {
-    int fd;             /* open regular file, or -1 */
+    int fd; /* open regular file, or -1 */
     struct stat st;
-    const char *name;   /* path whose extension gives the type */
+    const char *name; /* path whose extension gives the type */
     size_t name_len;
 };
 
@@ -28,10 +28,12 @@ int static_root_open(const char *root);
  * file (200, f->fd open), index files for a path ending in '/', or a status:
  * 301 (a directory without its slash), 403, 404, 500. path must have room
  * for the longest index name appended (cap). */
-int static_open(int root_fd, const char *root, char *const *index, size_t nindex, char *path, size_t len,
-                size_t cap, int symlinks, struct static_file *f, const struct log_ctx *log);
+int static_open(int root_fd, const char *root, char *const *index, size_t nindex, char *path,
+                size_t len, size_t cap, int symlinks, struct static_file *f,
+                const struct log_ctx *log);
 /* Opens one file (no index, no logging) beneath root_fd; -1 with errno. */
-int static_open_file(int root_fd, const char *root, const char *path, int symlinks, struct stat *st);
+int static_open_file(int root_fd, const char *root, const char *path, int symlinks,
+                     struct stat *st);
 
 /* The strong validator nginx sends: "mtime-size" in hex. */
 size_t static_etag(char *out, size_t cap, const struct stat *st);
@@ -43,7 +45,8 @@ struct conditions {
     const char *if_match, *if_unmodified_since, *if_none_match, *if_modified_since;
     size_t if_match_len, if_unmodified_since_len, if_none_match_len, if_modified_since_len;
 };
-int static_conditions(const struct conditions *c, const char *etag, time_t mtime, int get_or_head, int imsmode);
+int static_conditions(const struct conditions *c, const char *etag, time_t mtime, int get_or_head,
+                      int imsmode);
 /* If-Range: whether the Range header may be honoured (nginx's rules:
  * an exact ETag match, or a date equal to Last-Modified). */
 int static_if_range(const char *v, size_t len, const char *etag, time_t mtime);
@@ -54,7 +57,8 @@ struct range {
 /* Parses "bytes=..." as nginx does. Returns 206 with the ranges, 416 when
  * none is satisfiable, or 200 when the header is to be ignored (not bytes,
  * more than max ranges, or parts adding up past the file's size). */
-int static_ranges(const char *v, size_t len, off_t size, int max_ranges, struct range *out, size_t cap, size_t *n);
+int static_ranges(const char *v, size_t len, off_t size, int max_ranges, struct range *out,
+                  size_t cap, size_t *n);
 
 /* The q-value (0..1000) that Accept-Encoding gives coding ("gzip", "br"). */
 int static_accepts(const char *v, size_t len, const char *coding);

@@ -15,7 +15,8 @@ static const char *const fallback_names[FB__COUNT] = {"disabled", "no_kernel_tls
 
 int stats_init(size_t n)
 {
-    void *p = mmap(NULL, n * sizeof(struct stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, n * sizeof(struct stats), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return KT_ERROR;
     slots = p;
@@ -79,17 +80,18 @@ size_t stats_render(char *out, size_t cap, int json)
     for (int k = 0; k < FB__COUNT; k++)
         fb += t.fallback[k];
     if (json)
-        n = snprintf(out, cap,
-                     "{\"connections\":{\"active\":%ld,\"reading\":%ld,\"writing\":%ld,\"idle\":%ld,"
-                     "\"accepted\":%llu,\"handled\":%llu},\"requests\":%llu,"
-                     "\"tls_handshakes\":{\"full\":%llu,\"resumed\":%llu,\"failed\":%llu},"
-                     "\"ktls\":{\"tx\":%ld,\"tx_rx\":%ld,\"fallback\":%ld,"
-                     "\"fallback_reasons\":{\"%s\":%ld,\"%s\":%ld,\"%s\":%ld}},"
-                     "\"bytes\":{\"ssl_sendfile\":%llu,\"fallback\":%llu,\"sendfile\":%llu}}\n",
-                     t.active, t.reading, t.writing, t.waiting, t.accepted, t.handled, t.requests, t.hs_full,
-                     t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb, fallback_names[0], t.fallback[0],
-                     fallback_names[1], t.fallback[1], fallback_names[2], t.fallback[2], t.bytes_ktls,
-                     t.bytes_fallback, t.bytes_sendfile);
+        n = snprintf(
+            out, cap,
+            "{\"connections\":{\"active\":%ld,\"reading\":%ld,\"writing\":%ld,\"idle\":%ld,"
+            "\"accepted\":%llu,\"handled\":%llu},\"requests\":%llu,"
+            "\"tls_handshakes\":{\"full\":%llu,\"resumed\":%llu,\"failed\":%llu},"
+            "\"ktls\":{\"tx\":%ld,\"tx_rx\":%ld,\"fallback\":%ld,"
+            "\"fallback_reasons\":{\"%s\":%ld,\"%s\":%ld,\"%s\":%ld}},"
+            "\"bytes\":{\"ssl_sendfile\":%llu,\"fallback\":%llu,\"sendfile\":%llu}}\n",
+            t.active, t.reading, t.writing, t.waiting, t.accepted, t.handled, t.requests, t.hs_full,
+            t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb, fallback_names[0], t.fallback[0],
+            fallback_names[1], t.fallback[1], fallback_names[2], t.fallback[2], t.bytes_ktls,
+            t.bytes_fallback, t.bytes_sendfile);
     else
         n = snprintf(out, cap,
                      "Active connections: %ld \n"
@@ -99,9 +101,10 @@ size_t stats_render(char *out, size_t cap, int json)
                      "TLS handshakes: full %llu resumed %llu failed %llu\n"
                      "kTLS connections: tx %ld tx+rx %ld fallback %ld (%s %ld, %s %ld, %s %ld)\n"
                      "Bytes sent: ssl_sendfile %llu fallback %llu sendfile %llu\n",
-                     t.active, t.accepted, t.handled, t.requests, t.reading, t.writing, t.waiting, t.hs_full,
-                     t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb, fallback_names[0], t.fallback[0],
-                     fallback_names[1], t.fallback[1], fallback_names[2], t.fallback[2], t.bytes_ktls,
-                     t.bytes_fallback, t.bytes_sendfile);
+                     t.active, t.accepted, t.handled, t.requests, t.reading, t.writing, t.waiting,
+                     t.hs_full, t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb,
+                     fallback_names[0], t.fallback[0], fallback_names[1], t.fallback[1],
+                     fallback_names[2], t.fallback[2], t.bytes_ktls, t.bytes_fallback,
+                     t.bytes_sendfile);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }

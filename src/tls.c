@@ -38,7 +38,8 @@ const char *tls_error_text(void)
     while ((e = ERR_get_error()) != 0) {
         char one[256];
         ERR_error_string_n(e, one, sizeof(one));
-        n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, "%s%s", n ? "; " : "", one);
+        n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, "%s%s",
+                              n ? "; " : "", one);
         if (n >= sizeof(text))
             n = sizeof(text) - 1;
     }
@@ -54,7 +55,8 @@ void tls_ktls_probe(struct ktls_support *s)
     int fd;
     memset(s, 0, sizeof(*s));
 #ifdef OPENSSL_NO_KTLS
-    snprintf(s->reason, sizeof(s->reason), "OpenSSL %s was built without kTLS (no-ktls)", OPENSSL_VERSION_STR);
+    snprintf(s->reason, sizeof(s->reason), "OpenSSL %s was built without kTLS (no-ktls)",
+             OPENSSL_VERSION_STR);
 #else
     s->openssl = 1;
 #endif
@@ -63,16 +65,19 @@ void tls_ktls_probe(struct ktls_support *s)
         snprintf(s->reason, sizeof(s->reason), "socket() failed (%d: %s)", errno, strerror(errno));
         return;
     }
-    if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3) == 0 || errno == ENOTCONN || errno == EEXIST) {
+    if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3) == 0 || errno == ENOTCONN ||
+        errno == EEXIST) {
         s->kernel = 1;
     } else if (errno == ENOENT) {
         snprintf(s->reason + strlen(s->reason), sizeof(s->reason) - strlen(s->reason),
-                 "%sthe kernel has no TLS ULP (CONFIG_TLS off or module \"tls\" not loaded: try \"modprobe tls\")",
+                 "%sthe kernel has no TLS ULP (CONFIG_TLS off or module \"tls\" not loaded: try "
+                 "\"modprobe tls\")",
                  s->reason[0] ? "; " : "");
     } else {
         int e = errno;
         snprintf(s->reason + strlen(s->reason), sizeof(s->reason) - strlen(s->reason),
-                 "%ssetsockopt(TCP_ULP, \"tls\") failed (%d: %s)", s->reason[0] ? "; " : "", e, strerror(e));
+                 "%ssetsockopt(TCP_ULP, \"tls\") failed (%d: %s)", s->reason[0] ? "; " : "", e,
+                 strerror(e));
     }
     close(fd);
 }
@@ -105,14 +110,15 @@ const char *tls_servername(SSL *ssl)
     return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 }
 
-static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
-                       unsigned int inlen, void *arg)
+static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg)
 {
     static const unsigned char ours[] = "\x08http/1.1";
     unsigned char *sel;
     (void)ssl;
     (void)arg;
-    if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_ALERT_FATAL; /* e.g. a client offering only h2 */
     *out = sel;
     return SSL_TLSEXT_ERR_OK;
@@ -128,8 +134,10 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
         snprintf(err, errlen, "SSL_CTX_new() failed (SSL: %s)", tls_error_text());
         return NULL;
     }
-    SSL_CTX_set_min_proto_version(ctx, (c->ssl_protocols & PROTO_TLS12) ? TLS1_2_VERSION : TLS1_3_VERSION);
-    SSL_CTX_set_max_proto_version(ctx, (c->ssl_protocols & PROTO_TLS13) ? TLS1_3_VERSION : TLS1_2_VERSION);
+    SSL_CTX_set_min_proto_version(ctx, (c->ssl_protocols & PROTO_TLS12) ? TLS1_2_VERSION
+                                                                        : TLS1_3_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, (c->ssl_protocols & PROTO_TLS13) ? TLS1_3_VERSION
+                                                                        : TLS1_2_VERSION);
     if (c->ssl_prefer_server_ciphers)
         opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
     if (!c->ssl_session_tickets)
@@ -157,29 +165,30 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
     }
     SSL_CTX_set_ciphersuites(ctx, DEFAULT_SUITES);
     if (SSL_CTX_use_certificate_chain_file(ctx, c->ssl_certificate) != 1) {
-        snprintf(err, errlen, "cannot load certificate \"%s\" (SSL: %s)", c->ssl_certificate, tls_error_text());
-        goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, c->ssl_certificate_key, SSL_FILETYPE_PEM) != 1) {
-        snprintf(err, errlen, "cannot load certificate key \"%s\" (SSL: %s)", c->ssl_certificate_key,
+        snprintf(err, errlen, "cannot load certificate \"%s\" (SSL: %s)", c->ssl_certificate,
                  tls_error_text());
         goto fail;
     }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-        snprintf(err, errlen, "certificate \"%s\" and key \"%s\" do not match (SSL: %s)", c->ssl_certificate,
+    if (SSL_CTX_use_PrivateKey_file(ctx, c->ssl_certificate_key, SSL_FILETYPE_PEM) != 1) {
+        snprintf(err, errlen, "cannot load certificate key \"%s\" (SSL: %s)",
                  c->ssl_certificate_key, tls_error_text());
+        goto fail;
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(err, errlen, "certificate \"%s\" and key \"%s\" do not match (SSL: %s)",
+                 c->ssl_certificate, c->ssl_certificate_key, tls_error_text());
         goto fail;
     }
     /* ssl_conf_command last, so that it overrides what came before (nginx). */
     if (c->nssl_conf_cmds > 0) {
         cctx = SSL_CONF_CTX_new();
-        SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CERTIFICATE |
-                                         SSL_CONF_FLAG_SHOW_ERRORS);
+        SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER |
+                                         SSL_CONF_FLAG_CERTIFICATE | SSL_CONF_FLAG_SHOW_ERRORS);
         SSL_CONF_CTX_set_ssl_ctx(cctx, ctx);
         for (size_t i = 0; i < c->nssl_conf_cmds; i++) {
             if (SSL_CONF_cmd(cctx, c->ssl_conf_cmds[i].name, c->ssl_conf_cmds[i].value) <= 0) {
-                snprintf(err, errlen, "ssl_conf_command \"%s\" \"%s\" failed (SSL: %s)", c->ssl_conf_cmds[i].name,
-                         c->ssl_conf_cmds[i].value, tls_error_text());
+                snprintf(err, errlen, "ssl_conf_command \"%s\" \"%s\" failed (SSL: %s)",
+                         c->ssl_conf_cmds[i].name, c->ssl_conf_cmds[i].value, tls_error_text());
                 goto fail;
             }
         }
@@ -266,7 +275,8 @@ int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct
     e = SSL_get_error(ssl, r);
     /* A clean close_notify, or a peer that just closes the socket between
      * requests (very common: browsers, curl): both are an end of stream. */
-    if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET))) {
+    if (e == SSL_ERROR_ZERO_RETURN ||
+        (e == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET))) {
         ERR_clear_error();
         *n = 0;
         return KT_OK;
@@ -274,7 +284,8 @@ int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct
     return decode(ssl, r, want, log, "SSL_read()");
 }
 
-int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log)
+int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want,
+              const struct log_ctx *log)
 {
     int r;
     ERR_clear_error();
@@ -299,7 +310,8 @@ int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want, const
  *   which is why callers must check tls_ktls_tx() first;
  * - a pending alert or buffered record is flushed first, so it may also
  *   return WANT_WRITE before sending any file byte. */
-int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want, const struct log_ctx *log)
+int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want,
+                 const struct log_ctx *log)
 {
     ossl_ssize_t r;
     ERR_clear_error();
@@ -310,7 +322,8 @@ int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want, 
         return KT_OK;
     }
     if (r == 0) {
-        log_error(LL_ERR, log, "SSL_sendfile() sent 0 bytes at offset %lld: file was truncated", (long long)off);
+        log_error(LL_ERR, log, "SSL_sendfile() sent 0 bytes at offset %lld: file was truncated",
+                  (long long)off);
         return KT_ERROR;
     }
     return decode(ssl, (int)r, want, log, "SSL_sendfile()");

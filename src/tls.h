@@ -14,8 +14,8 @@ struct log_ctx;
 
 /* kTLS as seen by this process: OpenSSL built with it, kernel with the ULP. */
 struct ktls_support {
-    int openssl;     /* OpenSSL compiled with kTLS */
-    int kernel;      /* setsockopt(TCP_ULP, "tls") is possible */
+    int openssl;      /* OpenSSL compiled with kTLS */
+    int kernel;       /* setsockopt(TCP_ULP, "tls") is possible */
     char reason[256]; /* why not, when either is 0 */
 };
 void tls_ktls_probe(struct ktls_support *s);
@@ -36,9 +36,11 @@ const char *tls_servername(SSL *ssl);
 int tls_handshake(SSL *ssl, int *want, const struct log_ctx *log);
 /* KT_OK with *n = 0 means the peer closed the connection. */
 int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log);
-int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log);
+int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want,
+              const struct log_ctx *log);
 /* Sends file bytes through kTLS (SSL_sendfile); only when tls_ktls_tx(). */
-int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want, const struct log_ctx *log);
+int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want,
+                 const struct log_ctx *log);
 /* Sends close_notify without waiting for the peer's, then frees. */
 void tls_close(SSL *ssl, int clean);
 

@@ -133,7 +133,8 @@ int main(void)
         mkdir(sub, 0755);
         write_conf("sites/a.conf", "server { listen 8001; }\n");
         write_conf("sites/b.conf", "server { listen 8002; }\n");
-        cf = load("http {\n include sites/*.conf;\n include sites/none-*.conf;\n}\n", err, sizeof(err));
+        cf = load("http {\n include sites/*.conf;\n include sites/none-*.conf;\n}\n", err,
+                  sizeof(err));
         CHECK(cf != NULL && cf->nservers == 2);
         if (cf != NULL)
             config_free(cf);
@@ -152,7 +153,8 @@ int main(void)
     expect_error("worker_processes 1 2;\n", 1, "invalid number of arguments");
     expect_error("\n\nevents { worker_connections 0; }\n", 3, "worker_connections");
     expect_error("http {\n server {\n  listen 99999;\n }\n}\n", 3, "invalid port");
-    expect_error("http {\n server {\n  listen 80 bogus;\n }\n}\n", 3, "invalid parameter \"bogus\"");
+    expect_error("http {\n server {\n  listen 80 bogus;\n }\n}\n", 3,
+                 "invalid parameter \"bogus\"");
     expect_error("http {\n server {\n  listen 80 http2;\n }\n}\n", 3, "not supported");
     expect_error("http {\n sendfile maybe;\n}\n", 2, "must be \"on\" or \"off\"");
     expect_error("http {\n keepalive_timeout 5x;\n}\n", 2, "invalid time");
@@ -165,9 +167,11 @@ int main(void)
     expect_error("http {\n root \"/a;\n}\n", 4, "unexpected end of file");
     expect_error("http {\n ssl_protocols SSLv3;\n}\n", 2, "enables no protocol");
     expect_error("http {\n server {\n  listen 443 ssl;\n }\n}\n", 3, "no \"ssl_certificate\"");
-    expect_error("http {\n server { listen 80 default_server; }\n server { listen 80 default_server; }\n}\n", 3,
-                 "duplicate default server");
-    expect_error("http {\n server { listen 80; }\n server { listen 80 ssl; ssl_certificate a; ssl_certificate_key b; }\n}\n",
+    expect_error(
+        "http {\n server { listen 80 default_server; }\n server { listen 80 default_server; }\n}\n",
+        3, "duplicate default server");
+    expect_error("http {\n server { listen 80; }\n server { listen 80 ssl; ssl_certificate a; "
+                 "ssl_certificate_key b; }\n}\n",
                  3, "mixes ssl and plain");
     expect_error("events {\n worker_connections 10;\n", 3, "unexpected end of file");
     expect_error("http {}\nhttp {}\n", 2, "duplicate");

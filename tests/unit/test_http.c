@@ -17,7 +17,8 @@ int main(void)
     char buf[256];
 
     /* a simple request, headers by case-insensitive name */
-    const char *req = "GET /a/b?c HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\nX-Empty:\r\n\r\n";
+    const char *req =
+        "GET /a/b?c HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\nX-Empty:\r\n\r\n";
     CHECK(parse_all(&r, req, &parsed) == KT_OK);
     CHECK(parsed == strlen(req));
     CHECK(r.method == HTTP_GET);
@@ -42,7 +43,8 @@ int main(void)
     }
 
     /* pipelining: the parser pauses after each request */
-    const char *two = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    const char *two = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /2 HTTP/1.1\r\nHost: "
+                      "a\r\nConnection: close\r\n\r\n";
     CHECK(parse_all(&r, two, &parsed) == KT_OK);
     CHECK(parsed == strlen("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"));
     CHECK(http_parse(&r, two, strlen(two), &parsed) == KT_OK);
@@ -58,15 +60,22 @@ int main(void)
 
     /* errors: Host rules, garbage, smuggling shapes */
     CHECK(parse_all(&r, "GET / HTTP/1.1\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
-    CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
-    CHECK(parse_all(&r, "GARBAGE\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
-    CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", &parsed) ==
-              KT_ERROR &&
+    CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", &parsed) == KT_ERROR &&
           r.error == 400);
-    CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
-                    &parsed) == KT_ERROR);
-    CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n folded\r\n\r\n", &parsed) == KT_ERROR);
-    CHECK(parse_all(&r, "GET / HTTP/2.0\r\nHost: a\r\n\r\n", &parsed) == KT_ERROR && r.error == 505);
+    CHECK(parse_all(&r, "GARBAGE\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
+    CHECK(parse_all(&r,
+                    "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                    &parsed) == KT_ERROR &&
+          r.error == 400);
+    CHECK(
+        parse_all(
+            &r,
+            "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            &parsed) == KT_ERROR);
+    CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n folded\r\n\r\n", &parsed) ==
+          KT_ERROR);
+    CHECK(parse_all(&r, "GET / HTTP/2.0\r\nHost: a\r\n\r\n", &parsed) == KT_ERROR &&
+          r.error == 505);
 
     /* a body on GET is parsed and dropped */
     {
@@ -77,19 +86,26 @@ int main(void)
         CHECK(http_parse(&r, wb, strlen(wb), &parsed) == KT_OK && r.complete);
         CHECK(r.body_off == strlen(wb) - 3 && r.body_len == 3);
         /* a limit set at the head stops a chunked body that outgrows it */
-        const char *ch = "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        const char *ch = "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                         "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
         CHECK(parse_all(&r, ch, &parsed) == KT_OK && !r.complete);
         r.body_limit = 4;
         CHECK(http_parse(&r, ch, strlen(ch), &parsed) == KT_ERROR && r.error == 413);
-        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &parsed) ==
-                  KT_ERROR &&
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                        &parsed) == KT_ERROR &&
               r.error == 501);
-        CHECK(parse_all(&r, "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", &parsed) == KT_ERROR &&
+        CHECK(parse_all(&r, "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", &parsed) ==
+                  KT_ERROR &&
               r.error == 400);
-        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
-        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost:\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
-        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", &parsed) == KT_ERROR && r.error == 400);
-        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: [::1]:443\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n",
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", &parsed) == KT_ERROR &&
+              r.error == 400);
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost:\r\n\r\n", &parsed) == KT_ERROR &&
+              r.error == 400);
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", &parsed) == KT_ERROR &&
+              r.error == 400);
+        CHECK(parse_all(&r,
+                        "GET / HTTP/1.1\r\nHost: [::1]:443\r\nExpect: "
+                        "100-continue\r\nContent-Length: 1\r\n\r\n",
                         &parsed) == KT_OK &&
               r.expect_continue);
     }
@@ -105,8 +121,13 @@ int main(void)
 
     /* response heads */
     {
-        struct response resp = {.status = 301, .content_type = "text/html", .content_length = 5, .server = "ktlsd",
-                                 .location = "https://h/d/", .location_len = 12, .keepalive = 1};
+        struct response resp = {.status = 301,
+                                .content_type = "text/html",
+                                .content_length = 5,
+                                .server = "ktlsd",
+                                .location = "https://h/d/",
+                                .location_len = 12,
+                                .keepalive = 1};
         size_t n;
         time_update(0);
         n = http_head(buf, sizeof(buf), &resp);

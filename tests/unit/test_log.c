@@ -37,14 +37,16 @@ int main(void)
     v.request_time = 0.0123;
 
     CHECK_STR(render("$remote_addr $status $body_bytes_sent", &v), "192.0.2.1 200 1234");
-    CHECK_STR(render("$ssl_protocol/$ssl_cipher ktls=$ktls", &v), "TLSv1.2/ECDHE-ECDSA-AES128-GCM-SHA256 ktls=tx+rx");
+    CHECK_STR(render("$ssl_protocol/$ssl_cipher ktls=$ktls", &v),
+              "TLSv1.2/ECDHE-ECDSA-AES128-GCM-SHA256 ktls=tx+rx");
     CHECK_STR(render("${status}x $request_time", &v), "200x 0.012");
     CHECK_STR(render("[$http_referer]", &v), "[-]"); /* empty -> "-" */
     CHECK_STR(render("no variables", &v), "no variables");
     CHECK(log_format_compile("x", "$$status", err, sizeof(err)) == NULL);
     {
         struct log_format *f = log_format_combined();
-        const char *want = "192.0.2.1 - - [01/Jan/1970:00:00:00 +0000] \"GET /a HTTP/1.1\" 200 1234 \"-\" \"curl/7.88\"\n";
+        const char *want = "192.0.2.1 - - [01/Jan/1970:00:00:00 +0000] \"GET /a HTTP/1.1\" 200 "
+                           "1234 \"-\" \"curl/7.88\"\n";
         char line[512];
         setenv("TZ", "UTC", 1);
         time_now.sec = -1;
@@ -63,7 +65,8 @@ int main(void)
     CHECK(log_format_compile("x", "trailing $", err, sizeof(err)) == NULL);
     /* truncation keeps the newline and stays inside the buffer */
     {
-        struct log_format *f = log_format_compile("x", "$request $request $request", err, sizeof(err));
+        struct log_format *f =
+            log_format_compile("x", "$request $request $request", err, sizeof(err));
         memset(out, 'Z', sizeof(out));
         n = log_format_render(f, &v, out, 20);
         CHECK(n <= 20);

@@ -20,7 +20,9 @@ int main(void)
     /* a file in Debian's format wins over the built-in table */
     f = fopen("/tmp/ktlsd-test-mime.types", "w");
     CHECK(f != NULL);
-    fputs("# comment\n\ntext/x-ktlsd   kt ktl\napplication/x-first html\nbroken-line-without-slash foo\n", f);
+    fputs("# comment\n\ntext/x-ktlsd   kt ktl\napplication/x-first html\nbroken-line-without-slash "
+          "foo\n",
+          f);
     fclose(f);
     CHECK(mime_load("/tmp/ktlsd-test-mime.types") == 3);
     CHECK_STR(mime_lookup(L("/a.kt"), d), "text/x-ktlsd");

@@ -18,6 +18,7 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 JOBS        ?= $(shell nproc 2>/dev/null || echo 4)
 CLANG_FORMAT ?= clang-format
+BENCH_FLAGS ?=
 
 # `make run` uses conf/dev.conf, whose paths are relative to the repository root
 # and fixed: the binary is taken from $(BUILD_DIR), but the certificate and the
@@ -61,8 +62,9 @@ bench:
 		echo "make bench: bench/run does not exist (no benchmark in this tree yet)" >&2; \
 		exit 1; \
 	fi
-	$(MAKE) build
-	KTLSD=$(CURDIR)/$(BUILD_DIR)/ktlsd bench/run
+	@scripts/install-deps.sh
+	$(MAKE) build BUILD_TYPE=Release
+	KTLSD=$(CURDIR)/$(BUILD_DIR)/ktlsd bench/run $(BENCH_FLAGS)
 
 format:
 	@command -v $(CLANG_FORMAT) >/dev/null || { echo "make format: $(CLANG_FORMAT) not found (apt-get install clang-format)" >&2; exit 1; }

@@ -11,13 +11,17 @@ set -euo pipefail
 
 # Build: compiler, CMake, pkg-config, and the three libraries ktlsd links
 # (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing).
+# libsystemd-dev: sd_notify and socket activation (-DKTLSD_SYSTEMD=OFF builds without).
 # Run: openssl(1) makes the self-signed development certificate for `make run`.
-BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev node-llhttp openssl"
+BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev node-llhttp openssl"
 
 # Test: curl and openssl s_client as clients, python3 for raw-socket tests,
 # user-mode-linux + kmod + iproute2 for the kTLS tests (UML kernel with the tls module),
-# procps for pgrep/ps in the test scripts.
-TEST_DEPS="curl python3 user-mode-linux kmod iproute2 procps"
+# procps for pgrep/ps in the test scripts; wrk as the load generator of the reload test;
+# systemd for systemd-analyze (unit checks) and systemd-socket-activate (nothing is booted),
+# logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
+# to build and check the Debian package.
+TEST_DEPS="curl python3 user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
 
 want_test=0
 check_only=0

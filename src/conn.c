@@ -36,6 +36,7 @@ _Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
 #define LARGE_BUF 65536 /* the userspace fallback's preads */
 #define POOL_KEEP 64    /* free buffers kept per size */
 #define LINGER_TIMEOUT 5.0
+#define DRAIN_IDLE 1.0 /* graceful stop: an idle keep-alive connection may still bring a request */
 
 enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER };
 
@@ -730,14 +731,22 @@ static void conn_step(struct conn *c)
 
 /* --- pool-wide ------------------------------------------------------------ */
 
+/* Graceful stop (reload, SIGQUIT). Closing an idle keep-alive connection
+ * at once races with a client that has just sent its next request: the
+ * request meets a closed socket (RST), and the client sees an error that
+ * wrk counts and that other clients retry only for idempotent requests.
+ * So an idle keep-alive connection gets DRAIN_IDLE more seconds: a request
+ * that arrives is answered with "Connection: close"; silence closes it, as
+ * an ordinary keep-alive timeout would. A connection still waiting for its
+ * first request (C_READ, nothing read yet) has one in flight: it is left
+ * to client_header_timeout. */
 void conn_pool_drain(struct conn_pool *p)
 {
     p->draining = 1;
-    /* idle ones go now; iterate backwards as conn_close reorders live[] */
-    for (size_t i = p->nlive; i > 0; i--) {
-        struct conn *c = p->live[i - 1];
-        if (c->state == C_KEEPALIVE || (c->state == C_READ && c->rlen == 0))
-            conn_close(c, 1);
+    for (size_t i = 0; i < p->nlive; i++) {
+        struct conn *c = p->live[i];
+        if (c->state == C_KEEPALIVE && c->srv->c.keepalive_timeout > DRAIN_IDLE)
+            set_timeout(c, DRAIN_IDLE);
     }
 }
 

@@ -20,8 +20,9 @@ size_t conn_pool_active(const struct conn_pool *p);
 /* Takes over an accepted socket. KT_ERROR (socket closed) when full. */
 int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_t peerlen,
               const struct vhosts *vh, int ssl);
-/* Graceful stop: idle connections close now, busy ones after their current
- * response, which goes out with "Connection: close". */
+/* Graceful stop: busy connections close after their current response,
+ * which goes out with "Connection: close"; idle keep-alive ones get one
+ * more second to bring a request (answered the same way), then close. */
 void conn_pool_drain(struct conn_pool *p);
 /* Closes every connection at once (fast stop). */
 void conn_pool_close_all(struct conn_pool *p);

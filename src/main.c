@@ -1,4 +1,4 @@
-/* main.c: the command line: -c, -t, -v/-V, -h; then the master. */
+/* main.c: the command line: -c, -t, -s, -v/-V, -h; then the master. */
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -6,6 +6,9 @@
 #include "util.h"
 #include "version.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +22,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: ktlsd [-c FILE] [-t] [-v|-V] [-h]\n"
-                 "  -c FILE  configuration file (default " DEFAULT_CONF ")\n"
-                 "  -t       test the configuration (syntax, certificates and keys) and exit\n"
-                 "  -v       print the version and exit\n"
-                 "  -V       print the version, OpenSSL and kTLS support, and exit\n"
-                 "  -h       this help\n");
+    fprintf(out, "Usage: ktlsd [-c FILE] [-t] [-s SIGNAL] [-v|-V] [-h]\n"
+                 "  -c FILE    configuration file (default " DEFAULT_CONF ")\n"
+                 "  -t         test the configuration (syntax, certificates and keys) and exit\n"
+                 "  -s SIGNAL  send SIGNAL to the running master (found through the pid file):\n"
+                 "             reload, quit (graceful stop), stop (fast stop), reopen (log files)\n"
+                 "  -v         print the version and exit\n"
+                 "  -V         print the version, OpenSSL and kTLS support, and exit\n"
+                 "  -h         this help\n");
 }
 
 /* The operator's first question: will connections get kTLS here? */
@@ -33,32 +38,91 @@ static void print_versions(void)
     struct ktls_support k;
     tls_ktls_probe(&k);
     printf("ktlsd version %s\n", KTLSD_VERSION);
-    printf("built with %s, running with %s\n", OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
-    printf("libev %d.%d, llhttp %d.%d.%d\n", ev_version_major(), ev_version_minor(), LLHTTP_VERSION_MAJOR,
-           LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
+    printf("built with %s, running with %s\n", OPENSSL_VERSION_TEXT,
+           OpenSSL_version(OPENSSL_VERSION));
+    printf("libev %d.%d, llhttp %d.%d.%d\n", ev_version_major(), ev_version_minor(),
+           LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
     printf("kTLS in OpenSSL: %s\n", k.openssl ? "yes" : "no");
     printf("kernel TLS ULP: %s\n", k.kernel ? "available" : "unavailable");
     if (!k.openssl || !k.kernel)
         printf("kTLS: off, TLS runs in user space: %s\n", k.reason);
     else
-        printf("kTLS: on for connections whose cipher the kernel takes (AES-GCM; ChaCha20-Poly1305 on\n"
-               "      kernels >= 5.11 with its crypto modules): TLS 1.2 send+receive, TLS 1.3 send\n");
+        printf("kTLS: on for connections whose cipher the kernel takes (AES-GCM; "
+               "ChaCha20-Poly1305 on\n      kernels >= 5.11 with its crypto modules): "
+               "TLS 1.2 send+receive, TLS 1.3 send\n");
+}
+
+static const struct {
+    const char *name;
+    int sig;
+} signals[] = {{"reload", SIGHUP}, {"quit", SIGQUIT}, {"stop", SIGTERM}, {"reopen", SIGUSR1}};
+
+/* -s NAME: signal the running master, found through the configuration's
+ * pid file (nginx -s). Returns the exit status. */
+static int signal_master(const struct config *cf, int sig, const char *name)
+{
+    char buf[32], *end;
+    long pid;
+    ssize_t n;
+    int fd;
+
+    if (cf->pid_file == NULL) {
+        fprintf(stderr,
+                "ktlsd: [error] %s has no \"pid\" directive: cannot find the master process\n",
+                cf->path);
+        return 1;
+    }
+    fd = open(cf->pid_file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "ktlsd: [error] open() \"%s\" failed (%d: %s)\n", cf->pid_file, errno,
+                strerror(errno));
+        return 1;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    errno = 0;
+    pid = strtol(buf, &end, 10);
+    if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') || pid <= 1 ||
+        pid > 0x7fffffff) {
+        fprintf(stderr, "ktlsd: [error] invalid PID number \"%.*s\" in \"%s\"\n",
+                (int)strcspn(buf, "\n"), buf, cf->pid_file);
+        return 1;
+    }
+    if (kill((pid_t)pid, sig) != 0) {
+        fprintf(stderr, "ktlsd: [alert] kill(%ld, %d) failed (%d: %s) for -s %s\n", pid, sig, errno,
+                strerror(errno), name);
+        return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     const char *conf = DEFAULT_CONF;
-    int test = 0, opt;
+    const char *signame = NULL;
+    int test = 0, sig = 0, opt;
     char err[2048];
     struct config *cf;
 
-    while ((opt = getopt(argc, argv, "c:tvVh")) != -1) {
+    while ((opt = getopt(argc, argv, "c:ts:vVh")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
             break;
         case 't':
             test = 1;
+            break;
+        case 's':
+            signame = optarg;
+            for (size_t i = 0; i < ARRAY_LEN(signals); i++)
+                if (strcmp(optarg, signals[i].name) == 0)
+                    sig = signals[i].sig;
+            if (sig == 0) {
+                fprintf(stderr, "ktlsd: invalid option: \"-s %s\" (reload, quit, stop or reopen)\n",
+                        optarg);
+                return 1;
+            }
             break;
         case 'v':
             printf("ktlsd version %s\n", KTLSD_VERSION);
@@ -86,6 +150,11 @@ int main(int argc, char **argv)
         if (test)
             fprintf(stderr, "ktlsd: configuration file %s test failed\n", conf);
         return 1;
+    }
+    if (sig != 0) {
+        int st = signal_master(cf, sig, signame);
+        config_free(cf);
+        return st;
     }
     if (test) {
         int ok = server_activate(cf, err, sizeof(err)) == KT_OK;

@@ -1,14 +1,19 @@
 /* server.c: the master process. It binds the listeners (so that workers
- * need no privileges), forks worker_processes workers, restarts a worker
- * that dies (with a back-off), and turns signals into stop, graceful stop,
- * reload and log reopening. A configuration with its listeners and its
- * workers is a "generation": reload starts a new one beside the old, which
- * then stops gracefully, keeping the listening sockets they share. */
+ * need no privileges) or takes those the service manager passed, forks
+ * worker_processes workers, restarts a worker that dies (with a back-off),
+ * and turns signals into stop, graceful stop, reload and log reopening,
+ * telling systemd about each (notify.h). A configuration with its
+ * listeners and its workers is a "generation": reload starts a new one
+ * beside the running one, which then stops gracefully, keeping the
+ * listening sockets they share. Old generations drain side by side until
+ * their last worker exits. */
 #include "server.h"
 #include "config.h"
 #include "log.h"
 #include "mime.h"
+#include "notify.h"
 #include "static.h"
+#include "stats.h"
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
@@ -20,20 +25,22 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_WORKERS 1024
-#define STOP_TIMEOUT 10   /* seconds before SIGKILL on a fast stop */
-#define RESPAWN_FAST 2.0  /* a worker dying sooner than this after start... */
+#define STATS_GENERATIONS 8
+#define STOP_TIMEOUT 10  /* seconds before SIGKILL: fast stop, or past worker_shutdown_timeout */
+#define RESPAWN_FAST 2.0 /* a worker dying sooner than this after start... */
 #define RESPAWN_BACKOFF_MAX 30.0
+#define STATUS_INTERVAL 5.0 /* seconds between STATUS= updates of the counters alone */
 
 struct slot {
     pid_t pid;
@@ -43,6 +50,7 @@ struct slot {
 };
 
 struct generation {
+    int stats_base; /* first status-page slot: no two live generations share one */
     struct config *cf;
     struct listener *ls;
     struct sockaddr_storage *addrs;
@@ -52,6 +60,20 @@ struct generation {
     uid_t uid;
     gid_t gid;
     int drop;
+    unsigned id;             /* 1 at start-up, +1 per successful reload */
+    int stopping;            /* told to stop (SIGQUIT or SIGTERM) */
+    double kill_at;          /* SIGKILL what is left then; 0: never */
+    struct generation *next; /* older generations, still draining */
+};
+
+struct master {
+    struct generation *cur; /* the running one; ->next: old ones */
+    int stopping, fast;
+    char status[1200];       /* last STATUS= sent */
+    char status_state[512];  /* its first part: workers, generation */
+    int status_dirty;        /* a reload or stop happened: send at once */
+    double status_at;        /* when it was last built */
+    char reload_error[1024]; /* why the last reload failed; "" if it did not */
 };
 
 static double now_mono(void)
@@ -69,8 +91,17 @@ int server_activate(struct config *cf, char *err, size_t errlen)
         int need_ssl = 0;
         s->root_fd = static_root_open(s->c.root);
         if (s->root_fd < 0)
-            log_error(LL_WARN, NULL, "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
+            log_error(LL_WARN, NULL,
+                      "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
                       s->file, s->line, s->c.root, errno, strerror(errno));
+        for (size_t j = 0; j < s->nlocs; j++) {
+            struct location *l = s->locs[j];
+            const char *dir = l->c.alias != NULL ? l->c.alias : l->c.root;
+            l->root_fd = static_root_open(dir);
+            if (l->root_fd < 0 && errno != ENOENT)
+                log_error(LL_WARN, NULL, "%s:%d: \"%s\" cannot be opened (%d: %s)", l->file,
+                          l->line, dir, errno, strerror(errno));
+        }
         for (size_t j = 0; j < s->nlistens; j++)
             need_ssl |= s->listens[j].ssl;
         if (need_ssl) {
@@ -98,19 +129,6 @@ int server_activate(struct config *cf, char *err, size_t errlen)
     return KT_OK;
 }
 
-static void fatal_or_log(int to_stderr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fatal_or_log(int to_stderr, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    log_error(LL_EMERG, NULL, "%s", msg);
-    if (to_stderr)
-        fprintf(stderr, "ktlsd: [emerg] %s\n", msg);
-}
-
 static int open_listener(const struct listen_conf *l, char *err, size_t errlen)
 {
     int one = 1, fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -122,14 +140,14 @@ static int open_listener(const struct listen_conf *l, char *err, size_t errlen)
     if (l->addr.ss_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) != 0) {
-        snprintf(err, errlen, "%s:%d: bind() to %s failed (%d: %s)", l->file, l->line, l->text, errno,
-                 strerror(errno));
+        snprintf(err, errlen, "%s:%d: bind() to %s failed (%d: %s)", l->file, l->line, l->text,
+                 errno, strerror(errno));
         close(fd);
         return -1;
     }
     if (listen(fd, l->backlog) != 0) {
-        snprintf(err, errlen, "%s:%d: listen() to %s failed (%d: %s)", l->file, l->line, l->text, errno,
-                 strerror(errno));
+        snprintf(err, errlen, "%s:%d: listen() to %s failed (%d: %s)", l->file, l->line, l->text,
+                 errno, strerror(errno));
         close(fd);
         return -1;
     }
@@ -137,9 +155,12 @@ static int open_listener(const struct listen_conf *l, char *err, size_t errlen)
 }
 
 /* One listener per distinct address. Its server block is the one marked
- * default_server, else the first that listens there. Sockets of the old
- * generation with the same address are kept (reload without a gap). */
-static int bind_listeners(struct generation *g, const struct generation *old, char *err, size_t errlen)
+ * default_server, else the first that listens there. The socket comes, in
+ * this order, from the running generation (a reload keeps the very socket,
+ * so that no connection waiting in its backlog is lost), from the service
+ * manager (socket activation), or from bind(). */
+static int bind_listeners(struct generation *g, const struct generation *old, char *err,
+                          size_t errlen)
 {
     size_t cap = 0;
     for (size_t i = 0; i < g->cf->nservers; i++)
@@ -150,22 +171,34 @@ static int bind_listeners(struct generation *g, const struct generation *old, ch
         struct server_conf *s = g->cf->servers[i];
         for (size_t j = 0; j < s->nlistens; j++) {
             const struct listen_conf *l = &s->listens[j];
+            struct listener *ln;
             size_t k;
             for (k = 0; k < g->nls; k++)
                 if (memcmp(&g->addrs[k], &l->addr, l->addrlen) == 0)
                     break;
             if (k < g->nls) {
+                struct vhosts *vh = &g->ls[k].vh;
                 if (l->default_server)
-                    g->ls[k].srv = s;
+                    vh->dflt = s;
+                vh->servers = xrealloc(vh->servers, (vh->n + 1) * sizeof(*vh->servers));
+                vh->servers[vh->n++] = s;
                 continue;
             }
             g->addrs[k] = l->addr;
-            g->ls[k] = (struct listener){.fd = -1, .ssl = l->ssl, .srv = s, .text = l->text};
+            ln = &g->ls[k];
+            *ln = (struct listener){.fd = -1, .ssl = l->ssl, .vh = {.dflt = s}, .text = l->text};
+            ln->vh.port = ntohs(l->addr.ss_family == AF_INET6
+                                    ? ((const struct sockaddr_in6 *)&l->addr)->sin6_port
+                                    : ((const struct sockaddr_in *)&l->addr)->sin_port);
+            ln->vh.servers = xcalloc(1, sizeof(*ln->vh.servers));
+            ln->vh.servers[ln->vh.n++] = s;
             g->nls++;
-            for (size_t o = 0; old != NULL && o < old->nls; o++)
+            for (size_t o = 0; old != NULL && o < old->nls && ln->fd < 0; o++)
                 if (old->ls[o].fd >= 0 && memcmp(&old->addrs[o], &l->addr, l->addrlen) == 0)
-                    g->ls[k].fd = fcntl(old->ls[o].fd, F_DUPFD_CLOEXEC, 0);
-            if (g->ls[k].fd < 0 && (g->ls[k].fd = open_listener(l, err, errlen)) < 0)
+                    ln->fd = fcntl(old->ls[o].fd, F_DUPFD_CLOEXEC, 0);
+            if (ln->fd < 0)
+                ln->fd = notify_listen_take((const struct sockaddr *)&l->addr, l->addrlen);
+            if (ln->fd < 0 && (ln->fd = open_listener(l, err, errlen)) < 0)
                 return KT_ERROR;
         }
     }
@@ -174,10 +207,11 @@ static int bind_listeners(struct generation *g, const struct generation *old, ch
 
 static void close_listeners(struct generation *g)
 {
-    for (size_t i = 0; i < g->nls; i++)
+    for (size_t i = 0; i < g->nls; i++) {
         if (g->ls[i].fd >= 0)
             close(g->ls[i].fd);
-    g->nls = 0;
+        g->ls[i].fd = -1;
+    }
 }
 
 static int resolve_user(struct generation *g, char *err, size_t errlen)
@@ -207,7 +241,8 @@ static void drop_privileges(const struct generation *g)
     if (!g->drop)
         return;
     if (setgid(g->gid) != 0 || initgroups(g->cf->user, g->gid) != 0 || setuid(g->uid) != 0) {
-        log_error(LL_EMERG, NULL, "switching to user \"%s\" failed (%d: %s)", g->cf->user, errno, strerror(errno));
+        log_error(LL_EMERG, NULL, "switching to user \"%s\" failed (%d: %s)", g->cf->user, errno,
+                  strerror(errno));
         exit(2);
     }
 }
@@ -222,7 +257,7 @@ static void spawn(struct generation *g, int i)
     }
     if (pid == 0) {
         drop_privileges(g);
-        worker_run(g->cf, g->ls, g->nls, i);
+        worker_run(g->cf, g->ls, g->nls, g->stats_base + i);
     }
     g->slots[i].pid = pid;
     g->slots[i].started = now_mono();
@@ -230,24 +265,45 @@ static void spawn(struct generation *g, int i)
     log_error(LL_INFO, NULL, "started worker process %d", (int)pid);
 }
 
-static struct generation *generation_new(struct config *cf, const struct generation *old, int to_stderr)
+/* A generation for cf: certificates, keys, roots and logs loaded, user
+ * resolved, listeners bound; no worker yet. NULL with the reason in err. */
+/* The status page's slots come in STATS_GENERATIONS blocks of MAX_WORKERS:
+ * a new generation takes a block no draining one still writes to. */
+static int free_stats_base(const struct generation *live)
+{
+    for (int b = 0; b < STATS_GENERATIONS; b++) {
+        const struct generation *g;
+        for (g = live; g != NULL && g->stats_base != b * MAX_WORKERS; g = g->next)
+            ;
+        if (g == NULL)
+            return b * MAX_WORKERS;
+    }
+    return 0; /* that many reloads draining at once: gauges may mix */
+}
+
+static struct generation *generation_new(struct config *cf, const struct generation *old, char *err,
+                                         size_t errlen)
 {
     struct generation *g = xcalloc(1, sizeof(*g));
-    char err[1024];
     g->cf = cf;
-    if (server_activate(cf, err, sizeof(err)) != KT_OK || resolve_user(g, err, sizeof(err)) != KT_OK ||
-        bind_listeners(g, old, err, sizeof(err)) != KT_OK) {
-        fatal_or_log(to_stderr, "%s", err);
+    if (server_activate(cf, err, errlen) != KT_OK || resolve_user(g, err, errlen) != KT_OK ||
+        bind_listeners(g, old, err, errlen) != KT_OK) {
         close_listeners(g);
+        for (size_t i = 0; i < g->nls; i++)
+            free(g->ls[i].vh.servers);
         free(g->ls);
         free(g->addrs);
         free(g);
         return NULL;
     }
+    g->id = old != NULL ? old->id + 1 : 1;
     g->nslots = config_worker_count(cf);
     if (g->nslots > MAX_WORKERS)
         g->nslots = MAX_WORKERS;
     g->slots = xcalloc((size_t)g->nslots, sizeof(*g->slots));
+    /* the status page's slots: the generation before this one may still be
+     * draining, so the two use different halves */
+    g->stats_base = free_stats_base(old);
     for (int i = 0; i < g->nslots; i++)
         g->slots[i].backoff = 0.1;
     return g;
@@ -257,6 +313,8 @@ static void generation_free(struct generation *g)
 {
     close_listeners(g);
     config_free(g->cf);
+    for (size_t i = 0; i < g->nls; i++)
+        free(g->ls[i].vh.servers);
     free(g->ls);
     free(g->addrs);
     free(g->slots);
@@ -278,38 +336,67 @@ static void signal_all(const struct generation *g, int sig)
             kill(g->slots[i].pid, sig);
 }
 
-/* Reaps exited workers. Those of the current generation are restarted,
- * with a doubling back-off when they keep dying right after start. */
-static void reap(struct generation *cur, struct generation *old, int stopping)
+/* Tells the workers of g to stop: SIGQUIT lets in-flight responses finish
+ * (bounded by worker_shutdown_timeout in the worker), SIGTERM closes every
+ * connection now. Workers that outlive the bound by STOP_TIMEOUT are
+ * killed. The master's copies of the listening sockets are closed, so that
+ * an address that the next configuration dropped stops listening. */
+static void generation_stop(struct generation *g, int sig)
+{
+    double t = now_mono(), limit = 0;
+    signal_all(g, sig);
+    close_listeners(g);
+    if (sig == SIGQUIT && g->cf->worker_shutdown_timeout > 0)
+        limit = g->cf->worker_shutdown_timeout + STOP_TIMEOUT;
+    else if (sig != SIGQUIT)
+        limit = STOP_TIMEOUT;
+    if (limit > 0 && (g->kill_at == 0 || t + limit < g->kill_at))
+        g->kill_at = t + limit;
+    g->stopping = 1;
+}
+
+static void log_exit(pid_t pid, int status)
+{
+    if (WIFSIGNALED(status))
+        log_error(LL_ALERT, NULL, "worker process %d exited on signal %d%s", (int)pid,
+                  WTERMSIG(status), WCOREDUMP(status) ? " (core dumped)" : "");
+    else if (WEXITSTATUS(status) != 0)
+        log_error(LL_ALERT, NULL, "worker process %d exited with code %d", (int)pid,
+                  WEXITSTATUS(status));
+    else
+        log_error(LL_INFO, NULL, "worker process %d exited", (int)pid);
+}
+
+/* A worker of the running generation that died is restarted; one that
+ * keeps dying right after its start is restarted with a doubling back-off
+ * (up to RESPAWN_BACKOFF_MAX), so that a crash loop does not fork-bomb. */
+static void schedule_respawn(struct slot *s, pid_t pid)
+{
+    double t = now_mono();
+    s->backoff = t - s->started < RESPAWN_FAST ? s->backoff * 2 : 0.1;
+    if (s->backoff > RESPAWN_BACKOFF_MAX)
+        s->backoff = RESPAWN_BACKOFF_MAX;
+    s->respawn_at = t + (s->backoff > 0.2 ? s->backoff : 0);
+    if (s->backoff > 0.2)
+        log_error(LL_WARN, NULL, "worker process %d died %.1fs after start, restarting in %.1fs",
+                  (int)pid, t - s->started, s->backoff);
+}
+
+/* Reaps exited workers of the running generation (restarted unless the
+ * server is stopping) and of the old ones (draining after a reload). */
+static void reap(struct master *m)
 {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        struct generation *gs[2] = {cur, old};
-        for (int k = 0; k < 2; k++) {
-            struct generation *g = gs[k];
-            for (int i = 0; g != NULL && i < g->nslots; i++) {
-                struct slot *s = &g->slots[i];
-                double t = now_mono();
-                if (s->pid != pid)
+        log_exit(pid, status);
+        for (struct generation *g = m->cur; g != NULL; g = g->next) {
+            for (int i = 0; i < g->nslots; i++) {
+                if (g->slots[i].pid != pid)
                     continue;
-                s->pid = 0;
-                if (WIFSIGNALED(status))
-                    log_error(LL_ALERT, NULL, "worker process %d exited on signal %d%s", (int)pid, WTERMSIG(status),
-                              WCOREDUMP(status) ? " (core dumped)" : "");
-                else if (WEXITSTATUS(status) != 0)
-                    log_error(LL_ALERT, NULL, "worker process %d exited with code %d", (int)pid, WEXITSTATUS(status));
-                else
-                    log_error(LL_INFO, NULL, "worker process %d exited", (int)pid);
-                if (g != cur || stopping)
-                    continue;
-                s->backoff = t - s->started < RESPAWN_FAST ? s->backoff * 2 : 0.1;
-                if (s->backoff > RESPAWN_BACKOFF_MAX)
-                    s->backoff = RESPAWN_BACKOFF_MAX;
-                s->respawn_at = t + (s->backoff > 0.2 ? s->backoff : 0);
-                if (s->backoff > 0.2)
-                    log_error(LL_WARN, NULL, "worker process %d died %.1fs after start, restarting in %.1fs",
-                              (int)pid, t - s->started, s->backoff);
+                g->slots[i].pid = 0;
+                if (g == m->cur && !m->stopping)
+                    schedule_respawn(&g->slots[i], pid);
             }
         }
     }
@@ -321,6 +408,32 @@ static void respawn_due(struct generation *g)
     for (int i = 0; i < g->nslots; i++)
         if (g->slots[i].pid == 0 && g->slots[i].respawn_at > 0 && g->slots[i].respawn_at <= t)
             spawn(g, i);
+}
+
+/* Frees the old generations whose workers have all exited, and kills the
+ * workers of any generation past its stop deadline. */
+static void collect_old(struct master *m)
+{
+    double t = now_mono();
+    struct generation **pp = &m->cur->next;
+    for (struct generation *g = m->cur; g != NULL; g = g->next) {
+        if (g->kill_at > 0 && t > g->kill_at && alive(g) > 0) {
+            log_error(LL_ALERT, NULL, "%d worker%s of generation %u did not stop in time, killing",
+                      alive(g), alive(g) == 1 ? "" : "s", g->id);
+            signal_all(g, SIGKILL);
+            g->kill_at = 0;
+        }
+    }
+    while (*pp != NULL) {
+        struct generation *g = *pp;
+        if (alive(g) == 0) {
+            *pp = g->next;
+            log_error(LL_INFO, NULL, "generation %u finished", g->id);
+            generation_free(g);
+        } else {
+            pp = &g->next;
+        }
+    }
 }
 
 static void write_pid(const char *path)
@@ -342,56 +455,192 @@ static void log_ktls_support(void)
     struct ktls_support k;
     tls_ktls_probe(&k);
     if (k.openssl && k.kernel)
-        log_error(LL_NOTICE, NULL, "kTLS available (%s, kernel TLS ULP present): connections whose cipher "
-                                   "the kernel takes send bodies with SSL_sendfile", OpenSSL_version(OPENSSL_VERSION));
+        log_error(LL_NOTICE, NULL,
+                  "kTLS available (%s, kernel TLS ULP present): connections whose cipher "
+                  "the kernel takes send bodies with SSL_sendfile",
+                  OpenSSL_version(OPENSSL_VERSION));
     else
         log_error(LL_NOTICE, NULL, "kTLS unavailable: %s; serving TLS from user space", k.reason);
 }
 
-/* SIGHUP: a new generation from the re-read file, or the old one kept. */
-static struct generation *reload(struct generation *cur, struct generation **old)
+/* Live counters for STATUS=, from the workers' shared slots (stats.h):
+ * connections open (and how many of them the kernel encrypts), requests
+ * served, and the share of TLS body bytes that went through kTLS. */
+static void status_counters(char *out, size_t cap)
+{
+    struct stats t;
+    unsigned long long tls_bytes;
+    stats_total(&t);
+    tls_bytes = t.bytes_ktls + t.bytes_fallback;
+    if (tls_bytes == 0)
+        snprintf(out, cap, "%ld connection%s (%ld on kTLS), %llu request%s", t.active,
+                 t.active == 1 ? "" : "s", t.ktls_tx + t.ktls_txrx, t.requests,
+                 t.requests == 1 ? "" : "s");
+    else
+        snprintf(
+            out, cap,
+            "%ld connection%s (%ld on kTLS), %llu request%s, %.0f%% of TLS body bytes sent by kTLS",
+            t.active, t.active == 1 ? "" : "s", t.ktls_tx + t.ktls_txrx, t.requests,
+            t.requests == 1 ? "" : "s", 100.0 * (double)t.bytes_ktls / (double)tls_bytes);
+}
+
+/* The STATUS= line that "systemctl status" shows. A change of state
+ * (workers, generation, a failed reload, a stop) is sent at once; moving
+ * counters at most every STATUS_INTERVAL seconds. */
+static void status_update(struct master *m)
+{
+    char state[sizeof(m->status_state)], counters[256], buf[sizeof(m->status)];
+    int old = 0, cur = alive(m->cur), n;
+    double t = now_mono();
+    for (const struct generation *g = m->cur->next; g != NULL; g = g->next)
+        old += alive(g);
+    if (m->stopping)
+        n = snprintf(state, sizeof(state), "stopping: %d worker%s finishing requests", cur + old,
+                     cur + old == 1 ? "" : "s");
+    else
+        n = snprintf(state, sizeof(state), "%d worker%s, %zu listener%s, generation %u", cur,
+                     cur == 1 ? "" : "s", m->cur->nls, m->cur->nls == 1 ? "" : "s", m->cur->id);
+    if (!m->stopping && old > 0 && n > 0 && (size_t)n < sizeof(state))
+        snprintf(state + n, sizeof(state) - (size_t)n, "; %d old worker%s finishing requests", old,
+                 old == 1 ? "" : "s");
+    if (strcmp(state, m->status_state) == 0 && !m->status_dirty &&
+        t - m->status_at < STATUS_INTERVAL)
+        return;
+    status_counters(counters, sizeof(counters));
+    snprintf(buf, sizeof(buf), "%s; %s%s%.300s", state, counters,
+             m->reload_error[0] != '\0' ? "; last reload failed: " : "", m->reload_error);
+    memcpy(m->status_state, state, sizeof(m->status_state));
+    m->status_dirty = 0;
+    m->status_at = t;
+    if (strcmp(buf, m->status) == 0)
+        return;
+    memcpy(m->status, buf, sizeof(m->status));
+    notify_status(buf);
+}
+
+/* Opens a log file the way the workers will: as the master (root, when it
+ * is) it may create the file, then hands it to the workers' user, whose
+ * own reopen must succeed (nginx's ngx_reopen_files). */
+static void chown_for_workers(const struct generation *g, const char *path)
+{
+    struct stat st;
+    if (!g->drop || path == NULL || strcmp(path, "stderr") == 0 || strncmp(path, "/dev/", 5) == 0)
+        return;
+    if (stat(path, &st) == 0 && st.st_uid != g->uid && chown(path, g->uid, (gid_t)-1) != 0)
+        log_error(LL_ALERT, NULL, "chown(\"%s\", %d) failed (%d: %s)", path, (int)g->uid, errno,
+                  strerror(errno));
+}
+
+/* SIGUSR1 (logrotate): the master reopens its error log and its copies of
+ * the access logs (a worker it starts later inherits those), then each
+ * worker reopens its own. */
+static void reopen_logs(struct master *m)
+{
+    struct config *cf = m->cur->cf;
+    if (cf->error_log != NULL) {
+        if (log_error_open(cf->error_log, cf->error_log_level) != KT_OK)
+            log_error(LL_ALERT, NULL, "reopening \"%s\" failed (%d: %s)", cf->error_log, errno,
+                      strerror(errno));
+        chown_for_workers(m->cur, cf->error_log);
+    }
+    for (size_t i = 0; i < cf->nservers; i++) {
+        struct server_conf *s = cf->servers[i];
+        if (s->access_log == NULL)
+            continue;
+        if (access_log_reopen(s->access_log) != KT_OK)
+            log_error(LL_ALERT, NULL, "reopening \"%s\" failed (%d: %s)", s->c.access_log_path,
+                      errno, strerror(errno));
+        chown_for_workers(m->cur, s->c.access_log_path);
+    }
+    for (struct generation *g = m->cur; g != NULL; g = g->next)
+        signal_all(g, SIGUSR1);
+    log_error(LL_NOTICE, NULL, "reopening logs");
+}
+
+/* SIGHUP: parse and activate the file again (certificates and keys are
+ * re-read). A bad file is logged and the running generation keeps serving.
+ * A good one becomes a new generation: its workers start on the kept,
+ * passed or newly bound sockets, and the previous workers stop accepting
+ * and finish their in-flight requests (SIGQUIT). */
+static void reload(struct master *m)
 {
     char err[1024];
-    struct config *cf = config_load(cur->cf->path, err, sizeof(err));
-    struct generation *g;
-    if (cf == NULL) {
-        log_error(LL_EMERG, NULL, "reload failed, keeping the running configuration: %s", err);
-        return cur;
-    }
-    g = generation_new(cf, cur, 0);
+    struct config *cf;
+    struct generation *g, *prev = m->cur;
+
+    notify_reloading();
+    m->status_dirty = 1;
+    log_error(LL_NOTICE, NULL, "reloading %s", prev->cf->path);
+    cf = config_load(prev->cf->path, err, sizeof(err));
+    g = cf != NULL ? generation_new(cf, prev, err, sizeof(err)) : NULL;
     if (g == NULL) {
         config_free(cf);
-        log_error(LL_EMERG, NULL, "reload failed, keeping the running configuration");
-        return cur;
+        log_error(LL_ERR, NULL, "%s", err);
+        log_error(LL_ERR, NULL,
+                  "reload failed, still serving with the configuration of generation %u", prev->id);
+        snprintf(m->reload_error, sizeof(m->reload_error), "%s", err);
+        notify_ready();
+        return;
     }
-    if (*old != NULL) { /* a reload while the previous one drains: hurry it */
-        signal_all(*old, SIGTERM);
-    }
+    m->reload_error[0] = '\0';
+    if (cf->error_log != NULL && log_error_open(cf->error_log, cf->error_log_level) != KT_OK)
+        log_error(LL_ALERT, NULL, "open() \"%s\" failed (%d: %s), keeping the previous error log",
+                  cf->error_log, errno, strerror(errno));
+    /* before the fork: new workers must not inherit the previous sockets,
+     * or an address dropped from the file would go on listening */
+    generation_stop(prev, SIGQUIT);
+    g->next = prev;
+    m->cur = g;
     for (int i = 0; i < g->nslots; i++)
         spawn(g, i);
-    signal_all(cur, SIGQUIT);
-    close_listeners(cur);
-    if (*old != NULL && alive(*old) == 0)
-        generation_free(*old);
-    else if (*old != NULL)
-        log_error(LL_WARN, NULL, "reloaded again before the previous workers finished: they were stopped");
-    *old = cur;
-    if (g->cf->error_log != NULL)
-        log_error_open(g->cf->error_log, g->cf->error_log_level);
-    log_error(LL_NOTICE, NULL, "reconfigured from %s", g->cf->path);
-    return g;
+    if (g->cf->pid_file != NULL &&
+        (prev->cf->pid_file == NULL || strcmp(g->cf->pid_file, prev->cf->pid_file) != 0)) {
+        write_pid(g->cf->pid_file);
+        if (prev->cf->pid_file != NULL)
+            unlink(prev->cf->pid_file);
+    }
+    log_error(LL_NOTICE, NULL, "reconfigured from %s: generation %u, %d worker%s, %zu listener%s",
+              g->cf->path, g->id, g->nslots, g->nslots == 1 ? "" : "s", g->nls,
+              g->nls == 1 ? "" : "s");
+    notify_ready();
+}
+
+static void stop(struct master *m, int sig)
+{
+    int fast = sig != SIGQUIT;
+    if (m->stopping && (!fast || m->fast))
+        return;
+    if (!m->stopping)
+        notify_stopping();
+    m->status_dirty = 1;
+    m->stopping = 1;
+    m->fast = fast;
+    log_error(LL_NOTICE, NULL, "%s, %s", fast ? "exiting" : "gracefully shutting down",
+              strsignal(sig));
+    for (struct generation *g = m->cur; g != NULL; g = g->next)
+        generation_stop(g, fast ? SIGTERM : SIGQUIT);
+}
+
+static void block_signals(sigset_t *set)
+{
+    static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
+    sigemptyset(set);
+    for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+        sigaddset(set, sigs[i]);
+    sigprocmask(SIG_BLOCK, set, NULL);
 }
 
 int server_run(struct config *cf)
 {
-    struct generation *cur, *old = NULL;
+    struct master m = {0};
     struct rlimit rl;
     sigset_t set;
-    int stopping = 0, stop_sig = 0;
-    double kill_at = 0;
+    char err[1024];
+    int passed, alive_n;
 
     if (cf->error_log != NULL && log_error_open(cf->error_log, cf->error_log_level) != KT_OK) {
-        fprintf(stderr, "ktlsd: [emerg] open() \"%s\" failed (%d: %s)\n", cf->error_log, errno, strerror(errno));
+        fprintf(stderr, "ktlsd: [emerg] open() \"%s\" failed (%d: %s)\n", cf->error_log, errno,
+                strerror(errno));
         return 1;
     }
     if (cf->error_log == NULL)
@@ -403,92 +652,74 @@ int server_run(struct config *cf)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &set, NULL);
+    block_signals(&set);
 
-    cur = generation_new(cf, NULL, cf->error_log != NULL && strcmp(cf->error_log, "stderr") != 0);
-    if (cur == NULL)
+    if (stats_init(STATS_GENERATIONS * MAX_WORKERS) != KT_OK)
+        log_error(LL_WARN, NULL,
+                  "mmap() for the status page's counters failed (%d: %s): it will show zeros",
+                  errno, strerror(errno));
+    passed = notify_listen_fds();
+    m.cur = generation_new(cf, NULL, err, sizeof(err));
+    if (m.cur == NULL) {
+        log_error(LL_EMERG, NULL, "%s", err);
+        if (cf->error_log != NULL && strcmp(cf->error_log, "stderr") != 0)
+            fprintf(stderr, "ktlsd: [emerg] %s\n", err);
+        notify_status(err);
         return 1;
+    }
+    notify_listen_close_unused();
     log_ktls_support();
     if (geteuid() == 0 && cf->user == NULL)
-        log_error(LL_WARN, NULL, "running as root without a \"user\" directive: workers keep root privileges");
+        log_error(LL_WARN, NULL,
+                  "running as root without a \"user\" directive: workers keep root privileges");
     write_pid(cf->pid_file);
-    for (int i = 0; i < cur->nslots; i++)
-        spawn(cur, i);
-    log_error(LL_NOTICE, NULL, "ktlsd started: %d worker%s, %zu listener%s", cur->nslots, cur->nslots == 1 ? "" : "s",
-              cur->nls, cur->nls == 1 ? "" : "s");
+    for (int i = 0; i < m.cur->nslots; i++)
+        spawn(m.cur, i);
+    log_error(LL_NOTICE, NULL, "ktlsd started: %d worker%s, %zu listener%s%s", m.cur->nslots,
+              m.cur->nslots == 1 ? "" : "s", m.cur->nls, m.cur->nls == 1 ? "" : "s",
+              passed > 0 ? " (socket activation)" : "");
+    notify_ready();
+    status_update(&m);
 
     for (;;) {
         struct timespec ts = {0, 200 * 1000 * 1000};
         siginfo_t info;
         int sig = sigtimedwait(&set, &info, &ts);
 
-        reap(cur, old, stopping);
-        if (old != NULL && alive(old) == 0) {
-            generation_free(old);
-            old = NULL;
-        }
-        if (stopping) {
-            if (alive(cur) == 0 && alive(old) == 0)
-                break;
-            if (sig == SIGTERM || sig == SIGINT) {
-                stop_sig = SIGTERM;
-                signal_all(cur, SIGTERM);
-                signal_all(old, SIGTERM);
-                kill_at = now_mono() + STOP_TIMEOUT;
-            }
-            if (kill_at > 0 && now_mono() > kill_at) {
-                log_error(LL_ALERT, NULL, "workers did not stop in %ds, killing them", STOP_TIMEOUT);
-                signal_all(cur, SIGKILL);
-                signal_all(old, SIGKILL);
-                kill_at = 0;
-            }
-            continue;
-        }
+        reap(&m);
+        collect_old(&m);
         switch (sig) {
         case SIGTERM:
         case SIGINT:
         case SIGQUIT:
-            stopping = 1;
-            stop_sig = sig == SIGQUIT ? SIGQUIT : SIGTERM;
-            log_error(LL_NOTICE, NULL, "%s, %s", sig == SIGQUIT ? "gracefully shutting down" : "exiting",
-                      strsignal(sig));
-            signal_all(cur, stop_sig);
-            signal_all(old, stop_sig);
-            close_listeners(cur);
-            if (stop_sig == SIGTERM)
-                kill_at = now_mono() + STOP_TIMEOUT;
-            if (alive(cur) == 0 && alive(old) == 0)
-                goto done;
+            stop(&m, sig);
             break;
         case SIGHUP:
-            cur = reload(cur, &old);
+            if (!m.stopping)
+                reload(&m);
             break;
         case SIGUSR1:
-            if (cur->cf->error_log != NULL)
-                log_error_open(cur->cf->error_log, cur->cf->error_log_level);
-            signal_all(cur, SIGUSR1);
-            signal_all(old, SIGUSR1);
-            log_error(LL_NOTICE, NULL, "reopening logs");
+            reopen_logs(&m);
             break;
         default:
             break;
         }
-        respawn_due(cur);
+        alive_n = 0;
+        for (const struct generation *g = m.cur; g != NULL; g = g->next)
+            alive_n += alive(g);
+        if (m.stopping && alive_n == 0)
+            break;
+        if (!m.stopping)
+            respawn_due(m.cur);
+        status_update(&m);
     }
-done:
-    (void)stop_sig;
-    if (cur->cf->pid_file != NULL)
-        unlink(cur->cf->pid_file);
+    if (m.cur->cf->pid_file != NULL)
+        unlink(m.cur->cf->pid_file);
     log_error(LL_NOTICE, NULL, "exit");
-    if (old != NULL)
-        generation_free(old);
-    generation_free(cur);
+    while (m.cur != NULL) {
+        struct generation *next = m.cur->next;
+        generation_free(m.cur);
+        m.cur = next;
+    }
     return 0;
 }

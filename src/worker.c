@@ -1,10 +1,13 @@
 /* worker.c: the event loop of one worker process: accepting connections
  * (paused, not spun, when worker_connections are all in use), the clock,
- * the access-log flush timer and the signals from the master. */
+ * the access-log flush timer and the signals from the master: SIGQUIT
+ * (graceful stop, bounded by worker_shutdown_timeout), SIGTERM/SIGINT
+ * (fast stop), SIGUSR1 (reopen logs). */
 #include "worker.h"
 #include "config.h"
 #include "conn.h"
 #include "log.h"
+#include "stats.h"
 #include "util.h"
 
 #include <errno.h>
@@ -35,6 +38,7 @@ struct worker {
     int stopping;
     ev_timer flush;
     ev_timer accept_retry;
+    ev_timer shutdown; /* worker_shutdown_timeout after SIGQUIT */
     ev_check clock;
     ev_signal sigs[4];
 };
@@ -66,7 +70,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 
         if (conn_pool_full(w->pool)) {
             /* leave the rest in the kernel's backlog; resume on a close */
-            log_error(LL_WARN, NULL, "%d worker_connections are not enough, not accepting on %s for now",
+            log_error(LL_WARN, NULL,
+                      "%d worker_connections are not enough, not accepting on %s for now",
                       w->cf->worker_connections, wl->l->text);
             accept_enable(w, 0);
             return;
@@ -78,17 +83,18 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
             if (errno == ECONNABORTED || errno == EPROTO || errno == EPERM)
                 continue;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                log_error(LL_ERR, NULL, "accept4() on %s failed (%d: %s), pausing accepts for 0.5s", wl->l->text,
-                          errno, strerror(errno));
+                log_error(LL_ERR, NULL, "accept4() on %s failed (%d: %s), pausing accepts for 0.5s",
+                          wl->l->text, errno, strerror(errno));
                 accept_enable(w, 0);
                 ev_timer_set(&w->accept_retry, 0.5, 0);
                 ev_timer_start(w->loop, &w->accept_retry);
                 return;
             }
-            log_error(LL_ALERT, NULL, "accept4() on %s failed (%d: %s)", wl->l->text, errno, strerror(errno));
+            log_error(LL_ALERT, NULL, "accept4() on %s failed (%d: %s)", wl->l->text, errno,
+                      strerror(errno));
             return;
         }
-        conn_open(w->pool, fd, (struct sockaddr *)&peer, len, wl->l->srv, wl->l->ssl);
+        conn_open(w->pool, fd, (struct sockaddr *)&peer, len, &wl->l->vh, wl->l->ssl);
     }
 }
 
@@ -134,6 +140,42 @@ static void clock_cb(struct ev_loop *loop, ev_check *c, int revents)
     time_update((time_t)ev_now(loop));
 }
 
+/* worker_shutdown_timeout has passed since SIGQUIT: the responses still in
+ * flight are cut (nginx closes them the same way). */
+static void shutdown_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct worker *w = (struct worker *)((char *)t - offsetof(struct worker, shutdown));
+    (void)revents;
+    log_error(LL_NOTICE, NULL, "worker_shutdown_timeout (%gs) expired, closing %zu connection%s",
+              w->cf->worker_shutdown_timeout, conn_pool_active(w->pool),
+              conn_pool_active(w->pool) == 1 ? "" : "s");
+    conn_pool_close_all(w->pool);
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* SIGQUIT: stop accepting (the listening sockets stay open in the master
+ * and the other workers, so connections in the backlog are not lost), let
+ * busy connections finish their response, then exit. */
+static void graceful_stop(struct worker *w)
+{
+    if (w->stopping)
+        return;
+    w->stopping = 1;
+    accept_enable(w, 0);
+    ev_timer_stop(w->loop, &w->accept_retry);
+    for (size_t i = 0; i < w->nls; i++)
+        close(w->ls[i].l->fd); /* new connections go to other workers */
+    conn_pool_drain(w->pool);
+    if (conn_pool_active(w->pool) == 0) {
+        ev_break(w->loop, EVBREAK_ALL);
+        return;
+    }
+    if (w->cf->worker_shutdown_timeout > 0) {
+        ev_timer_set(&w->shutdown, w->cf->worker_shutdown_timeout, 0);
+        ev_timer_start(w->loop, &w->shutdown);
+    }
+}
+
 static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 {
     struct worker *w = s->data;
@@ -146,22 +188,14 @@ static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
         ev_break(loop, EVBREAK_ALL);
         break;
     case SIGQUIT:
-        if (w->stopping)
-            break;
-        w->stopping = 1;
-        accept_enable(w, 0);
-        for (size_t i = 0; i < w->nls; i++)
-            close(w->ls[i].l->fd); /* new connections go to other workers */
-        conn_pool_drain(w->pool);
-        if (conn_pool_active(w->pool) == 0)
-            ev_break(loop, EVBREAK_ALL);
+        graceful_stop(w);
         break;
     case SIGUSR1:
         for (size_t i = 0; i < w->cf->nservers; i++)
             if (w->cf->servers[i]->access_log != NULL &&
                 access_log_reopen(w->cf->servers[i]->access_log) != KT_OK)
-                log_error(LL_ALERT, NULL, "reopening access log of %s:%d failed (%d: %s)", w->cf->servers[i]->file,
-                          w->cf->servers[i]->line, errno, strerror(errno));
+                log_error(LL_ALERT, NULL, "reopening access log of %s:%d failed (%d: %s)",
+                          w->cf->servers[i]->file, w->cf->servers[i]->line, errno, strerror(errno));
         if (w->cf->error_log != NULL)
             log_error_open(w->cf->error_log, w->cf->error_log_level);
         break;
@@ -172,12 +206,16 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
 {
     static const int signums[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
     struct worker w = {.cf = cf, .nls = nls};
-    sigset_t none;
+    sigset_t ours;
 
-    (void)index;
-    /* the master blocks signals around fork; we take them through libev */
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    stats_slot((size_t)index);
+    /* The master blocks its signals; ours stay blocked until libev takes
+     * them (through a signalfd), so that a SIGQUIT sent right after the
+     * fork is not lost or fatal: it waits, pending, for the loop. */
+    sigemptyset(&ours);
+    for (size_t i = 0; i < ARRAY_LEN(signums); i++)
+        sigaddset(&ours, signums[i]);
+    sigprocmask(SIG_SETMASK, &ours, NULL);
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a killed master */
     signal(SIGPIPE, SIG_IGN);
     log_error_set_pid_tag(getpid());
@@ -196,6 +234,7 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
     }
     accept_enable(&w, 1);
     ev_timer_init(&w.accept_retry, accept_retry_cb, 0.5, 0);
+    ev_timer_init(&w.shutdown, shutdown_cb, 0, 0);
     ev_timer_init(&w.flush, flush_cb, 1.0, 1.0);
     ev_timer_start(w.loop, &w.flush);
     ev_check_init(&w.clock, clock_cb);
@@ -204,7 +243,7 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
         ev_signal_init(&w.sigs[i], signal_cb, signums[i]);
         w.sigs[i].data = &w;
         ev_signal_start(w.loop, &w.sigs[i]);
-        }
+    }
     time_update((time_t)ev_now(w.loop));
     ev_run(w.loop, 0);
 

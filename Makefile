@@ -4,6 +4,8 @@
 #   make test     install missing deps (incl. test deps), build, run ctest
 #   make build    configure + build into $(BUILD_DIR)
 #   make deps     install missing build/run packages (Debian 12, via apt-get)
+#   make package  build the Debian package (ktlsd_VERSION_amd64.deb in $(BUILD_DIR))
+#   make bench    benchmark ktlsd against nginx (bench/run; BENCH_FLAGS=...)
 #   make format   clang-format the C sources in place
 #   make clean    remove $(BUILD_DIR)
 #
@@ -31,12 +33,12 @@ FORMAT_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c)
 # deps must finish before build starts, even under `make -j`.
 .NOTPARALLEL:
 
-.PHONY: all deps deps-test build run test clean format check-format bench help
+.PHONY: all deps deps-test build run test package clean format check-format bench help
 
 all: build
 
 help:
-	@sed -n '3,12s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,14s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 deps:
 	@scripts/install-deps.sh
@@ -56,6 +58,9 @@ run: deps build
 
 test: deps-test build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_FLAGS)
+
+package: deps build
+	cd $(BUILD_DIR) && cpack -G DEB --config CPackConfig.cmake
 
 bench:
 	@if [ ! -x bench/run ]; then \

@@ -31,7 +31,7 @@ endforeach()
 
 # --- install rules ------------------------------------------------------------
 # the binary: install(TARGETS ktlsd ...) in CMakeLists.txt, /usr/sbin/ktlsd
-install(FILES ${_pkg}/ktlsd.conf DESTINATION /etc/ktlsd)
+install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/conf/ktlsd.conf DESTINATION /etc/ktlsd)
 install(FILES ${_pkg}/ktlsd.logrotate DESTINATION /etc/logrotate.d RENAME ktlsd)
 install(FILES ${_pkg}/ktlsd.service ${_pkg}/ktlsd.socket DESTINATION /lib/systemd/system)
 install(FILES ${_pkg}/ktlsd.sysusers DESTINATION /usr/lib/sysusers.d RENAME ktlsd.conf)

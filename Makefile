@@ -59,7 +59,7 @@ run: deps build
 test: deps-test build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_FLAGS)
 
-package: deps build
+package: deps-test build
 	cd $(BUILD_DIR) && cpack -G DEB --config CPackConfig.cmake
 
 bench:

@@ -66,7 +66,7 @@ const char *fcache_get(int dir_fd, const char *rel, int symlinks, struct stat *s
     /* (re)load, with the rules of an uncached request */
     if (e->rel != NULL)
         drop(e);
-    fd = static_open_file(dir_fd, "", rel, symlinks, &now);
+    fd = static_open_file(dir_fd, rel, symlinks, &now);
     if (fd < 0)
         return NULL;
     if (!S_ISREG(now.st_mode) || now.st_size > FCACHE_MAX_FILE) {

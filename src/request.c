@@ -579,7 +579,7 @@ static const char *precompressed(struct ctx *x, int dir_fd, const char *rel, int
         if ((i == 0 ? x->conf->brotli_static : x->conf->gzip_static) == STATIC_OFF)
             continue;
         snprintf(alt, sizeof(alt), "%s.%s", rel, i == 0 ? "br" : "gz");
-        afd = static_open_file(dir_fd, conf_dir(x), alt, x->conf->disable_symlinks, &ast);
+        afd = static_open_file(dir_fd, alt, x->conf->disable_symlinks, &ast);
         if (afd < 0)
             continue;
         if (!S_ISREG(ast.st_mode)) {
@@ -746,23 +746,6 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
     return DONE;
 }
 
-static int errno_status(int e)
-{
-    switch (e) {
-    case ENOENT:
-    case ENOTDIR:
-    case ENAMETOOLONG:
-        return 404;
-    case EACCES:
-    case EPERM:
-    case ELOOP:
-    case EXDEV:
-        return 403;
-    default:
-        return 500;
-    }
-}
-
 /* Small files may come from fcache when their bytes pass through user space
  * anyway (userspace TLS, or sendfile off) and no variant is to be looked for:
  * with kTLS or plain sendfile the kernel reads the page cache itself. */
@@ -790,25 +773,25 @@ static int serve_path(struct ctx *x)
         size_t rl = strlen(rel);
         for (size_t i = 0; i < x->conf->nindex; i++) {
             snprintf(rel + rl, sizeof(rel) - rl, "%s", x->conf->index[i]);
-            fd = static_open_file(dir_fd, conf_dir(x), rel, x->conf->disable_symlinks, &st);
+            fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
             if (fd < 0) {
                 if (errno == ENOENT)
                     continue;
                 log_error(LL_ERR, x->env->log, "open() \"%s%s\" failed (%d: %s)", conf_dir(x), rel,
                           errno, strerror(errno));
-                return answer_status(x, errno_status(errno), NULL, 0);
+                return answer_status(x, static_errno_status(errno), NULL, 0);
             }
             if (S_ISREG(st.st_mode))
                 return answer_file(x, fd, &st, rel, strlen(rel), dir_fd, rel);
             close(fd);
         }
         rel[rl] = '\0';
-        fd = static_open_file(dir_fd, conf_dir(x), rel, x->conf->disable_symlinks, &st);
+        fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
         if (fd < 0) {
             int e = errno;
             log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", conf_dir(x), rel, e,
                       strerror(e));
-            return answer_status(x, errno_status(e), NULL, 0);
+            return answer_status(x, static_errno_status(e), NULL, 0);
         }
         close(fd);
         if (x->conf->autoindex)
@@ -823,7 +806,7 @@ static int serve_path(struct ctx *x)
         if (x->body_mem != NULL)
             return answer_file_variant(x, -1, &st, rel, strlen(rel), NULL, 0);
     }
-    fd = static_open_file(dir_fd, conf_dir(x), rel, x->conf->disable_symlinks, &st);
+    fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
     if (fd < 0 && errno == ENOENT && !x->error_status) {
         /* only FILE.gz / FILE.br on disk: served to clients that take it */
         int vary = 0;
@@ -836,9 +819,9 @@ static int serve_path(struct ctx *x)
     }
     if (fd < 0) {
         int e = errno;
-        log_error(errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log,
+        log_error(static_errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log,
                   "open() \"%s%s\" failed (%d: %s)", conf_dir(x), rel, e, strerror(e));
-        return answer_status(x, errno_status(e), NULL, 0);
+        return answer_status(x, static_errno_status(e), NULL, 0);
     }
     if (S_ISDIR(st.st_mode)) {
         char loc[URI_MAX + 8];
@@ -887,7 +870,7 @@ static int try_files(struct ctx *x)
             continue;
         if (map_path(x, norm, len, &dir_fd, rel, URI_MAX) != KT_OK || dir_fd < 0)
             continue;
-        fd = static_open_file(dir_fd, conf_dir(x), rel, SYMLINKS_OFF, &st);
+        fd = static_open_file(dir_fd, rel, SYMLINKS_OFF, &st);
         if (fd < 0)
             continue;
         close(fd);

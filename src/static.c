@@ -1,12 +1,12 @@
-/* static.c: maps a request path to a file beneath the root. Two layers keep
- * a request inside the root: the path is normalised first (no ".." can
- * survive), then the file is opened with openat2(RESOLVE_BENEATH), so that
- * no symlink can lead outside either; on kernels before 5.6 (no openat2)
- * the opened file's real path is checked against the root's instead. */
+/* static.c: the file side of a request. Paths are normalised first, so
+ * no "..", encoded or not, survives to reach the file system (400, as nginx
+ * answers); files are then opened beneath the root's directory descriptor
+ * with nginx's disable_symlinks rules (openat2 where the kernel has it). The
+ * rest are pure functions over headers and stat: ETag, conditional
+ * requests, ranges, Accept-Encoding. */
 #include "static.h"
 #include "config.h"
 #include "http.h"
-#include "log.h"
 #include "util.h"
 #include "version.h"
 
@@ -142,10 +142,9 @@ static int symlinks_owned(int root_fd, const char *rel)
  *   if_not_owner  followed only when link and target have the same owner.
  * openat2 (Linux 5.6) does "on" in the kernel; older kernels get a checked
  * walk with fstatat(AT_SYMLINK_NOFOLLOW) per component. */
-static int open_beneath(int root_fd, const char *root, const char *rel, int symlinks)
+static int open_beneath(int root_fd, const char *rel, int symlinks)
 {
     int fd, flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-    (void)root;
     if (symlinks == SYMLINKS_IF_NOT_OWNER && !symlinks_owned(root_fd, rel)) {
         errno = EACCES;
         return -1;
@@ -185,13 +184,10 @@ static int open_beneath(int root_fd, const char *root, const char *rel, int syml
     return openat(root_fd, rel, flags);
 }
 
-int static_open_file(int root_fd, const char *root, const char *path, int symlinks, struct stat *st)
+int static_open_file(int root_fd, const char *path, int symlinks, struct stat *st)
 {
-    int fd = open_beneath(root_fd, root,
-                          path[0] == '/' && path[1] ? path + 1
-                          : path[0] == '/'          ? "."
-                                                    : path,
-                          symlinks);
+    const char *rel = path[0] != '/' ? path : path[1] ? path + 1 : ".";
+    int fd = open_beneath(root_fd, rel, symlinks);
     if (fd < 0)
         return -1;
     if (fstat(fd, st) != 0) {
@@ -203,7 +199,7 @@ int static_open_file(int root_fd, const char *root, const char *path, int symlin
     return fd;
 }
 
-static int status_for(int err)
+int static_errno_status(int err)
 {
     switch (err) {
     case ENOENT:
@@ -218,81 +214,6 @@ static int status_for(int err)
     default:
         return 500;
     }
-}
-
-int static_open(int root_fd, const char *root, char *const *index, size_t nindex, char *path,
-                size_t len, size_t cap, int symlinks, struct static_file *f,
-                const struct log_ctx *log)
-{
-    const char *rel = len > 1 ? path + 1 : ".";
-    int fd, status;
-
-    f->fd = -1;
-    f->name = path;
-    f->name_len = len;
-    if (root_fd < 0) {
-        log_error(LL_ERR, log, "root \"%s\" cannot be opened", root);
-        return 404;
-    }
-    if (path[len - 1] == '/') {
-        for (size_t i = 0; i < nindex; i++) {
-            size_t il = strlen(index[i]);
-            if (len + il + 1 > cap)
-                continue;
-            memcpy(path + len, index[i], il + 1);
-            fd = open_beneath(root_fd, root, path + 1, symlinks);
-            if (fd < 0) {
-                if (errno == ENOENT)
-                    continue;
-                status = status_for(errno);
-                log_error(status == 500 ? LL_CRIT : LL_ERR, log, "open() \"%s%s\" failed (%d: %s)",
-                          root, path, errno, strerror(errno));
-                path[len] = '\0';
-                return status;
-            }
-            if (fstat(fd, &f->st) == 0 && S_ISREG(f->st.st_mode)) {
-                f->fd = fd;
-                f->name_len = len + il;
-                return 200;
-            }
-            close(fd);
-        }
-        path[len] = '\0';
-        fd = open_beneath(root_fd, root, rel, symlinks);
-        if (fd < 0) {
-            status = status_for(errno);
-            log_error(LL_ERR, log, "\"%s%s\" is not found (%d: %s)", root, path, errno,
-                      strerror(errno));
-            return status;
-        }
-        close(fd);
-        log_error(LL_ERR, log, "directory index of \"%s%s\" is forbidden", root, path);
-        return 403;
-    }
-    fd = open_beneath(root_fd, root, rel, symlinks);
-    if (fd < 0) {
-        status = status_for(errno);
-        log_error(status == 500 ? LL_CRIT : LL_ERR, log, "open() \"%s%s\" failed (%d: %s)", root,
-                  path, errno, strerror(errno));
-        return status;
-    }
-    if (fstat(fd, &f->st) != 0) {
-        log_error(LL_CRIT, log, "fstat() \"%s%s\" failed (%d: %s)", root, path, errno,
-                  strerror(errno));
-        close(fd);
-        return 500;
-    }
-    if (S_ISDIR(f->st.st_mode)) {
-        close(fd);
-        return 301;
-    }
-    if (!S_ISREG(f->st.st_mode)) {
-        close(fd);
-        log_error(LL_ERR, log, "\"%s%s\" is not a regular file", root, path);
-        return 403;
-    }
-    f->fd = fd;
-    return 200;
 }
 
 size_t static_etag(char *out, size_t cap, const struct stat *st)

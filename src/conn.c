@@ -36,7 +36,8 @@ _Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
 #define LARGE_BUF 65536 /* the userspace fallback's preads */
 #define POOL_KEEP 64    /* free buffers kept per size */
 #define LINGER_TIMEOUT 5.0
-#define DRAIN_IDLE 1.0 /* graceful stop: an idle keep-alive connection may still bring a request */
+#define DRAIN_IDLE 1.0 /* graceful stop: an idle keep-alive connection may still bring a request   \
+                        */
 
 enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER };
 
@@ -294,6 +295,9 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     ev_io_start(p->loop, &c->io);
     ev_init(&c->timer, timer_cb);
     set_timeout(c, srv->c.client_header_timeout);
+    /* the listener defers accept until data arrives: start at once rather
+     * than wait for a readiness event that has already happened */
+    conn_step(c);
     return KT_OK;
 }
 

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +36,16 @@
 
 enum { DONE, REDIRECT };
 
+/* One request's working state. The buffers come last: a request resets
+ * only what precedes them (a worker answers one request at a time, so one
+ * static instance serves, with no allocation per request). */
 struct ctx {
     struct request_env *env;
     struct reply *r;
     struct server_conf *srv;
     struct location *loc;
     const struct srv_conf *conf;
-    char uri[URI_MAX]; /* decoded and normalised */
     size_t ulen;
-    char args[URI_MAX]; /* the query, raw */
     size_t alen;
     const char *target; /* $request_uri */
     size_t tlen;
@@ -51,11 +53,15 @@ struct ctx {
     size_t hlen;
     const char *content_range; /* for a 416 */
     const char *body_mem;      /* the file's bytes from fcache, instead of r->fd */
-    char locbuf[URI_MAX * 2];
     int internal;
     int error_status; /* serving an error_page: the status to answer with */
     int method;
+    char uri[URI_MAX];  /* decoded and normalised */
+    char args[URI_MAX]; /* the query, raw */
+    char locbuf[URI_MAX * 2];
 };
+
+static struct ctx the_ctx;
 
 /* --- virtual hosts ---------------------------------------------------------- */
 
@@ -946,38 +952,37 @@ static int handle(struct ctx *x)
 long long request_body_limit(const struct request_env *env)
 {
     /* the limit of the location the path falls in; cheap enough to redo */
-    struct ctx x;
     const struct request *rq = env->req;
+    struct server_conf *srv;
     const char *host;
-    size_t hlen = 0;
+    size_t hlen = 0, len;
     struct location *l;
     char norm[URI_MAX];
-    size_t len;
-    memset(&x, 0, sizeof(x));
     host = http_header(rq, "host", &hlen);
     if (host != NULL) {
         const char *colon = memchr(host, ':', hlen);
         if (colon != NULL && host[0] != '[')
             hlen = (size_t)(colon - host);
     }
-    x.srv = request_server(env->vh, host, hlen);
-    if (x.srv == NULL)
-        x.srv = env->srv;
+    srv = request_server(env->vh, host, hlen);
+    if (srv == NULL)
+        srv = env->srv;
     if (static_normalize(env->rbuf + rq->url.off, rq->url.len, norm, sizeof(norm), &len) != 0)
-        return x.srv->c.client_max_body_size;
-    l = find_location(x.srv, norm, len);
-    return l != NULL ? l->c.client_max_body_size : x.srv->c.client_max_body_size;
+        return srv->c.client_max_body_size;
+    l = find_location(srv, norm, len);
+    return l != NULL ? l->c.client_max_body_size : srv->c.client_max_body_size;
 }
 
 void request_respond(struct request_env *env, struct reply *r)
 {
-    struct ctx *x = xcalloc(1, sizeof(*x));
+    struct ctx *x = &the_ctx;
     const struct request *rq = env->req;
     const char *target = env->rbuf + rq->url.off, *q;
     size_t tlen = rq->url.len;
 
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, offsetof(struct reply, segs));
     r->fd = -1;
+    memset(x, 0, offsetof(struct ctx, uri));
     x->env = env;
     x->r = r;
     x->method = rq->method;
@@ -986,7 +991,6 @@ void request_respond(struct request_env *env, struct reply *r)
     if (rq->error) {
         r->srv = x->srv;
         answer_status(x, rq->error, NULL, 0);
-        free(x);
         return;
     }
     x->host = http_header(rq, "host", &x->hlen);
@@ -1033,13 +1037,11 @@ void request_respond(struct request_env *env, struct reply *r)
         int st = static_normalize(target, tlen, x->uri, sizeof(x->uri) - 256, &x->ulen);
         if (st != 0) {
             answer_status(x, st, NULL, 0);
-            free(x);
             return;
         }
     }
     if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
         do_return(x, x->srv->c.return_code, x->srv->c.return_text);
-        free(x);
         return;
     }
     for (int i = 0; i <= MAX_REDIRECTS; i++) {
@@ -1058,7 +1060,6 @@ void request_respond(struct request_env *env, struct reply *r)
             answer_status(x, 500, NULL, 0);
         }
     }
-    free(x);
 }
 
 void reply_free(struct reply *r)

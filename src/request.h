@@ -48,12 +48,12 @@ struct reply {
     int sendfile;  /* the location's "sendfile" */
     size_t head_len;
     int fd; /* file behind file segments, or -1 */
-    struct send_seg segs[SEND_MAX_SEGS];
     size_t nsegs;
     unsigned long long body_len;
-    unsigned long long file_len; /* of which file bytes */
-    char *mem;                   /* allocated body memory, freed after sending */
-    struct server_conf *srv;     /* the server block that answered */
+    unsigned long long file_len;         /* of which file bytes */
+    char *mem;                           /* allocated body memory, freed after sending */
+    struct server_conf *srv;             /* the server block that answered */
+    struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
 };
 
 /* Fills r (never fails: errors become error answers). */

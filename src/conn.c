@@ -36,8 +36,9 @@ _Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
 #define LARGE_BUF 65536 /* the userspace fallback's preads */
 #define POOL_KEEP 64    /* free buffers kept per size */
 #define LINGER_TIMEOUT 5.0
-#define DRAIN_IDLE 1.0 /* graceful stop: an idle keep-alive connection may still bring a request   \
-                        */
+#define DRAIN_IDLE                                                                                 \
+    1.0 /* graceful stop: an idle keep-alive connection may still bring a request                  \
+         */
 
 enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER };
 

@@ -20,6 +20,7 @@ struct listener {
 /* Runs the worker's loop until it is told to stop; never returns.
  * Signals: SIGTERM/SIGINT stop now, SIGQUIT stops gracefully (in-flight
  * responses finish), SIGUSR1 reopens the access logs. */
-void worker_run(struct config *cf, struct listener *ls, size_t nls, int index) __attribute__((noreturn));
+void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
+    __attribute__((noreturn));
 
 #endif

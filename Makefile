@@ -6,6 +6,7 @@
 #   make deps     install missing build/run packages (Debian 12, via apt-get)
 #   make package  build the Debian package (ktlsd_VERSION_amd64.deb in $(BUILD_DIR))
 #   make bench    benchmark ktlsd against nginx (bench/run; BENCH_FLAGS=...)
+#   make fuzz     libFuzzer on the request parser and the config parser (FUZZ_SECONDS=60 each)
 #   make format   clang-format the C sources in place
 #   make clean    remove $(BUILD_DIR)
 #
@@ -33,12 +34,12 @@ FORMAT_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c)
 # deps must finish before build starts, even under `make -j`.
 .NOTPARALLEL:
 
-.PHONY: all deps deps-test build run test package clean format check-format bench help
+.PHONY: all deps deps-test build run test fuzz package clean format check-format bench help
 
 all: build
 
 help:
-	@sed -n '3,14s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,15s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 deps:
 	@scripts/install-deps.sh
@@ -58,6 +59,13 @@ run: deps build
 
 test: deps-test build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_FLAGS)
+
+fuzz: deps
+	CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DKTLSD_FUZZ=ON
+	$(CMAKE) --build build-fuzz -j $(JOBS) --target fuzz_request fuzz_config
+	for t in request config; do mkdir -p build-fuzz/corpus-$$t && \
+	  build-fuzz/tests/fuzz_$$t -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 \
+	    build-fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; done
 
 package: deps-test build
 	cd $(BUILD_DIR) && cpack -G DEB --config CPackConfig.cmake

@@ -1001,7 +1001,7 @@ static enum tok next_token(struct parser *p, char **word)
             return T_ERR;
         }
         b[out] = '\0';
-        *word = b + start;
+        *word = xstrdup(b + start);
         return T_WORD;
     }
     size_t start = p->pos;
@@ -1012,8 +1012,7 @@ static enum tok next_token(struct parser *p, char **word)
     return T_WORD;
 }
 
-/* Words come back either pointing into the buffer (quoted) or freshly
- * allocated (bare); copy them all so ownership is uniform. */
+/* next_token() allocates every word (quoted or bare); the statement owns them. */
 static void free_args(char **args, int n)
 {
     for (int i = 0; i < n; i++)
@@ -1141,8 +1140,7 @@ static int parse_block(struct parser *p, unsigned ctx, void *conf, int file_leve
                 rc = KT_ERROR;
                 break;
             }
-            /* quoted words point into the buffer: take a copy */
-            args[nargs++] = (w >= p->buf && w < p->buf + p->len) ? xstrdup(w) : w;
+            args[nargs++] = w; /* every word is its own allocation */
             continue;
         }
         if (t == T_EOF) {

@@ -176,6 +176,13 @@ int main(void)
     expect_error("events {\n worker_connections 10;\n", 3, "unexpected end of file");
     expect_error("http {}\nhttp {}\n", 2, "duplicate");
     expect_error("events;\n", 1, "has no opening");
+    { /* found by fuzz_config: a quoted word past the argument limit was freed wrongly */
+        char many[1024] = "http {\n index";
+        for (int i = 0; i < 70; i++)
+            strcat(many, " 'x'");
+        strcat(many, ";\n}\n");
+        expect_error(many, 2, "too many arguments");
+    }
     expect_error("http {\n sendfile { }\n}\n", 2, "unexpected \"{\"");
 
     {

@@ -380,6 +380,16 @@ static int body_head(struct conn *c)
     return KT_OK;
 }
 
+/* A connection waiting for a request that has not started holds no read
+ * buffer: 10,000 idle TLS connections would otherwise pin 160 MiB. */
+static void idle_release(struct conn *c)
+{
+    if (c->rlen == 0 && c->rbuf != NULL) {
+        buf_put(&c->pool->small, c->rbuf);
+        c->rbuf = NULL;
+    }
+}
+
 /* KT_OK: a request (or a parse error to answer) is ready; KT_AGAIN: wait;
  * KT_ERROR: the peer went away or the read failed (logged). */
 static int read_request(struct conn *c)
@@ -417,6 +427,7 @@ static int read_request(struct conn *c)
         if (c->ssl != NULL) {
             r = tls_read(c->ssl, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
             if (r == KT_AGAIN) {
+                idle_release(c);
                 wait_for(c, want);
                 return KT_AGAIN;
             }
@@ -428,6 +439,7 @@ static int read_request(struct conn *c)
                 if (errno == EINTR)
                     continue;
                 if (errno == EAGAIN) {
+                    idle_release(c);
                     wait_for(c, EV_READ);
                     return KT_AGAIN;
                 }

@@ -5,6 +5,7 @@
  * symlinks are followed (disable_symlinks off): stat follows them the same
  * way open does. */
 #include "fcache.h"
+#include "config.h"
 #include "static.h"
 #include "util.h"
 
@@ -47,15 +48,14 @@ static void drop(struct entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-const char *fcache_get(int dir_fd, const char *rel, int symlinks, struct stat *st)
+const char *fcache_get(int dir_fd, const char *rel, struct stat *st, int *fd_out)
 {
     struct entry *e = &table[hash(dir_fd, rel)];
     struct stat now;
     int fd;
     ssize_t n;
 
-    if (symlinks != 0)
-        return NULL;
+    *fd_out = -1;
     if (e->rel != NULL && e->dir_fd == dir_fd && strcmp(e->rel, rel) == 0) {
         if (fstatat(dir_fd, rel[0] == '/' && rel[1] ? rel + 1 : rel, &now, 0) == 0 &&
             same_file(&now, &e->st)) {
@@ -66,26 +66,27 @@ const char *fcache_get(int dir_fd, const char *rel, int symlinks, struct stat *s
     /* (re)load, with the rules of an uncached request */
     if (e->rel != NULL)
         drop(e);
-    fd = static_open_file(dir_fd, rel, symlinks, &now);
+    fd = static_open_file(dir_fd, rel, SYMLINKS_OFF, &now);
     if (fd < 0)
-        return NULL;
+        return NULL; /* errno says why */
+    *st = now;
     if (!S_ISREG(now.st_mode) || now.st_size > FCACHE_MAX_FILE) {
-        close(fd);
+        *fd_out = fd; /* not for the cache: the caller goes on with it */
         return NULL;
     }
     e->data = xmalloc(now.st_size > 0 ? (size_t)now.st_size : 1);
     do
         n = pread(fd, e->data, (size_t)now.st_size, 0);
     while (n < 0 && errno == EINTR);
-    close(fd);
-    if (n != now.st_size) { /* changing under us: let the caller do it the slow way */
+    if (n != now.st_size) { /* changing under us: the caller does it the slow way */
         free(e->data);
         e->data = NULL;
+        *fd_out = fd;
         return NULL;
     }
+    close(fd);
     e->rel = xstrdup(rel);
     e->dir_fd = dir_fd;
     e->st = now;
-    *st = now;
     return e->data;
 }

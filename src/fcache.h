@@ -9,11 +9,13 @@
 
 #define FCACHE_MAX_FILE 15360 /* head and body still fit one TLS record */
 
-/* The bytes and stat of dir_fd/rel if it is a regular file of at most
- * FCACHE_MAX_FILE bytes; NULL otherwise (or when anything fails, or with
- * symlinks not "off": callers then open the file themselves). Each hit is
- * checked against the file (inode, size, mtime, ctime) first. The bytes stay
- * valid until the next fcache call. */
-const char *fcache_get(int dir_fd, const char *rel, int symlinks, struct stat *st);
+/* The bytes and stat of dir_fd/rel (opened as with disable_symlinks off)
+ * if it is a regular file of at most FCACHE_MAX_FILE bytes; each hit is
+ * checked against the file (inode, size, mtime, ctime, mode) first. The
+ * bytes stay valid until the next fcache call. Otherwise NULL, and either
+ * *fd is the file, opened, with *st filled (too large, not regular, or
+ * changing: the caller serves it itself), or *fd is -1 and errno tells why
+ * the open failed. */
+const char *fcache_get(int dir_fd, const char *rel, struct stat *st, int *fd);
 
 #endif

@@ -758,7 +758,8 @@ static int answer_file_variant(struct ctx *x, int fd, struct stat *st, const cha
 static int cacheable_here(const struct ctx *x)
 {
     int zero_copy = x->conf->sendfile && (!x->env->ssl || x->env->ktls_tx);
-    return !zero_copy && x->conf->gzip_static == STATIC_OFF && x->conf->brotli_static == STATIC_OFF;
+    return !zero_copy && x->conf->gzip_static == STATIC_OFF &&
+           x->conf->brotli_static == STATIC_OFF && x->conf->disable_symlinks == SYMLINKS_OFF;
 }
 
 /* Serves uri from the location's directory: a file, a directory's index,
@@ -807,12 +808,13 @@ static int serve_path(struct ctx *x)
                   rel);
         return answer_status(x, 403, NULL, 0);
     }
-    if (cacheable_here(x)) {
-        x->body_mem = fcache_get(dir_fd, rel, x->conf->disable_symlinks, &st);
+    if (cacheable_here(x)) { /* one open at most, cached or not */
+        x->body_mem = fcache_get(dir_fd, rel, &st, &fd);
         if (x->body_mem != NULL)
             return answer_file_variant(x, -1, &st, rel, strlen(rel), NULL, 0);
+    } else {
+        fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
     }
-    fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
     if (fd < 0 && errno == ENOENT && !x->error_status) {
         /* only FILE.gz / FILE.br on disk: served to clients that take it */
         int vary = 0;

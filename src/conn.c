@@ -50,6 +50,7 @@ struct buf_list {
 /* What a response in flight needs beyond the idle connection: taken from a
  * pool when a request is answered, returned when it has gone out. */
 struct xfer {
+    struct send_state snd;
     struct reply reply;
     struct xfer *next;
 };
@@ -71,13 +72,12 @@ struct conn {
     char peer[INET6_ADDRSTRLEN];
     char *rbuf;
     size_t rlen, rparsed;
-    struct request req;
-    struct send_state snd;
+    struct request *req; /* with rbuf: held only while a request is being read or answered */
     struct xfer *xf;
     char *sbuf;
     size_t scap;
     int status;
-    struct sockaddr_storage peer_addr;
+    struct sockaddr_in6 peer_addr; /* large enough for IPv4 and IPv6 */
     unsigned long requests;
     ev_tstamp req_start;
     struct conn *next;
@@ -90,6 +90,7 @@ struct conn_pool {
     struct conn **live; /* the open connections, for drain and close_all */
     size_t nlive;
     struct buf_list small, large;
+    struct buf_list reads; /* a struct request followed by its SMALL_BUF read buffer */
     struct xfer *free_xfers;
     unsigned long next_id;
     int draining;
@@ -171,6 +172,7 @@ struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_r
     p->live = xcalloc(max, sizeof(struct conn *));
     p->small.size = SMALL_BUF;
     p->large.size = LARGE_BUF;
+    p->reads.size = sizeof(struct request) + SMALL_BUF;
     p->on_release = on_release;
     p->arg = arg;
     return p;
@@ -184,6 +186,15 @@ int conn_pool_full(const struct conn_pool *p)
 size_t conn_pool_active(const struct conn_pool *p)
 {
     return p->active;
+}
+
+/* The request being read and its buffer go back to the pool together. */
+static void read_release(struct conn *c)
+{
+    if (c->req != NULL)
+        buf_put(&c->pool->reads, (char *)c->req);
+    c->req = NULL;
+    c->rbuf = NULL;
 }
 
 /* --- events and timers ---------------------------------------------------- */
@@ -254,7 +265,6 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     c->srv = srv;
     c->vh = vh;
     c->fd = fd;
-    c->snd.fd = -1;
     if (peerlen <= sizeof(c->peer_addr))
         memcpy(&c->peer_addr, peer, peerlen);
     c->log.id = ++p->next_id;
@@ -268,7 +278,6 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
         snprintf(c->peer, sizeof(c->peer), "unix:");
     if (srv->c.tcp_nodelay)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    http_request_init(&c->req);
     c->ktls_class = -1;
     c->state = C_LINGER; /* counted in no gauge until set_state() below */
     if (ssl) {
@@ -330,8 +339,7 @@ static void conn_close(struct conn *c, int clean)
     c->ssl = NULL;
     close(c->fd);
     release_response(c);
-    buf_put(&p->small, c->rbuf);
-    c->rbuf = NULL;
+    read_release(c);
     for (size_t i = 0; i < p->nlive; i++)
         if (p->live[i] == c) {
             p->live[i] = p->live[--p->nlive];
@@ -351,18 +359,18 @@ static void conn_close(struct conn *c, int clean)
  * (the body is dropped as it is parsed). */
 static int body_head(struct conn *c)
 {
-    struct request_env env = {.req = &c->req, .rbuf = c->rbuf, .vh = c->vh, .srv = c->srv};
+    struct request_env env = {.req = c->req, .rbuf = c->rbuf, .vh = c->vh, .srv = c->srv};
     long long limit = request_body_limit(&env);
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-    if (limit > 0 && c->req.parser.content_length > (unsigned long long)limit) {
+    if (limit > 0 && c->req->parser.content_length > (unsigned long long)limit) {
         log_error(LL_ERR, &c->log, "client intended to send too large body: %llu bytes",
-                  (unsigned long long)c->req.parser.content_length);
-        c->req.error = 413;
+                  (unsigned long long)c->req->parser.content_length);
+        c->req->error = 413;
         return KT_ERROR;
     }
-    c->req.body_limit = limit > 0 ? (unsigned long long)limit : 0;
-    if (c->req.expect_continue && c->rparsed == c->rlen) {
+    c->req->body_limit = limit > 0 ? (unsigned long long)limit : 0;
+    if (c->req->expect_continue && c->rparsed == c->rlen) {
         /* 25 bytes into a fresh socket buffer: a short write is a broken peer */
         size_t n = 0;
         int want, r;
@@ -373,7 +381,7 @@ static int body_head(struct conn *c)
                     ? KT_OK
                     : KT_ERROR;
         if (r != KT_OK) {
-            c->req.error = 400;
+            c->req->error = 400;
             return KT_ERROR;
         }
     }
@@ -385,8 +393,7 @@ static int body_head(struct conn *c)
 static void idle_release(struct conn *c)
 {
     if (c->rlen == 0 && c->rbuf != NULL) {
-        buf_put(&c->pool->small, c->rbuf);
-        c->rbuf = NULL;
+        read_release(c);
     }
 }
 
@@ -396,33 +403,35 @@ static int read_request(struct conn *c)
 {
     int want = IO_READ;
     if (c->rbuf == NULL) {
-        c->rbuf = buf_get(&c->pool->small);
+        c->req = (struct request *)buf_get(&c->pool->reads);
+        c->rbuf = (char *)(c->req + 1);
         c->rlen = c->rparsed = 0;
+        http_request_init(c->req);
     }
     for (;;) {
         size_t n = 0;
         int r;
         if (c->rparsed < c->rlen) {
-            r = http_parse(&c->req, c->rbuf, c->rlen, &c->rparsed);
-            if (r == KT_OK && !c->req.complete) {
+            r = http_parse(c->req, c->rbuf, c->rlen, &c->rparsed);
+            if (r == KT_OK && !c->req->complete) {
                 if (body_head(c) != KT_OK)
                     return KT_OK; /* 413 to answer */
                 continue;
             }
             if (r != KT_AGAIN)
-                return KT_OK; /* a request, or c->req.error to answer */
+                return KT_OK; /* a request, or c->req->error to answer */
         }
         if (c->rlen == SMALL_BUF) {
-            if (!c->req.headers_done) {
-                c->req.error = c->req.url_done ? 431 : 414;
+            if (!c->req->headers_done) {
+                c->req->error = c->req->url_done ? 431 : 414;
                 return KT_OK;
             }
             /* a body on GET/HEAD: parsed and dropped, its room reused */
-            if (c->req.body_off == 0) {
-                c->req.error = 431;
+            if (c->req->body_off == 0) {
+                c->req->error = 431;
                 return KT_OK;
             }
-            c->rlen = c->rparsed = c->req.body_off;
+            c->rlen = c->rparsed = c->req->body_off;
         }
         if (c->ssl != NULL) {
             r = tls_read(c->ssl, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
@@ -484,22 +493,22 @@ static void access_log(struct conn *c)
         return;
     memset(&v, 0, sizeof(v));
     v.v[LV_REMOTE_ADDR] = (struct str){c->peer, strlen(c->peer)};
-    if (c->req.url.len > 0) {
-        n = snprintf(line, sizeof(line), "%s %.*s HTTP/%d.%d", http_method_name(&c->req),
-                     (int)c->req.url.len, c->rbuf + c->req.url.off, c->req.http_major,
-                     c->req.http_minor);
+    if (c->req->url.len > 0) {
+        n = snprintf(line, sizeof(line), "%s %.*s HTTP/%d.%d", http_method_name(c->req),
+                     (int)c->req->url.len, c->rbuf + c->req->url.off, c->req->http_major,
+                     c->req->http_minor);
         v.v[LV_REQUEST] = (struct str){line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0};
-        v.v[LV_REQUEST_URI] = (struct str){c->rbuf + c->req.url.off, c->req.url.len};
+        v.v[LV_REQUEST_URI] = (struct str){c->rbuf + c->req->url.off, c->req->url.len};
         v.v[LV_REQUEST_METHOD] =
-            (struct str){http_method_name(&c->req), strlen(http_method_name(&c->req))};
+            (struct str){http_method_name(c->req), strlen(http_method_name(c->req))};
     }
-    if ((val = http_header(&c->req, "referer", &len)) != NULL)
+    if ((val = http_header(c->req, "referer", &len)) != NULL)
         v.v[LV_HTTP_REFERER] = (struct str){val, len};
-    if ((val = http_header(&c->req, "user-agent", &len)) != NULL)
+    if ((val = http_header(c->req, "user-agent", &len)) != NULL)
         v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
-    if ((val = http_header(&c->req, "x-forwarded-for", &len)) != NULL)
+    if ((val = http_header(c->req, "x-forwarded-for", &len)) != NULL)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
-    if ((val = http_header(&c->req, "host", &len)) != NULL)
+    if ((val = http_header(c->req, "host", &len)) != NULL)
         v.v[LV_HOST] = (struct str){val, len};
     if (srv->nnames > 0)
         v.v[LV_SERVER_NAME] = (struct str){srv->names[0], strlen(srv->names[0])};
@@ -509,8 +518,8 @@ static void access_log(struct conn *c)
     }
     v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
     v.status = c->status;
-    v.bytes = c->snd.bytes;
-    v.body_bytes = send_body_bytes(&c->snd);
+    v.bytes = c->xf->snd.bytes;
+    v.body_bytes = send_body_bytes(&c->xf->snd);
     v.request_time = ev_now(c->pool->loop) - c->req_start;
     if (v.request_time < 0)
         v.request_time = 0;
@@ -522,7 +531,7 @@ static void access_log(struct conn *c)
 
 static int keepalive_allowed(struct conn *c)
 {
-    return c->req.keepalive && !c->pool->draining &&
+    return c->req->keepalive && !c->pool->draining &&
            c->requests < (unsigned long)c->srv->c.keepalive_requests;
 }
 
@@ -531,7 +540,7 @@ static int keepalive_allowed(struct conn *c)
 static void handle_request(struct conn *c)
 {
     struct request_env env = {
-        .req = &c->req,
+        .req = c->req,
         .rbuf = c->rbuf,
         .vh = c->vh,
         .srv = c->srv,
@@ -547,8 +556,8 @@ static void handle_request(struct conn *c)
     stats_me->requests++;
     if (c->req_start == 0)
         c->req_start = ev_now(c->pool->loop);
-    if (c->req.error)
-        log_error(LL_INFO, &c->log, "client sent invalid request (%d), closing", c->req.error);
+    if (c->req->error)
+        log_error(LL_INFO, &c->log, "client sent invalid request (%d), closing", c->req->error);
     c->xf = c->pool->free_xfers;
     if (c->xf != NULL)
         c->pool->free_xfers = c->xf->next;
@@ -583,7 +592,7 @@ static void handle_request(struct conn *c)
         c->scap = LARGE_BUF;
     }
     c->log.action = "sending response to client";
-    send_start(&c->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
+    send_start(&c->xf->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
 }
 
 /* After a response: log it, then keep the connection for the next request
@@ -591,15 +600,15 @@ static void handle_request(struct conn *c)
 /* Adds the file bytes of the response to the counter of the path they took. */
 static void count_bytes(const struct conn *c)
 {
-    switch (c->snd.mode) {
+    switch (c->xf->snd.mode) {
     case SEND_KTLS:
-        stats_me->bytes_ktls += c->snd.file_bytes;
+        stats_me->bytes_ktls += c->xf->snd.file_bytes;
         break;
     case SEND_PLAIN:
-        stats_me->bytes_sendfile += c->snd.file_bytes;
+        stats_me->bytes_sendfile += c->xf->snd.file_bytes;
         break;
     default: /* small files may come from fcache's memory: count the body */
-        stats_me->bytes_fallback += send_body_bytes(&c->snd);
+        stats_me->bytes_fallback += send_body_bytes(&c->xf->snd);
         break;
     }
 }
@@ -638,8 +647,7 @@ static void finish_request(struct conn *c)
         return;
     }
     c->rlen = c->rparsed = 0;
-    buf_put(&c->pool->small, c->rbuf);
-    c->rbuf = NULL;
+    read_release(c);
     set_state(c, C_KEEPALIVE);
     c->log.action = "keepalive";
     wait_for(c, EV_READ);
@@ -708,7 +716,7 @@ static void conn_step(struct conn *c)
             break;
 
         case C_SEND:
-            r = send_run(&c->snd, c->fd, c->ssl, &want, &c->log);
+            r = send_run(&c->xf->snd, c->fd, c->ssl, &want, &c->log);
             if (r == KT_AGAIN) {
                 wait_for(c, want);
                 set_timeout(c, c->srv->c.send_timeout);
@@ -789,6 +797,10 @@ void conn_pool_destroy(struct conn_pool *p)
     }
     while ((b = p->small.head) != NULL) {
         p->small.head = *(void **)b;
+        free(b);
+    }
+    while ((b = p->reads.head) != NULL) {
+        p->reads.head = *(void **)b;
         free(b);
     }
     while ((b = p->large.head) != NULL) {

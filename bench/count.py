@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Counting mode of bench/run: syscalls and bytes through user space per request.
+
+For each server in the spec it starts the server, attaches strace -f to the master
+and its workers, and runs one scenario at a time from a python client: a TLS
+connection that fetches PATH once (A), then a connection that fetches it 1+K times
+(B). Per connection (handshake + 1 request) = A; per keep-alive request = (B-A)/K.
+From the trace (strace -f -yy) it counts syscalls by name and sums the bytes that
+user space wrote to and read from sockets, read from files, and handed to sendfile.
+
+Runs on the host (user-space TLS there) and inside User-Mode Linux (kTLS), where
+bench/uml-init calls it. Timings are never taken here.
+
+usage: count.py SPEC.json      (the spec is written by bench/bench.py)
+"""
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+LINE = re.compile(r'^(\d+)\s+(.*)$')
+CALL = re.compile(r'^([a-z_0-9]+)\((.*)$')
+RESUMED = re.compile(r'^<\.\.\. ([a-z_0-9]+) resumed>(.*)$')
+RET = re.compile(r'\)\s+=\s+(-?\d+|\?|0x[0-9a-f]+)(.*)$')
+FD = re.compile(r'^(-?\d+)<([^>]*)>')
+
+SOCK_WRITE = {'write', 'writev', 'sendmsg', 'sendto', 'send', 'sendmmsg'}
+SOCK_READ = {'read', 'readv', 'recvfrom', 'recvmsg', 'recv', 'recvmmsg'}
+FILE_READ = {'read', 'pread64', 'readv', 'preadv', 'preadv2'}
+# vDSO calls on a normal x86-64 kernel (so strace never sees them there), real
+# syscalls in UML, which has no vDSO: counted, but left out of syscalls_notime
+TIME_CALLS = {'clock_gettime', 'gettimeofday', 'time', 'clock_getres', 'getcpu'}
+
+
+def parse_trace(path):
+    """Returns the list of completed calls: (name, first_arg_fd, fd_desc, ret)."""
+    calls = []
+    pending = {}
+    with open(path, errors='replace') as f:
+        for raw in f:
+            m = LINE.match(raw.rstrip('\n'))
+            if not m:
+                continue
+            pid, rest = m.group(1), m.group(2)
+            if rest.startswith('---') or rest.startswith('+++'):
+                continue
+            r = RESUMED.match(rest)
+            if r:
+                name = r.group(1)
+                head = pending.pop(pid, (name, ''))
+                args = head[1] + r.group(2)
+                name = head[0]
+            else:
+                c = CALL.match(rest)
+                if not c:
+                    continue
+                name, args = c.group(1), c.group(2)
+                if args.endswith('<unfinished ...>'):
+                    pending[pid] = (name, args[:-len('<unfinished ...>')])
+                    continue
+            mret = RET.search(args)
+            if not mret:
+                ret = None
+            else:
+                v = mret.group(1)
+                try:
+                    ret = int(v, 0)
+                except ValueError:
+                    ret = None
+            fd = FD.match(args)
+            calls.append((name, fd.group(1) if fd else None, fd.group(2) if fd else '', ret, pid))
+    return calls
+
+
+def connection_window(calls):
+    """The calls of the one client connection in the worker that accepted it: from
+    the epoll wait that saw it arrive (the last wait before accept) to the close()
+    of the accepted fd. The master's periodic calls are left out."""
+    acc = next((c for c in calls if c[0] in ('accept', 'accept4') and c[3] is not None and c[3] >= 0), None)
+    if acc is None:
+        return []
+    conn_fd, wpid = str(acc[3]), acc[4]
+    calls = [c for c in calls if c[4] == wpid]
+    start = calls.index(acc)
+    j = start - 1
+    while j >= 0 and not calls[j][0].startswith('epoll_'):
+        j -= 1
+    if j >= 0:
+        start = j
+    end = len(calls) - 1
+    for i in range(start + 1, len(calls)):
+        if calls[i][0] == 'close' and calls[i][1] == conn_fd:
+            end = i
+            break
+    return calls[start:end + 1]
+
+
+def is_sock(desc):
+    return desc.startswith('TCP') or desc.startswith('socket:') or desc.startswith('UNIX')
+
+
+def summarize(calls):
+    by = {}
+    s = {'syscalls': len(calls), 'syscalls_notime': len([c for c in calls if c[0] not in TIME_CALLS]),
+         'sock_write_calls': 0, 'sock_write_bytes': 0,
+         'sock_read_calls': 0, 'sock_read_bytes': 0, 'file_read_bytes': 0, 'sendfile_calls': 0,
+         'sendfile_bytes': 0}
+    for name, fd, desc, ret, _ in calls:
+        by[name] = by.get(name, 0) + 1
+        n = ret if isinstance(ret, int) and ret > 0 else 0
+        if name in SOCK_WRITE and is_sock(desc):
+            s['sock_write_calls'] += 1
+            s['sock_write_bytes'] += n
+        elif name in SOCK_READ and is_sock(desc):
+            s['sock_read_calls'] += 1
+            s['sock_read_bytes'] += n
+        elif name in FILE_READ and desc.startswith('/'):
+            s['file_read_bytes'] += n
+        elif name == 'sendfile':
+            s['sendfile_calls'] += 1
+            s['sendfile_bytes'] += n
+    s['by_name'] = by
+    return s
+
+
+class Records:
+    """Counts the TLS records the server sent, from the raw byte stream."""
+
+    def __init__(self):
+        self.n = 0
+        self.bytes = 0
+        self.need = 5      # bytes still wanted for the current header or body
+        self.hdr = b''
+        self.in_body = False
+
+    def feed(self, data):
+        self.bytes += len(data)
+        i = 0
+        while i < len(data):
+            take = min(self.need, len(data) - i)
+            if not self.in_body:
+                self.hdr += data[i:i + take]
+            i += take
+            self.need -= take
+            if self.need == 0:
+                if self.in_body:
+                    self.in_body, self.need, self.hdr = False, 5, b''
+                else:
+                    self.n += 1
+                    self.in_body, self.need = True, int.from_bytes(self.hdr[3:5], 'big')
+                    if self.need == 0:
+                        self.in_body, self.need, self.hdr = False, 5, b''
+
+
+def client(port, path, n, tls12, size):
+    """n keep-alive GETs of path on one TLS connection, through memory BIOs so that
+    the records on the wire can be counted. Returns (cipher, records, wire bytes)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    sock = socket.create_connection(('127.0.0.1', port), timeout=120)
+    inc, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, outb, server_hostname='localhost')
+    rec = Records()
+
+    def flush():
+        d = outb.read()
+        if d:
+            sock.sendall(d)
+
+    def fill():
+        d = sock.recv(1 << 20)
+        if not d:
+            raise RuntimeError('%s: connection closed by the server' % path)
+        rec.feed(d)
+        inc.write(d)
+
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            flush()
+            fill()
+    flush()
+    buf = bytearray()
+
+    def more():
+        while True:
+            try:
+                d = obj.read(1 << 20)
+                if not d:
+                    raise RuntimeError('%s: TLS EOF' % path)
+                buf.extend(d)
+                return
+            except ssl.SSLWantReadError:
+                flush()
+                fill()
+
+    req = ('GET %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: count.py\r\n\r\n' % path).encode()
+    for _ in range(n):
+        obj.write(req)
+        flush()
+        while b'\r\n\r\n' not in buf:
+            more()
+        end = buf.index(b'\r\n\r\n') + 4
+        head = bytes(buf[:end]).decode('latin-1')
+        del buf[:end]
+        if not head.startswith('HTTP/1.1 200 '):
+            raise RuntimeError('%s: %r' % (path, head.splitlines()[0]))
+        m = re.search(r'(?im)^content-length:\s*(\d+)', head)
+        clen = int(m.group(1)) if m else None
+        if clen != size:
+            raise RuntimeError('%s: content-length %r, expected %d' % (path, clen, size))
+        while len(buf) < clen:
+            more()
+        del buf[:clen]
+    cipher = obj.cipher()
+    sock.close()
+    return cipher, rec.n, rec.bytes
+
+
+def children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def listening(port):
+    try:
+        socket.create_connection(('127.0.0.1', port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def tls_stat():
+    d = {}
+    try:
+        with open('/proc/net/tls_stat') as f:
+            for line in f:
+                k, v = line.split()
+                d[k] = int(v)
+    except OSError:
+        return None
+    return d
+
+
+def run_server(spec, srv, log):
+    out = spec['out']
+    port = spec['port']
+    slow = spec.get('slow', 1.0)
+    res = {'server': srv['name'], 'scenarios': {}, 'errors': []}
+    so = open(os.path.join(out, 'count-%s.server.log' % srv['name']), 'w')
+    p = subprocess.Popen(srv['cmd'], stdout=so, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        t0 = time.time()
+        while not listening(port):
+            if p.poll() is not None or time.time() - t0 > 20 * slow:
+                res['errors'].append('server did not start (exit %s)' % p.poll())
+                return res
+            time.sleep(0.1)
+        workers = []
+        for _ in range(50):
+            workers = children(p.pid)
+            if workers:
+                break
+            time.sleep(0.1)
+        files = spec['files']
+        client(port, '/' + spec['scenarios'][0]['file'], 2, False, files[spec['scenarios'][0]['file']])  # warm up
+        for sc in spec['scenarios']:
+            r = {}
+            for variant, n in (('A', 1), ('B', 1 + sc['k'])):
+                trace = os.path.join(out, 'trace-%s-%s-%s.txt' % (srv['name'], sc['name'], variant))
+                st0 = tls_stat()
+                sp = subprocess.Popen(['strace', '-f', '-yy', '-s', '0', '-o', trace] +
+                                      sum((['-p', str(x)] for x in [p.pid] + workers), []),
+                                      stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+                attached = 0
+                t0 = time.time()
+                while attached < 1 + len(workers) and time.time() - t0 < 10 * slow:
+                    line = sp.stderr.readline()
+                    if not line:
+                        break
+                    if 'attached' in line:
+                        attached += 1
+                try:
+                    cipher, nrec, wire = client(port, '/' + sc['file'], n, sc.get('tls12', False), files[sc['file']])
+                except Exception as e:  # noqa: BLE001 - any client failure is a result
+                    res['errors'].append('%s/%s: %s' % (sc['name'], variant, e))
+                    cipher, nrec, wire = None, 0, 0
+                time.sleep(0.3 * slow)
+                sp.send_signal(signal.SIGINT)
+                try:
+                    sp.wait(timeout=20 * slow)
+                except subprocess.TimeoutExpired:
+                    sp.kill()
+                    sp.wait()
+                st1 = tls_stat()
+                calls = connection_window(parse_trace(trace))
+                s = summarize(calls)
+                s['cipher'] = list(cipher) if cipher else None
+                s['wire_records'] = nrec
+                s['wire_bytes'] = wire
+                if st0 is not None and st1 is not None:
+                    s['tls_tx'] = st1.get('TlsTxSw', 0) - st0.get('TlsTxSw', 0) + \
+                        st1.get('TlsTxDevice', 0) - st0.get('TlsTxDevice', 0)
+                    s['tls_rx'] = st1.get('TlsRxSw', 0) - st0.get('TlsRxSw', 0) + \
+                        st1.get('TlsRxDevice', 0) - st0.get('TlsRxDevice', 0)
+                r[variant] = s
+                if not spec.get('keep_traces'):
+                    os.unlink(trace)
+            a, b = r['A'], r['B']
+            k = sc['k']
+            per = {key: (b[key] - a[key]) / k for key in a if isinstance(a[key], int) and key in b}
+            names = set(a['by_name']) | set(b['by_name'])
+            per['by_name'] = {x: (b['by_name'].get(x, 0) - a['by_name'].get(x, 0)) / k for x in names}
+            res['scenarios'][sc['name']] = {'conn': a, 'per_request': per, 'k': k, 'file': sc['file'],
+                                            'size': files[sc['file']], 'tls12': sc.get('tls12', False),
+                                            'cipher': a.get('cipher')}
+            log('%s %s: %d syscalls for a connection with 1 request, %.1f per keep-alive request, '
+                '%.1f records per request' % (srv['name'], sc['name'], a['syscalls_notime'], per['syscalls_notime'],
+                                              per['wire_records']))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=15 * slow)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            res['errors'].append('server did not stop on SIGTERM')
+        so.close()
+    return res
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+
+    def log(msg):
+        print('count: ' + msg, flush=True)
+
+    results = {'label': spec.get('label', 'host'), 'kernel': os.uname().release,
+               'tls_ulp': open('/proc/sys/net/ipv4/tcp_available_ulp').read().split()
+               if os.path.exists('/proc/sys/net/ipv4/tcp_available_ulp') else [],
+               'servers': {}}
+    for srv in spec['servers']:
+        try:
+            results['servers'][srv['name']] = run_server(spec, srv, log)
+        except Exception as e:  # noqa: BLE001
+            results['servers'][srv['name']] = {'server': srv['name'], 'scenarios': {}, 'errors': [repr(e)]}
+            log('%s failed: %r' % (srv['name'], e))
+    with open(os.path.join(spec['out'], 'counts-%s.json' % results['label']), 'w') as f:
+        json.dump(results, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()

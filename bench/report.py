@@ -1,0 +1,501 @@
+#!/usr/bin/env python3
+"""Report of bench/run: raw.csv + meta.json -> summary.md, summary.csv, chart.png,
+and with --publish the results section of bench/README.md.
+
+Ratios are always ktlsd/nginx, computed per alternating pair (the two runs of a
+workload that follow each other) and then summarised as median (min-max).
+"""
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+RAW_FIELDS = ['workload', 'server', 'pair', 'order', 'failed', 'reason', 'requests', 'bytes', 'duration_s', 'rps',
+              'mbps', 'p50_ms', 'p99_ms', 'cpu_user_s', 'cpu_sys_s', 'cpu_s', 'cpu_util', 'cpu_us_per_req',
+              'cpu_s_per_gb', 'client_cpu_util', 'other_load', 'peak_rss_kb', 'rss_kb', 'ktls_tx_conns', 'resumed',
+              'rss_base_kb', 'idle_established', 'idle_open_s', 'idle_bytes_per_conn']
+LARGE = {'1m', '10m', '100m'}
+CONN = {'conn-full', 'conn-resumed', 'close-wrk'}
+TARGETS = [
+    # label, workload, metric, direction, threshold
+    ('1 KiB keep-alive req/s', '1k', 'rps', 'ratio', 1.2),
+    ('1 KiB keep-alive CPU per request', '1k', 'cpu_us_per_req', 'inverse', 1.2),
+    ('10 MiB MB/s', '10m', 'mbps', 'ratio', 1.1),
+    ('10 MiB CPU per GB', '10m', 'cpu_s_per_gb', 'inverse', 1.1),
+    ('new TLS conns/s, full handshake (1 KiB, Connection: close)', 'conn-full', 'rps', 'ratio', 1.0),
+    ('new TLS conns/s, resumed (1 KiB, Connection: close)', 'conn-resumed', 'rps', 'ratio', 1.0),
+    ('memory per idle TLS connection', 'idle', 'idle_bytes_per_conn', 'le', 1.0),
+]
+BEGIN = '<!-- bench:%s:begin -->'
+END = '<!-- bench:%s:end -->'
+
+
+# ---------------------------------------------------------------- raw rows
+def write_raw(path, rows):
+    with open(path, 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=RAW_FIELDS, extrasaction='ignore')
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: fmt_raw(r.get(k)) for k in RAW_FIELDS})
+
+
+def fmt_raw(v):
+    if isinstance(v, float):
+        return '%.6g' % v
+    return '' if v is None else v
+
+
+def read_raw(path):
+    rows = []
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            for k, v in list(r.items()):
+                if k in ('workload', 'server', 'reason'):
+                    continue
+                try:
+                    r[k] = float(v) if v != '' else None
+                except ValueError:
+                    pass
+            rows.append(r)
+    return rows
+
+
+def progress_line(r):
+    head = '%-12s %-5s pair %d: ' % (r['workload'], r['server'], r['pair'])
+    if r.get('failed'):
+        return head + 'FAILED: ' + r['reason']
+    if r['workload'] == 'idle':
+        return head + '%d idle conns: %.0f bytes each (RSS %.1f -> %.1f MiB)' % (
+            r['idle_established'], r['idle_bytes_per_conn'], r['rss_base_kb'] / 1024, r['rss_kb'] / 1024)
+    extra = ''
+    if r['workload'] in LARGE:
+        extra = '%.0f MB/s, %.3f CPU-s/GB' % (r['mbps'], r['cpu_s_per_gb'])
+    else:
+        extra = '%.0f %s/s, %.1f CPU-us each' % (r['rps'], 'conn' if r['workload'] in CONN else 'req',
+                                                 r['cpu_us_per_req'])
+    return head + '%s, p50 %.2f ms, p99 %.2f ms, server CPU %.0f%%, client CPU %.0f%%, other load %.2f' % (
+        extra, r['p50_ms'], r['p99_ms'], r['cpu_util'] * 100, r['client_cpu_util'] * 100, r['other_load'])
+
+
+# ---------------------------------------------------------------- statistics
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def pair_ratios(rows, wl, metric):
+    by = {}
+    for r in rows:
+        if r['workload'] == wl:
+            by.setdefault(int(r['pair']), {})[r['server']] = r
+    out = []
+    for p in sorted(by):
+        k, n = by[p].get('ktlsd'), by[p].get('nginx')
+        if k and n and k.get(metric) is not None and n.get(metric):
+            out.append(k[metric] / n[metric])
+    return out
+
+
+def spread(xs, inverse=False, digits=2):
+    if not xs:
+        return 'n/a'
+    if inverse:
+        xs = [1 / x for x in xs if x]
+    m = statistics.median(xs)
+    f = '%%.%df' % digits
+    if len(xs) == 1:
+        return f % m
+    return (f + ' (' + f + '–' + f + ')') % (m, min(xs), max(xs))
+
+
+def failures(rows, wl):
+    return ['%s pair %d: %s' % (r['server'], int(r['pair']), r['reason'][:200]) for r in rows
+            if r['workload'] == wl and r.get('failed')]
+
+
+def client_bound(rows, wl):
+    """True when the load generator, not the servers, was the limit: its CPU was
+    saturated while neither server's was. Throughput says little then; CPU per
+    request still compares the servers."""
+    def util(srv, k):
+        return med([r.get(k) for r in rows if r['workload'] == wl and r['server'] == srv and not r.get('failed')])
+    try:
+        return all(util(s, 'client_cpu_util') >= 0.95 and util(s, 'cpu_util') < 0.9 for s in ('ktlsd', 'nginx'))
+    except TypeError:
+        return False
+
+
+def si(x, digits=0):
+    if x is None:
+        return 'n/a'
+    return '{:,.{d}f}'.format(x, d=digits)
+
+
+# ---------------------------------------------------------------- the report
+def build(out, publish=False):
+    meta = json.load(open(os.path.join(out, 'meta.json')))
+    raw = os.path.join(out, 'raw.csv')
+    rows = read_raw(raw) if os.path.exists(raw) else []
+    m = meta['machine']
+    wls = meta['workloads']
+    L = []
+    any_failed = False
+
+    L.append('Machine: %s, %s RAM; Linux %s; kernel TLS: %s; %s; ktlsd %s (%s build, commit %s); '
+             '%s; %s.' % (m['cpu'], m['mem'], m['kernel'], m['kernel_tls'], m['openssl'],
+                                m['ktlsd'].replace('ktlsd version ', ''), m['build_type'], m['commit'],
+                                m['nginx'], m['wrk']))
+    L.append('')
+    L.append('Run: `%s` on %s; %s; %d run%s per server and workload, alternating (A B B A ...), %g s each '
+             'after %g s of warm-up; total %.0f min.' % (
+                 meta['argv'], m['date'], m['pinning'], meta['runs'], 's' if meta['runs'] > 1 else '',
+                 meta['duration'], meta['warmup'], meta.get('elapsed_s', 0) / 60))
+    loads = [r.get('other_load') for r in rows if r.get('other_load') is not None]
+    if loads and statistics.median(loads) > 0.15:
+        L.append('')
+        L.append('**Warning: other processes kept %.2f CPUs busy on average (up to %.2f) during the timed runs; '
+                 'timings from this run are noisy. CPU per request is the steadier measure then.**' %
+                 (statistics.mean(loads), max(loads)))
+    pf = meta.get('preflight')
+    if pf:
+        L.append('')
+        L.append('kTLS: ktlsd: %s. nginx: %s.' % (describe(pf.get('ktlsd', {})), describe(pf.get('nginx', {}))))
+    summary_rows = []
+
+    if rows:
+        # ---- ratios
+        L.append('')
+        L.append('### ktlsd/nginx ratios: median (min–max) over %d alternating pair%s' %
+                 (meta['runs'], 's' if meta['runs'] > 1 else ''))
+        L.append('')
+        L.append('Throughput: higher is better for ktlsd; CPU, latency and memory: lower is better. '
+                 '"client-bound": the load generator\'s CPU was saturated and the servers\' were not, so the '
+                 'throughput ratio measures the client; compare CPU per request instead.')
+        L.append('')
+        L.append('| workload | throughput | server CPU per request or GB | p50 latency | p99 latency | peak RSS |')
+        L.append('|---|---|---|---|---|---|')
+        for wl in wls:
+            if wl == 'idle':
+                continue
+            fl = failures(rows, wl)
+            desc = meta['workload_desc'][wl]
+            if fl:
+                any_failed = True
+                L.append('| %s | **FAILED**: %s | | | | |' % (desc, '; '.join(fl)[:400].replace('|', '/')))
+                summary_rows.append({'workload': wl, 'metric': 'all', 'failed': '; '.join(fl)})
+                continue
+            cells = []
+            for metric in ('rps', 'cpu_us_per_req', 'p50_ms', 'p99_ms', 'peak_rss_kb'):
+                rs = pair_ratios(rows, wl, metric)
+                cells.append(spread(rs))
+                summary_rows.append(summary_row(rows, wl, metric, rs))
+            if client_bound(rows, wl):
+                cells[0] += ' client-bound'
+            L.append('| %s | %s |' % (desc, ' | '.join(cells)))
+        if 'idle' in wls:
+            fl = failures(rows, 'idle')
+            if fl:
+                any_failed = True
+                L.append('| memory per idle TLS connection | **FAILED**: %s | | | | |' % '; '.join(fl)[:400])
+            else:
+                rs = pair_ratios(rows, 'idle', 'idle_bytes_per_conn')
+                summary_rows.append(summary_row(rows, 'idle', 'idle_bytes_per_conn', rs))
+                L.append('| memory per idle TLS connection (%d open) | | | | | %s |' % (meta['idle_n'], spread(rs)))
+
+        # ---- absolute values
+        L.append('')
+        L.append('### Medians per server')
+        L.append('')
+        L.append('| workload | server | req/s | MB/s | p50 ms | p99 ms | CPU µs/req | CPU s/GB | server CPU '
+                 '| client CPU | peak RSS MiB | other load | kTLS conns |')
+        L.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+        for wl in wls:
+            if wl == 'idle':
+                continue
+            for srv in ('ktlsd', 'nginx'):
+                rr = [r for r in rows if r['workload'] == wl and r['server'] == srv and not r.get('failed')]
+                if not rr:
+                    L.append('| %s | %s | failed | | | | | | | | | | |' % (wl, srv))
+                    continue
+                g = lambda k: med([r.get(k) for r in rr])  # noqa: E731
+                unit = 'conn' if wl in CONN else ''
+                kt = g('ktls_tx_conns')
+                L.append('| %s | %s | %s%s | %s | %.2f | %.2f | %.1f | %.3f | %.0f%% | %.0f%% | %.1f | %.2f | %s |' % (
+                    wl, srv, si(g('rps')), (' ' + unit) if unit else '', si(g('mbps'), 1), g('p50_ms'),
+                    g('p99_ms'), g('cpu_us_per_req'), g('cpu_s_per_gb'), 100 * g('cpu_util'),
+                    100 * g('client_cpu_util'), g('peak_rss_kb') / 1024, g('other_load'),
+                    'n/a' if kt is None else si(kt)))
+        if 'idle' in wls:
+            for srv in ('ktlsd', 'nginx'):
+                rr = [r for r in rows if r['workload'] == 'idle' and r['server'] == srv and not r.get('failed')]
+                if rr:
+                    L.append('| idle | %s | %d idle TLS conns: **%s bytes each** (RSS %.1f → %.1f MiB) '
+                             '| | | | | | | | | | |' % (srv, meta['idle_n'],
+                                                      si(med([r['idle_bytes_per_conn'] for r in rr])),
+                                                      med([r['rss_base_kb'] for r in rr]) / 1024,
+                                                      med([r['rss_kb'] for r in rr]) / 1024))
+        L.append('')
+        L.append('"server CPU" is CPU time of master + workers (utime+stime from /proc/PID/stat) over wall '
+                 'time: 100% per server CPU means the server was the bottleneck; lower means the client or the '
+                 'network stack was. "other load" is busy CPU (from /proc/stat) used by neither, in CPUs: '
+                 'anything well above 0 means something else ran on the machine. "kTLS conns" is the rise of '
+                 'TlsTxSw+TlsTxDevice in /proc/net/tls_stat during the measured run (n/a: no tls module).')
+
+        # ---- floor
+        floor = meta.get('aes_floor_Bps')
+        big = [w for w in ('10m', '100m', '1m') if w in wls and not failures(rows, w)]
+        if floor and big:
+            L.append('')
+            fl = 1e9 / floor
+            parts = []
+            for w in big:
+                for srv in ('ktlsd', 'nginx'):
+                    v = med([r['cpu_s_per_gb'] for r in rows if r['workload'] == w and r['server'] == srv
+                             and not r.get('failed')])
+                    if v:
+                        parts.append('%s %s %.3f s/GB = %.1f× the floor' % (w, srv, v, v / fl))
+            L.append('Physical floor: `openssl speed -evp aes-128-gcm` (16 KiB blocks, one server CPU) encrypts '
+                     '%.2f GB/s = %.3f CPU-s/GB. Measured: %s.' % (floor / 1e9, fl, '; '.join(parts)))
+
+        # ---- targets
+        L.append('')
+        L.append('### Targets (this machine)')
+        L.append('')
+        L.append('| target | measured | verdict |')
+        L.append('|---|---|---|')
+        for label, wl, metric, how, thr in TARGETS:
+            if wl not in wls:
+                continue
+            if failures(rows, wl):
+                L.append('| %s | failed | ✗ |' % label)
+                continue
+            rs = pair_ratios(rows, wl, metric)
+            if not rs:
+                continue
+            if how == 'inverse':
+                vals = [1 / x for x in rs]
+                txt = 'nginx/ktlsd ≥ %.2f' % thr
+                ok = statistics.median(vals) >= thr
+            elif how == 'le':
+                vals = rs
+                txt = 'ktlsd/nginx ≤ %.2f' % thr
+                ok = statistics.median(vals) <= thr
+            else:
+                vals = rs
+                txt = 'ktlsd/nginx ≥ %.2f' % thr
+                ok = statistics.median(vals) >= thr
+            note = ''
+            if metric == 'rps' and client_bound(rows, wl):
+                cpu = pair_ratios(rows, wl, 'cpu_us_per_req')
+                note = ' (client-bound: the load generator saturated its CPU; server CPU per connection ' \
+                       'nginx/ktlsd = %s)' % spread(cpu, inverse=True)
+            L.append('| %s: %s | %s%s | %s |' % (label, txt, spread(vals), note, '✓' if ok else '✗'))
+
+    # ---- counts
+    for env, title in (('host', 'Counting on this host (user-space TLS), strace -f'),
+                       ('uml', 'Counting under User-Mode Linux (kTLS), strace -f')):
+        c = meta.get('counts', {}).get(env)
+        if c is None:
+            continue
+        L.append('')
+        L.append('### ' + title)
+        L.append('')
+        if c.get('failed'):
+            any_failed = True
+            L.append('**FAILED** (see logs/ and counts-%s/ in the results directory).' % env)
+            continue
+        L.extend(count_tables(c, env))
+
+    text = '\n'.join(L) + '\n'
+    with open(os.path.join(out, 'summary.md'), 'w') as f:
+        f.write('# ktlsd vs nginx\n\n' + text)
+    with open(os.path.join(out, 'summary.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=['workload', 'metric', 'ktlsd_median', 'nginx_median', 'ratio_median',
+                                          'ratio_min', 'ratio_max', 'pairs', 'failed'])
+        w.writeheader()
+        for r in summary_rows:
+            w.writerow({k: fmt_raw(v) for k, v in r.items()})
+    chart(out, rows, wls, meta)
+    print('\n' + text)
+    if publish:
+        publish_readme(out, meta, text)
+    return 1 if any_failed else 0
+
+
+def describe(i):
+    parts = []
+    if 'ktls_var' in i:
+        parts.append('`$ktls` = %s' % i['ktls_var'])
+    if i.get('tls_stat_tx') is None:
+        parts.append('/proc/net/tls_stat absent')
+    else:
+        parts.append('tls_stat TlsTx +%d over %d connections' % (i['tls_stat_tx'], i['requests']))
+    if i.get('notice'):
+        parts.append('log: "%s"' % i['notice'])
+    return ', '.join(parts)
+
+
+def summary_row(rows, wl, metric, rs):
+    g = lambda s: med([r.get(metric) for r in rows if r['workload'] == wl and r['server'] == s  # noqa: E731
+                       and not r.get('failed')])
+    return {'workload': wl, 'metric': metric, 'ktlsd_median': g('ktlsd'), 'nginx_median': g('nginx'),
+            'ratio_median': statistics.median(rs) if rs else None, 'ratio_min': min(rs) if rs else None,
+            'ratio_max': max(rs) if rs else None, 'pairs': len(rs), 'failed': ''}
+
+
+def count_tables(c, env):
+    L = []
+    srvs = c['servers']
+    errs = ['%s: %s' % (s, '; '.join(v['errors'])) for s, v in srvs.items() if v.get('errors')]
+    if errs:
+        L.append('Errors: ' + ' / '.join(errs))
+        L.append('')
+    L.append('Kernel %s, tcp_available_ulp: %s. Per connection = a new TLS connection with one GET; per request = '
+             'each further keep-alive GET. Syscalls of the worker only, without clock_gettime/gettimeofday/time '
+             '(vDSO on a normal kernel; UML has no vDSO). Records are counted on the wire by the client.' %
+             (c['kernel'], ' '.join(c.get('tls_ulp') or []) or 'none'))
+    L.append('')
+    L.append('| file | server | syscalls per connection | syscalls per request | records per request '
+             '| socket writes per request | bytes written from user space per request | file bytes read into '
+             'user space per request | sendfile bytes per request | kTLS tx/rx |')
+    L.append('|---|---|---|---|---|---|---|---|---|---|')
+    names = []
+    for s in srvs.values():
+        for n in s['scenarios']:
+            if n not in names:
+                names.append(n)
+    for n in names:
+        for s in ('ktlsd', 'nginx'):
+            sc = srvs.get(s, {}).get('scenarios', {}).get(n)
+            if not sc:
+                L.append('| %s | %s | failed | | | | | | | |' % (n, s))
+                continue
+            a, p = sc['conn'], sc['per_request']
+            kt = '%s/%s' % (a.get('tls_tx', '–'), a.get('tls_rx', '–')) if 'tls_tx' in a else 'n/a'
+            L.append('| %s (%s) | %s | %d | %.1f | %.1f | %.1f | %s | %s | %s | %s |' % (
+                n, (sc.get('cipher') or ['?', '?'])[1], s, a['syscalls_notime'], p['syscalls_notime'],
+                p.get('wire_records', 0), p['sock_write_calls'], si(p['sock_write_bytes']),
+                si(p['file_read_bytes']), si(p['sendfile_bytes']), kt))
+    # where the difference is: syscalls by name, ktlsd minus nginx
+    L.append('')
+    L.append('Syscalls by name, ktlsd − nginx (time calls included):')
+    L.append('')
+    for n in names:
+        k = srvs.get('ktlsd', {}).get('scenarios', {}).get(n)
+        g = srvs.get('nginx', {}).get('scenarios', {}).get(n)
+        if not (k and g):
+            continue
+        parts = []
+        for label, ka, na in (('per connection', k['conn']['by_name'], g['conn']['by_name']),
+                              ('per request', k['per_request']['by_name'], g['per_request']['by_name'])):
+            if label == 'per connection' and n != '1k':
+                continue
+            diff = {x: ka.get(x, 0) - na.get(x, 0) for x in set(ka) | set(na)}
+            diff = {x: v for x, v in diff.items() if abs(v) >= 0.5}
+            parts.append('%s: %s' % (label, ', '.join('%s %+g' % (x, round(v, 1)) for x, v in
+                                                      sorted(diff.items(), key=lambda t: (-t[1], t[0]))) or 'same'))
+        L.append('- %s: %s' % (n, '; '.join(parts)))
+    if env == 'uml':
+        L.append('')
+        ok_zero = []
+        for n in names:
+            sc = srvs.get('ktlsd', {}).get('scenarios', {}).get(n)
+            if sc:
+                p = sc['per_request']
+                zero = p['file_read_bytes'] == 0 and p['sendfile_bytes'] >= sc['size'] and \
+                    p['sock_write_bytes'] < 1024
+                ok_zero.append('%s %s' % (n, '✓' if zero else '✗'))
+        L.append('Target "zero body bytes through user space with SSL_sendfile" (ktlsd): %s.' % ', '.join(ok_zero))
+        fewer = []
+        for n in names:
+            ks = srvs.get('ktlsd', {}).get('scenarios', {}).get(n)
+            ns = srvs.get('nginx', {}).get('scenarios', {}).get(n)
+            if ks and ns:
+                a, b = ks['per_request']['syscalls_notime'], ns['per_request']['syscalls_notime']
+                fewer.append('%s %.1f vs %.1f %s' % (n, a, b, '✓' if a < b else '✗'))
+        L.append('Target "fewer syscalls per request than nginx": %s.' % ', '.join(fewer))
+    return L
+
+
+def chart(out, rows, wls, meta):
+    """chart.png: ktlsd's advantage per workload (>1: ktlsd better), median with min-max bars."""
+    if not rows or not shutil.which('gnuplot'):
+        return
+    data = []
+    for wl in wls:
+        if failures(rows, wl):
+            continue
+        if wl == 'idle':
+            rs = pair_ratios(rows, wl, 'idle_bytes_per_conn')
+            if rs:
+                inv = [1 / x for x in rs if x]
+                data.append(('idle memory', None, None, None, statistics.median(inv), min(inv), max(inv)))
+            continue
+        t = pair_ratios(rows, wl, 'rps')
+        c = [1 / x for x in pair_ratios(rows, wl, 'cpu_us_per_req') if x]
+        if t and c:
+            data.append((wl, statistics.median(t), min(t), max(t), statistics.median(c), min(c), max(c)))
+    if not data:
+        return
+    dat = os.path.join(out, 'chart.dat')
+    with open(dat, 'w') as f:
+        f.write('# workload thr thr_min thr_max cpu cpu_min cpu_max\n')
+        for d in data:
+            f.write('"%s" %s\n' % (d[0], ' '.join('-' if v is None else '%.4f' % v for v in d[1:])))
+    gp = os.path.join(out, 'chart.gp')
+    with open(gp, 'w') as f:
+        f.write('''set terminal pngcairo size 1000,560 font ",11" noenhanced
+set output "{png}"
+set title "ktlsd vs nginx ({cpu}): ktlsd advantage, median and min-max over pairs"
+set ylabel "advantage (>1: ktlsd better)"
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.7 border -1
+set boxwidth 0.9
+set datafile missing "-"
+set yrange [0:*]
+set xtics rotate by -30
+set grid ytics
+set key below horizontal
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb "black"
+plot "{dat}" using 2:3:4:xtic(1) title "throughput (ktlsd/nginx)" lc rgb "#3b7dd8", \\
+     "" using 5:6:7 title "CPU per request or GB; memory per idle connection (nginx/ktlsd)" lc rgb "#e08a2e"
+'''.format(png=os.path.join(out, 'chart.png'), dat=dat, cpu=meta['machine']['cpu'].split(',')[0][:40]))
+    subprocess.run(['gnuplot', gp], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def publish_readme(out, meta, text):
+    """Replaces the results sections of bench/README.md and copies the chart."""
+    readme = os.path.join(BENCH, 'README.md')
+    doc = open(readme).read() if os.path.exists(readme) else ''
+    timing, uml = text, None
+    marker = '### Counting under User-Mode Linux'
+    if marker in text:
+        i = text.index(marker)
+        timing, uml = text[:i], text[i:]
+    sections = {}
+    if meta['workloads'] or 'host' in meta.get('counts', {}):
+        sections['results'] = timing
+    if uml:
+        sections['uml'] = ('Run: `%s` on %s.\n\n' % (meta['argv'], meta['machine']['date']) if not meta['workloads']
+                           else '') + uml
+    for key, body in sections.items():
+        b, e = BEGIN % key, END % key
+        if b in doc and e in doc:
+            doc = doc[:doc.index(b) + len(b)] + '\n' + body.strip() + '\n' + doc[doc.index(e):]
+        else:
+            doc += '\n%s\n%s\n%s\n' % (b, body.strip(), e)
+    png = os.path.join(out, 'chart.png')
+    if 'results' in sections and os.path.exists(png):
+        shutil.copy(png, os.path.join(BENCH, 'chart.png'))
+    with open(readme, 'w') as f:
+        f.write(doc)
+    print('bench: published to %s' % readme)
+
+
+if __name__ == '__main__':
+    sys.exit(build(sys.argv[1], publish='--publish' in sys.argv))

@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             c.if_match = http_header(&r, "if-match", &c.if_match_len);
             c.if_none_match = http_header(&r, "if-none-match", &c.if_none_match_len);
             c.if_modified_since = http_header(&r, "if-modified-since", &c.if_modified_since_len);
-            c.if_unmodified_since = http_header(&r, "if-unmodified-since", &c.if_unmodified_since_len);
+            c.if_unmodified_since =
+                http_header(&r, "if-unmodified-since", &c.if_unmodified_since_len);
             static_conditions(&c, "\"5f5a1b2c-1a4\"", 1600000000, 1, IMS_BEFORE);
             if ((v = http_header(&r, "if-range", &vlen)) != NULL)
                 static_if_range(v, vlen, "\"5f5a1b2c-1a4\"", 1600000000);

@@ -20,7 +20,12 @@
 
 #include <ev.h>
 
-#define ACCEPT_BATCH 64
+/* One accept per readiness event, as nginx without multi_accept: the new
+ * connection's handshake starts at once (deferred accept), so a larger batch
+ * would make requests already waiting on other connections queue behind
+ * several handshakes (p50 3 ms instead of 0.8 ms with 32 clients that
+ * reconnect for every request, bench close-wrk). */
+#define ACCEPT_BATCH 1
 
 struct wlistener {
     ev_io io;

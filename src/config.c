@@ -832,6 +832,7 @@ static int block_location(struct parser *p, const struct directive *d, char **a,
                  pat + erroff);
             goto fail;
         }
+        l->md = pcre2_match_data_create_from_pattern(l->re, NULL);
     } else if (pat[0] != '/') {
         perr(p, "location \"%s\" must start with \"/\"", pat);
         goto fail;
@@ -1467,6 +1468,7 @@ void config_free(struct config *cf)
             struct location *l = s->locs[j];
             srv_conf_free(&l->c);
             free(l->pattern);
+            pcre2_match_data_free(l->md);
             pcre2_code_free(l->re);
             if (l->root_fd >= 0)
                 close(l->root_fd);

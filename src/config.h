@@ -120,6 +120,7 @@ struct location {
     char *pattern;
     size_t plen;
     void *re; /* pcre2_code */
+    void *md; /* its pcre2_match_data, made once: workers match one request at a time */
     int internal;
     const char *file;
     int line;

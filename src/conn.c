@@ -99,6 +99,7 @@ struct conn_pool {
 };
 
 static void conn_step(struct conn *c);
+static SSL_CTX *sni_pick(void *arg, const char *name);
 static void conn_close(struct conn *c, int clean);
 
 /* The gauge a state counts in: nginx's Reading / Writing / Waiting. */
@@ -175,6 +176,7 @@ struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_r
     p->reads.size = sizeof(struct request) + SMALL_BUF;
     p->on_release = on_release;
     p->arg = arg;
+    tls_set_sni_picker(sni_pick); /* once: SNI looks names up in this file's vhosts */
     return p;
 }
 
@@ -281,7 +283,6 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     c->ktls_class = -1;
     c->state = C_LINGER; /* counted in no gauge until set_state() below */
     if (ssl) {
-        tls_set_sni_picker(sni_pick);
         c->ssl = tls_new(srv->ssl_ctx, fd, (void *)vh);
         if (c->ssl == NULL) {
             log_error(LL_CRIT, &c->log, "SSL_new() failed (SSL: %s)", tls_error_text());

@@ -121,14 +121,9 @@ static struct location *find_location(struct server_conf *s, const char *uri, si
         return prefix;
     for (size_t i = 0; i < s->nlocs; i++) {
         struct location *l = s->locs[i];
-        pcre2_match_data *md;
-        int rc;
         if (l->re == NULL)
             continue;
-        md = pcre2_match_data_create_from_pattern(l->re, NULL);
-        rc = pcre2_match(l->re, (PCRE2_SPTR)uri, len, 0, 0, md, NULL);
-        pcre2_match_data_free(md);
-        if (rc >= 0)
+        if (pcre2_match(l->re, (PCRE2_SPTR)uri, len, 0, 0, l->md, NULL) >= 0)
             return l;
     }
     return prefix;

@@ -21,7 +21,7 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # systemd for systemd-analyze (unit checks) and systemd-socket-activate (nothing is booted),
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
 # to build and check the Debian package.
-TEST_DEPS="curl python3 user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
+TEST_DEPS="curl python3 nginx-light user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
 
 want_test=0
 check_only=0

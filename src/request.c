@@ -395,7 +395,12 @@ static const char *type_of(const struct ctx *x, const char *name, size_t len)
 }
 
 /* The request's directory: where it lives on disk (root or alias) and the
- * path beneath it. */
+ * path beneath it. An alias replaces the location's prefix: nginx joins
+ * the two as strings, so "location /i { alias /srv/pub; }" maps "/i../x"
+ * to "/srv/pub../x" and "/ix" to "/srv/pubx", outside the alias. ktlsd
+ * serves only what lies beneath the alias directory: a rest that does not
+ * start a new path segment is a 404, and "/i" itself is the directory (a
+ * 301 to "/i/"). Returns 0, 404 or 414 (too long). */
 static int map_path(const struct ctx *x, const char *uri, size_t ulen, int *dir_fd, char *rel,
                     size_t cap)
 {
@@ -403,22 +408,29 @@ static int map_path(const struct ctx *x, const char *uri, size_t ulen, int *dir_
     size_t n = ulen;
     *dir_fd = x->loc != NULL && x->loc->root_fd >= 0 ? x->loc->root_fd : x->srv->root_fd;
     if (x->loc != NULL && x->conf->alias != NULL) {
+        const char *a = x->conf->alias;
         *dir_fd = x->loc->root_fd;
         p = uri + x->loc->plen;
         n = ulen - x->loc->plen;
         if (n + 2 > cap)
-            return KT_ERROR;
+            return 414;
+        if (n == 0) { /* the alias directory itself */
+            memcpy(rel, ".", 2);
+            return 0;
+        }
+        if (p[0] != '/' && (a[0] == '\0' || a[strlen(a) - 1] != '/'))
+            return 404;
         rel[0] = '/';
         memcpy(rel + (p[0] != '/'), p, n);
         n += p[0] != '/';
         rel[n] = '\0';
-        return KT_OK;
+        return 0;
     }
     if (n + 1 > cap)
-        return KT_ERROR;
+        return 414;
     memcpy(rel, p, n);
     rel[n] = '\0';
-    return KT_OK;
+    return 0;
 }
 
 static const char *conf_dir(const struct ctx *x)
@@ -473,7 +485,7 @@ static size_t put_escaped_html(char *out, size_t o, size_t cap, const char *s, s
  * files left out; names escaped for HTML and for the link. */
 static int answer_autoindex(struct ctx *x, int dir_fd, const char *rel)
 {
-    int fd = openat(dir_fd, rel[1] ? rel + 1 : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = static_open_dir(dir_fd, rel, x->conf->disable_symlinks);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent **list = NULL, *e;
     size_t n = 0, cap, o = 0, ncap = 0;
@@ -765,8 +777,12 @@ static int serve_path(struct ctx *x)
     struct stat st;
     int dir_fd, fd;
 
-    if (map_path(x, x->uri, x->ulen, &dir_fd, rel, URI_MAX) != KT_OK)
-        return answer_status(x, 414, NULL, 0);
+    int st_map = map_path(x, x->uri, x->ulen, &dir_fd, rel, URI_MAX);
+    if (st_map == 404)
+        log_error(LL_ERR, x->env->log, "\"%s%.*s\" is not found (outside the alias)", conf_dir(x),
+                  (int)(x->ulen - x->loc->plen), x->uri + x->loc->plen);
+    if (st_map != 0)
+        return answer_status(x, st_map, NULL, 0);
     if (dir_fd < 0) {
         log_error(LL_ERR, x->env->log, "root \"%s\" cannot be opened", conf_dir(x));
         return answer_status(x, 404, NULL, 0);
@@ -871,7 +887,7 @@ static int try_files(struct ctx *x)
             cand[--n] = '\0';
         if (n == 0 || cand[0] != '/' || static_normalize(cand, n, norm, sizeof(norm), &len) != 0)
             continue;
-        if (map_path(x, norm, len, &dir_fd, rel, URI_MAX) != KT_OK || dir_fd < 0)
+        if (map_path(x, norm, len, &dir_fd, rel, URI_MAX) != 0 || dir_fd < 0)
             continue;
         fd = static_open_file(dir_fd, rel, SYMLINKS_OFF, &st);
         if (fd < 0)

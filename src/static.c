@@ -135,16 +135,37 @@ static int symlinks_owned(int root_fd, const char *rel)
     return 1;
 }
 
-/* Opens rel beneath root_fd. The path is already normalised (no ".."). How
- * symlinks are treated is nginx's disable_symlinks:
- *   off           followed, wherever they lead (nginx's default);
+/* Whether rel holds a ".." segment. A normalised path never does: one
+ * that does was built wrongly (an alias joined to what follows its
+ * location, say) and is refused before the file system sees it. */
+static int has_dotdot(const char *rel)
+{
+    for (const char *p = rel; (p = strstr(p, "..")) != NULL; p += 2)
+        if ((p == rel || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Opens rel beneath root_fd, so that no bug in building the path can climb
+ * out of the root or alias directory: a ".." segment is refused outright,
+ * and openat2 (Linux 5.6) resolves with RESOLVE_BENEATH, which the kernel
+ * enforces for every component. How symlinks are treated is nginx's
+ * disable_symlinks:
+ *   off           followed, wherever they lead (nginx's default): a link
+ *                 that leaves the root fails RESOLVE_BENEATH with EXDEV,
+ *                 and only then is the (lexically clean) path opened again
+ *                 without it;
  *   on            any symlink in the path fails with ELOOP (-> 403);
  *   if_not_owner  followed only when link and target have the same owner.
- * openat2 (Linux 5.6) does "on" in the kernel; older kernels get a checked
- * walk with fstatat(AT_SYMLINK_NOFOLLOW) per component. */
-static int open_beneath(int root_fd, const char *rel, int symlinks)
+ * Older kernels get a checked walk with fstatat(AT_SYMLINK_NOFOLLOW) per
+ * component for "on". */
+static int open_beneath(int root_fd, const char *rel, int symlinks, int extra)
 {
-    int fd, flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+    int fd, flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | extra;
+    if (has_dotdot(rel)) {
+        errno = ENOENT;
+        return -1;
+    }
     if (symlinks == SYMLINKS_IF_NOT_OWNER && !symlinks_owned(root_fd, rel)) {
         errno = EACCES;
         return -1;
@@ -153,12 +174,17 @@ static int open_beneath(int root_fd, const char *rel, int symlinks)
     if (have_openat2) {
         struct open_how how = {
             .flags = (unsigned long long)flags,
-            .resolve = RESOLVE_NO_MAGICLINKS | (symlinks == SYMLINKS_ON ? RESOLVE_NO_SYMLINKS : 0),
+            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+                       (symlinks == SYMLINKS_ON ? RESOLVE_NO_SYMLINKS : 0),
         };
         fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
-        if (fd >= 0 || errno != ENOSYS)
+        if (fd >= 0 || (errno != ENOSYS && errno != EXDEV) ||
+            (errno == EXDEV && symlinks == SYMLINKS_ON))
             return fd;
-        have_openat2 = 0; /* kernel < 5.6 */
+        if (errno == ENOSYS)
+            have_openat2 = 0; /* kernel < 5.6 */
+        else                  /* EXDEV: a symlink that leads out, allowed by "off" */
+            return openat(root_fd, rel, flags);
     }
 #endif
     if (symlinks == SYMLINKS_ON) {
@@ -184,10 +210,14 @@ static int open_beneath(int root_fd, const char *rel, int symlinks)
     return openat(root_fd, rel, flags);
 }
 
+static const char *relative(const char *path)
+{
+    return path[0] != '/' ? path : path[1] ? path + 1 : ".";
+}
+
 int static_open_file(int root_fd, const char *path, int symlinks, struct stat *st)
 {
-    const char *rel = path[0] != '/' ? path : path[1] ? path + 1 : ".";
-    int fd = open_beneath(root_fd, rel, symlinks);
+    int fd = open_beneath(root_fd, relative(path), symlinks, 0);
     if (fd < 0)
         return -1;
     if (fstat(fd, st) != 0) {
@@ -197,6 +227,11 @@ int static_open_file(int root_fd, const char *path, int symlinks, struct stat *s
         return -1;
     }
     return fd;
+}
+
+int static_open_dir(int root_fd, const char *path, int symlinks)
+{
+    return open_beneath(root_fd, relative(path), symlinks, O_DIRECTORY);
 }
 
 int static_errno_status(int err)

@@ -18,6 +18,9 @@ int static_root_open(const char *root);
 /* Opens one file (no index, no logging) beneath root_fd; -1 with errno. */
 int static_open_file(int root_fd, const char *path, int symlinks, struct stat *st);
 
+/* Opens a directory beneath root_fd with the same rules, for listing it. */
+int static_open_dir(int root_fd, const char *path, int symlinks);
+
 /* The HTTP status for an open() errno: 404, 403 or 500. */
 int static_errno_status(int err);
 

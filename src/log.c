@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,23 +52,68 @@ int log_error_level(void)
     return err_level;
 }
 
-void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list ap)
+/* Flood control: a message (by its format) is written at most LOG_BURST
+ * times a second; the rest are counted and the count is written once the
+ * second is over, so that a client-driven storm (connections refused, a
+ * full disk) cannot fill the log or cost a write(2) each. */
+#define LOG_BURST 10
+#define LOG_SLOTS 32
+
+static struct {
+    const char *fmt;
+    time_t sec;
+    unsigned n, dropped;
+} flood[LOG_SLOTS];
+
+static void write_line(int level, const struct log_ctx *ctx, const char *msg, size_t mlen);
+
+static void flood_report(size_t i)
+{
+    char msg[160];
+    int m;
+    if (flood[i].dropped == 0)
+        return;
+    m = snprintf(msg, sizeof(msg), "%u more messages like \"%.60s\" were not logged in that second",
+                 flood[i].dropped, flood[i].fmt);
+    flood[i].dropped = 0;
+    write_line(LL_WARN, NULL, msg, m > 0 && (size_t)m < sizeof(msg) ? (size_t)m : sizeof(msg) - 1);
+}
+
+/* Whether a message with this format may be written now. */
+static int flood_allows(const char *fmt, time_t now)
+{
+    size_t i = ((uintptr_t)fmt >> 3) % LOG_SLOTS;
+    if (flood[i].fmt != fmt || flood[i].sec != now) {
+        flood_report(i);
+        flood[i].fmt = fmt;
+        flood[i].sec = now;
+        flood[i].n = 0;
+    }
+    if (++flood[i].n <= LOG_BURST)
+        return 1;
+    flood[i].dropped++;
+    return 0;
+}
+
+/* One line: the message's control characters escaped as \xHH, so that a
+ * client's "%0a" in a URI cannot forge a line of its own. */
+static void write_line(int level, const struct log_ctx *ctx, const char *msg, size_t mlen)
 {
     char line[2048];
     size_t n;
     int r;
 
-    if (level > err_level)
-        return;
-    time_update(time(NULL));
     r = snprintf(line, sizeof(line), "%s [%s] %d#0: ", time_now.err_local, level_names[level],
                  err_pid ? err_pid : (int)getpid());
     n = (size_t)r;
     if (ctx != NULL && ctx->id != 0 && n < sizeof(line))
         n += (size_t)snprintf(line + n, sizeof(line) - n, "*%lu ", ctx->id);
-    if (n < sizeof(line)) {
-        r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-        n += r > 0 ? (size_t)r : 0;
+    for (size_t i = 0; i < mlen && n + 4 < sizeof(line); i++) {
+        unsigned char c = (unsigned char)msg[i];
+        if (c < 0x20 || c == 0x7f)
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "\\x%02X", c);
+        else
+            line[n++] = (char)c;
     }
     if (ctx != NULL && ctx->action != NULL && n < sizeof(line))
         n += (size_t)snprintf(line + n, sizeof(line) - n, " while %s", ctx->action);
@@ -79,6 +125,23 @@ void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list a
     /* One write(2) per line: O_APPEND keeps lines of concurrent workers whole. */
     while (write(err_fd, line, n) < 0 && errno == EINTR)
         ;
+}
+
+void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    int saved = errno, r;
+
+    if (level > err_level)
+        return;
+    time_update(time(NULL));
+    if (flood_allows(fmt, time_now.sec)) {
+        r = vsnprintf(msg, sizeof(msg), fmt, ap);
+        if (r < 0)
+            r = 0;
+        write_line(level, ctx, msg, (size_t)r < sizeof(msg) ? (size_t)r : sizeof(msg) - 1);
+    }
+    errno = saved; /* callers may still want it */
 }
 
 void log_error(int level, const struct log_ctx *ctx, const char *fmt, ...)

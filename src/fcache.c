@@ -16,11 +16,16 @@
 
 #define SLOTS 1024
 
+struct fcache_data {
+    unsigned refs; /* the table's, and one per reply sending the bytes */
+    char bytes[];
+};
+
 struct entry {
     char *rel;
     int dir_fd;
     struct stat st;
-    char *data;
+    struct fcache_data *data;
 };
 
 static struct entry table[SLOTS];
@@ -41,14 +46,28 @@ static int same_file(const struct stat *a, const struct stat *b)
            a->st_mode == b->st_mode;
 }
 
+void fcache_release(struct fcache_data *d)
+{
+    if (d != NULL && --d->refs == 0)
+        free(d);
+}
+
 static void drop(struct entry *e)
 {
     free(e->rel);
-    free(e->data);
+    fcache_release(e->data);
     memset(e, 0, sizeof(*e));
 }
 
-const char *fcache_get(int dir_fd, const char *rel, struct stat *st, int *fd_out)
+static const char *hand_out(struct entry *e, struct fcache_data **ref)
+{
+    e->data->refs++;
+    *ref = e->data;
+    return e->data->bytes;
+}
+
+const char *fcache_get(int dir_fd, const char *rel, struct stat *st, int *fd_out,
+                       struct fcache_data **ref)
 {
     struct entry *e = &table[hash(dir_fd, rel)];
     struct stat now;
@@ -56,11 +75,12 @@ const char *fcache_get(int dir_fd, const char *rel, struct stat *st, int *fd_out
     ssize_t n;
 
     *fd_out = -1;
+    *ref = NULL;
     if (e->rel != NULL && e->dir_fd == dir_fd && strcmp(e->rel, rel) == 0) {
         if (fstatat(dir_fd, rel[0] == '/' && rel[1] ? rel + 1 : rel, &now, 0) == 0 &&
             same_file(&now, &e->st)) {
             *st = e->st;
-            return e->data;
+            return hand_out(e, ref);
         }
     }
     /* (re)load, with the rules of an uncached request */
@@ -74,12 +94,13 @@ const char *fcache_get(int dir_fd, const char *rel, struct stat *st, int *fd_out
         *fd_out = fd; /* not for the cache: the caller goes on with it */
         return NULL;
     }
-    e->data = xmalloc(now.st_size > 0 ? (size_t)now.st_size : 1);
+    e->data = xmalloc(sizeof(*e->data) + (size_t)now.st_size);
+    e->data->refs = 1;
     do
-        n = pread(fd, e->data, (size_t)now.st_size, 0);
+        n = pread(fd, e->data->bytes, (size_t)now.st_size, 0);
     while (n < 0 && errno == EINTR);
     if (n != now.st_size) { /* changing under us: the caller does it the slow way */
-        free(e->data);
+        fcache_release(e->data);
         e->data = NULL;
         *fd_out = fd;
         return NULL;
@@ -88,5 +109,5 @@ const char *fcache_get(int dir_fd, const char *rel, struct stat *st, int *fd_out
     e->rel = xstrdup(rel);
     e->dir_fd = dir_fd;
     e->st = now;
-    return e->data;
+    return hand_out(e, ref);
 }

@@ -765,7 +765,7 @@ static int block_server(struct parser *p, const struct directive *d, char **a, i
 {
     struct config *cf = p->cf;
     struct server_conf *s = xcalloc(1, sizeof(*s));
-    s->root_fd = -1;
+    s->dir.fd = -1;
     (void)d;
     (void)a;
     (void)n;
@@ -790,7 +790,7 @@ static int block_location(struct parser *p, const struct directive *d, char **a,
         return KT_ERROR;
     }
     srv_conf_init(&l->c);
-    l->root_fd = -1;
+    l->dir.fd = -1;
     l->file = keep_string(p->cf, p->file);
     l->line = p->line;
     l->kind = LOC_PREFIX;
@@ -1324,6 +1324,14 @@ static int same_addr(const struct listen_conf *a, const struct listen_conf *b)
 
 static int check(struct config *cf, char *err, size_t errlen)
 {
+    /* an empty file (or one without servers) would start, or reload, into
+     * a server with no listener at all: refused (nginx refuses an empty
+     * file too, for its missing "events") */
+    if (cf->nservers == 0) {
+        snprintf(err, errlen, "%s:1: no \"server\" block in the configuration: nothing to serve",
+                 cf->path);
+        return KT_ERROR;
+    }
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         if (s->nlistens == 0) { /* nginx: "listen *:80" when not given */
@@ -1470,8 +1478,7 @@ void config_free(struct config *cf)
             free(l->pattern);
             pcre2_match_data_free(l->md);
             pcre2_code_free(l->re);
-            if (l->root_fd >= 0)
-                close(l->root_fd);
+            static_dir_close(&l->dir);
             free(l);
         }
         free(s->locs);
@@ -1481,8 +1488,7 @@ void config_free(struct config *cf)
         free(s->listens);
         if (s->ssl_ctx != NULL)
             SSL_CTX_free(s->ssl_ctx);
-        if (s->root_fd >= 0)
-            close(s->root_fd);
+        static_dir_close(&s->dir);
         access_log_close(s->access_log);
         free(s);
     }

@@ -8,6 +8,8 @@
 
 #include <openssl/ssl.h>
 
+#include "static.h"
+
 struct access_log;
 struct log_format;
 
@@ -124,7 +126,7 @@ struct location {
     int internal;
     const char *file;
     int line;
-    int root_fd; /* root or alias directory, opened when activated */
+    struct static_dir dir; /* root or alias directory, opened when activated */
 };
 
 struct server_conf {
@@ -140,7 +142,7 @@ struct server_conf {
     /* filled when the config is activated */
     SSL_CTX *ssl_ctx;
     struct access_log *access_log;
-    int root_fd;
+    struct static_dir dir; /* root */
 };
 
 struct named_format {

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,9 +37,7 @@ _Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
 #define LARGE_BUF 65536 /* the userspace fallback's preads */
 #define POOL_KEEP 64    /* free buffers kept per size */
 #define LINGER_TIMEOUT 5.0
-#define DRAIN_IDLE                                                                                 \
-    1.0 /* graceful stop: an idle keep-alive connection may still bring a request                  \
-         */
+#define RECLAIM_LOG_EVERY 1.0 /* seconds between "not enough worker_connections" lines */
 
 enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER };
 
@@ -66,6 +65,8 @@ struct conn {
     SSL *ssl;
     enum state state;
     unsigned ktls_tx : 1, ktls_rx : 1;
+    unsigned tls_checked : 1;  /* the first byte was looked at: TLS or not */
+    unsigned plain_on_tls : 1; /* plain HTTP on a TLS port: answered 400 (nginx's 497) */
     int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback
                      */
     struct log_ctx log;
@@ -80,6 +81,7 @@ struct conn {
     struct sockaddr_in6 peer_addr; /* large enough for IPv4 and IPv6 */
     unsigned long requests;
     ev_tstamp req_start;
+    ev_tstamp idle_since; /* opened, or last response sent: the oldest is reclaimed first */
     struct conn *next;
 };
 
@@ -94,6 +96,8 @@ struct conn_pool {
     struct xfer *free_xfers;
     unsigned long next_id;
     int draining;
+    ev_tstamp reclaim_logged;
+    unsigned long reclaimed; /* since the last log line */
     void (*on_release)(void *);
     void *arg;
 };
@@ -211,10 +215,23 @@ static void wait_for(struct conn *c, int events)
     c->events = events;
 }
 
+/* A timeout of 0 fires at once, as nginx's does (libev would take a
+ * repeat of 0 to mean "stop the timer", and the connection would wait
+ * forever). */
 static void set_timeout(struct conn *c, double seconds)
 {
-    c->timer.repeat = seconds;
+    c->timer.repeat = seconds > 0 ? seconds : 1e-6;
     ev_timer_again(c->pool->loop, &c->timer);
+}
+
+/* Whether the client has sent bytes we have not read yet: a keep-alive
+ * connection with a request in flight is answered, not closed under it. */
+static int bytes_waiting(const struct conn *c)
+{
+    int n = 0;
+    if (c->ssl != NULL && tls_pending(c->ssl))
+        return 1;
+    return ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
 }
 
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -224,16 +241,36 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
     conn_step((struct conn *)w);
 }
 
+static void access_log(struct conn *c);
+
+/* A timeout. An idle keep-alive connection closes cleanly, unless its next
+ * request has just arrived (then it is answered). A request cut short by
+ * client_header_timeout is logged as 408, a response cut by send_timeout
+ * with the bytes that went out, as nginx logs them. */
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, timer));
     (void)loop;
     (void)revents;
-    if (c->state == C_KEEPALIVE || c->state == C_LINGER) {
-        conn_close(c, c->state == C_KEEPALIVE);
+    if (c->state == C_KEEPALIVE) {
+        if (bytes_waiting(c)) {
+            conn_step(c);
+            return;
+        }
+        conn_close(c, 1);
+        return;
+    }
+    if (c->state == C_LINGER) {
+        conn_close(c, 0);
         return;
     }
     log_error(LL_INFO, &c->log, "client timed out (%d: %s)", ETIMEDOUT, strerror(ETIMEDOUT));
+    if (c->state == C_READ && c->rlen > 0) {
+        c->status = 408;
+        access_log(c);
+    } else if (c->state == C_SEND && c->xf != NULL) {
+        access_log(c);
+    }
     conn_close(c, 0);
 }
 
@@ -281,6 +318,7 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
     if (srv->c.tcp_nodelay)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->ktls_class = -1;
+    c->idle_since = ev_now(p->loop);
     c->state = C_LINGER; /* counted in no gauge until set_state() below */
     if (ssl) {
         c->ssl = tls_new(srv->ssl_ctx, fd, (void *)vh);
@@ -355,9 +393,20 @@ static void conn_close(struct conn *c, int clean)
 
 /* --- reading a request ---------------------------------------------------- */
 
+/* The body of a request that is not GET or HEAD is never used: what has
+ * arrived with the head is parsed and dropped, and the request is answered
+ * (405, or what the location says) without waiting for the rest, as nginx's
+ * static module does; the connection then closes, draining it. */
+static int body_unwanted(const struct request *rq)
+{
+    return rq->method != HTTP_GET && rq->method != HTTP_HEAD;
+}
+
 /* A request with a body: refuse one larger than client_max_body_size
  * before reading it (413), else answer "Expect: 100-continue" and read on
- * (the body is dropped as it is parsed). */
+ * (the body is dropped as it is parsed). A static server has no use for a
+ * body: other methods than GET and HEAD get no "100 Continue", and are
+ * answered without waiting for the rest of their body (see read_request). */
 static int body_head(struct conn *c)
 {
     struct request_env env = {.req = c->req, .rbuf = c->rbuf, .vh = c->vh, .srv = c->srv};
@@ -371,7 +420,7 @@ static int body_head(struct conn *c)
         return KT_ERROR;
     }
     c->req->body_limit = limit > 0 ? (unsigned long long)limit : 0;
-    if (c->req->expect_continue && c->rparsed == c->rlen) {
+    if (c->req->expect_continue && !body_unwanted(c->req) && c->rparsed == c->rlen) {
         /* 25 bytes into a fresh socket buffer: a short write is a broken peer */
         size_t n = 0;
         int want, r;
@@ -416,12 +465,14 @@ static int read_request(struct conn *c)
             r = http_parse(c->req, c->rbuf, c->rlen, &c->rparsed);
             if (r == KT_OK && !c->req->complete) {
                 if (body_head(c) != KT_OK)
-                    return KT_OK; /* 413 to answer */
+                    return KT_OK; /* 413, or an answer before the body */
                 continue;
             }
             if (r != KT_AGAIN)
                 return KT_OK; /* a request, or c->req->error to answer */
         }
+        if (c->req->headers_done && !c->req->complete && body_unwanted(c->req))
+            return KT_OK; /* answered before the rest of the body */
         if (c->rlen == SMALL_BUF) {
             if (!c->req->headers_done) {
                 c->req->error = c->req->url_done ? 431 : 414;
@@ -493,6 +544,11 @@ static void access_log(struct conn *c)
     if (srv == NULL || srv->access_log == NULL)
         return;
     memset(&v, 0, sizeof(v));
+    if (!c->req->headers_done) { /* cut short (408): what the parser has seen */
+        c->req->method = c->req->parser.method;
+        c->req->http_major = c->req->parser.http_major;
+        c->req->http_minor = c->req->parser.http_minor;
+    }
     v.v[LV_REMOTE_ADDR] = (struct str){c->peer, strlen(c->peer)};
     if (c->req->url.len > 0) {
         n = snprintf(line, sizeof(line), "%s %.*s HTTP/%d.%d", http_method_name(c->req),
@@ -519,8 +575,10 @@ static void access_log(struct conn *c)
     }
     v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
     v.status = c->status;
-    v.bytes = c->xf->snd.bytes;
-    v.body_bytes = send_body_bytes(&c->xf->snd);
+    if (c->xf != NULL) {
+        v.bytes = c->xf->snd.bytes;
+        v.body_bytes = send_body_bytes(&c->xf->snd);
+    }
     v.request_time = ev_now(c->pool->loop) - c->req_start;
     if (v.request_time < 0)
         v.request_time = 0;
@@ -530,9 +588,11 @@ static void access_log(struct conn *c)
     access_log_write(srv->access_log, &v);
 }
 
+/* keepalive_timeout 0 turns keep-alive off, as in nginx. */
 static int keepalive_allowed(struct conn *c)
 {
-    return c->req->keepalive && !c->pool->draining &&
+    return c->req->keepalive && !c->pool->draining && !c->plain_on_tls &&
+           c->srv->c.keepalive_timeout > 0 &&
            c->requests < (unsigned long)c->srv->c.keepalive_requests;
 }
 
@@ -549,6 +609,7 @@ static void handle_request(struct conn *c)
         .ktls_tx = c->ktls_tx,
         .peer = (const struct sockaddr *)&c->peer_addr,
         .log = &c->log,
+        .plain_on_tls = c->plain_on_tls,
     };
     struct reply *r;
     enum send_mode mode;
@@ -569,10 +630,12 @@ static void handle_request(struct conn *c)
     c->scap = SMALL_BUF;
     env.buf = c->sbuf;
     env.cap = c->scap;
-    env.keepalive = keepalive_allowed(c);
+    env.keepalive = keepalive_allowed(c) && c->req->complete;
     c->log.action = "processing request";
     set_state(c, C_SEND); /* the status page counts its own request as writing */
     request_respond(&env, r);
+    if (!c->req->complete || c->plain_on_tls)
+        r->close = 1; /* a body still on its way is drained by the lingering close */
     c->status = r->status;
     if (c->ssl != NULL)
         mode = c->ktls_tx && r->sendfile ? SEND_KTLS : SEND_TLS_COPY;
@@ -581,8 +644,7 @@ static void handle_request(struct conn *c)
     if ((mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) &&
         r->body_len > SMALL_BUF - r->head_len) {
         /* a large body through user space: large preads. A body from
-         * fcache (<= 15 KiB) is then staged whole by the first send_run(),
-         * before any other request can replace it in the cache. */
+         * fcache stays valid through the reply's reference to it. */
         char *big = buf_get(&c->pool->large);
         memcpy(big, c->sbuf, r->head_len);
         for (size_t i = 0; i < r->nsegs; i++) /* memory inside the small buffer moves along */
@@ -649,6 +711,7 @@ static void finish_request(struct conn *c)
     }
     c->rlen = c->rparsed = 0;
     read_release(c);
+    c->idle_since = ev_now(c->pool->loop);
     set_state(c, C_KEEPALIVE);
     c->log.action = "keepalive";
     wait_for(c, EV_READ);
@@ -679,6 +742,30 @@ static void handshake_done(struct conn *c)
     c->log.action = "reading client request line";
 }
 
+/* nginx's test for plain HTTP on a TLS port: a TLS client opens with a
+ * handshake record (0x16) or an SSLv2-style hello (0x80). Anything else is
+ * read as a plain HTTP request and answered 400 "The plain HTTP request
+ * was sent to HTTPS port" (error_page 497 can redirect it), then closed. */
+static int check_tls(struct conn *c)
+{
+    unsigned char b;
+    ssize_t n = recv(c->fd, &b, 1, MSG_PEEK);
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? KT_AGAIN : KT_ERROR;
+    if (n == 0)
+        return KT_ERROR;
+    c->tls_checked = 1;
+    if (b == 0x16 || b == 0x80)
+        return KT_OK;
+    tls_close(c->ssl, 0);
+    c->ssl = NULL;
+    c->plain_on_tls = 1;
+    set_state(c, C_READ);
+    c->log.action = "reading client request line";
+    log_error(LL_INFO, &c->log, "client sent plain HTTP request to HTTPS port");
+    return KT_OK;
+}
+
 static void conn_step(struct conn *c)
 {
     int r, want = IO_READ;
@@ -686,6 +773,19 @@ static void conn_step(struct conn *c)
     for (;;) {
         switch (c->state) {
         case C_HANDSHAKE:
+            if (!c->tls_checked) {
+                r = check_tls(c);
+                if (r == KT_AGAIN) {
+                    wait_for(c, EV_READ);
+                    return;
+                }
+                if (r == KT_ERROR) {
+                    conn_close(c, 0);
+                    return;
+                }
+                if (c->plain_on_tls)
+                    break;
+            }
             r = tls_handshake(c->ssl, &want, &c->log);
             if (r == KT_AGAIN) {
                 wait_for(c, want);
@@ -758,22 +858,56 @@ static void conn_step(struct conn *c)
 /* --- pool-wide ------------------------------------------------------------ */
 
 /* Graceful stop (reload, SIGQUIT). Closing an idle keep-alive connection
- * at once races with a client that has just sent its next request: the
- * request meets a closed socket (RST), and the client sees an error that
- * wrk counts and that other clients retry only for idempotent requests.
- * So an idle keep-alive connection gets DRAIN_IDLE more seconds: a request
- * that arrives is answered with "Connection: close"; silence closes it, as
- * an ordinary keep-alive timeout would. A connection still waiting for its
- * first request (C_READ, nothing read yet) has one in flight: it is left
- * to client_header_timeout. */
+ * races with a client that has just sent its next request: the request
+ * meets a closed socket, and the client sees an error (nginx loses such
+ * requests on every reload). So idle keep-alive connections are not cut:
+ * the next request that arrives is answered with "Connection: close", and
+ * a silent one closes at its keepalive_timeout as it would have anyway
+ * (checking first that no request is in flight, see timer_cb);
+ * worker_shutdown_timeout bounds the wait. A connection still waiting for
+ * its first request has one in flight: it is left to client_header_timeout. */
 void conn_pool_drain(struct conn_pool *p)
 {
     p->draining = 1;
-    for (size_t i = 0; i < p->nlive; i++) {
-        struct conn *c = p->live[i];
-        if (c->state == C_KEEPALIVE && c->srv->c.keepalive_timeout > DRAIN_IDLE)
-            set_timeout(c, DRAIN_IDLE);
+}
+
+/* worker_connections are all in use: close the connections that are
+ * waiting rather than working, so that new clients are served (nginx's
+ * ngx_drain_connections reuses idle keep-alive connections). Idle
+ * keep-alive connections go first, then those that have not finished a
+ * request head (a handshake or a head trickling in: slowloris), oldest
+ * first. At most one line a second is logged. Returns how many were
+ * closed. */
+size_t conn_pool_reclaim(struct conn_pool *p, size_t want)
+{
+    size_t done = 0;
+    while (done < want) {
+        struct conn *best = NULL;
+        for (size_t i = 0; i < p->nlive; i++) {
+            struct conn *c = p->live[i];
+            int idle = c->state == C_KEEPALIVE;
+            if (!idle && c->state != C_HANDSHAKE &&
+                !(c->state == C_READ && (c->req == NULL || !c->req->headers_done)))
+                continue;
+            if (best == NULL || (idle && best->state != C_KEEPALIVE) ||
+                (idle == (best->state == C_KEEPALIVE) && c->idle_since < best->idle_since))
+                best = c;
+        }
+        if (best == NULL)
+            break;
+        conn_close(best, best->state == C_KEEPALIVE);
+        done++;
     }
+    p->reclaimed += done;
+    if (p->reclaimed > 0 && ev_now(p->loop) - p->reclaim_logged >= RECLAIM_LOG_EVERY) {
+        log_error(LL_WARN, NULL,
+                  "%zu worker_connections are not enough, reusing connections (%lu closed since "
+                  "the last report)",
+                  p->max, p->reclaimed);
+        p->reclaim_logged = ev_now(p->loop);
+        p->reclaimed = 0;
+    }
+    return done;
 }
 
 void conn_pool_close_all(struct conn_pool *p)

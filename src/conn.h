@@ -21,9 +21,12 @@ size_t conn_pool_active(const struct conn_pool *p);
 int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_t peerlen,
               const struct vhosts *vh, int ssl);
 /* Graceful stop: busy connections close after their current response,
- * which goes out with "Connection: close"; idle keep-alive ones get one
- * more second to bring a request (answered the same way), then close. */
+ * which goes out with "Connection: close"; idle keep-alive ones are
+ * answered the same way if a request comes before their keepalive_timeout. */
 void conn_pool_drain(struct conn_pool *p);
+/* Closes up to want connections that are idle or have not sent a whole
+ * request head yet (oldest first); returns how many. */
+size_t conn_pool_reclaim(struct conn_pool *p, size_t want);
 /* Closes every connection at once (fast stop). */
 void conn_pool_close_all(struct conn_pool *p);
 void conn_pool_destroy(struct conn_pool *p);

@@ -436,11 +436,21 @@ const char *http_error_body(int status, size_t *len)
 {
     static char body[512];
     const char *reason = status == 302 ? "Found" : http_reason(status); /* nginx's page title */
-    int n = snprintf(body, sizeof(body),
-                     "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "
-                     "%s</h1></center>\r\n"
-                     "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
-                     status, reason, status, reason);
+    int n;
+    if (status == 497) { /* nginx's page for plain HTTP on a TLS port */
+        static const char plain[] =
+            "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS "
+            "port</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
+            "<center>The plain HTTP request was sent to HTTPS port</center>\r\n"
+            "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n";
+        *len = sizeof(plain) - 1;
+        return plain;
+    }
+    n = snprintf(body, sizeof(body),
+                 "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "
+                 "%s</h1></center>\r\n"
+                 "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
+                 status, reason, status, reason);
     *len = (size_t)n;
     return body;
 }

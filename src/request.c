@@ -263,14 +263,18 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
                 return answer_status(x, e->new_code >= 300 && e->new_code < 400 ? e->new_code : 302,
                                      e->uri, strlen(e->uri));
             }
-            x->error_status = e->new_code ? e->new_code : status;
+            x->error_status = e->new_code ? e->new_code : status == 497 ? 400 : status;
             x->internal = 1;
             x->ulen = (size_t)snprintf(x->uri, sizeof(x->uri), "%s", e->uri);
             x->alen = 0;
             return REDIRECT;
         }
-    if (status == 400 || status == 413 || status == 414 || status == 431 || status >= 500)
+    if (status == 400 || status == 413 || status == 414 || status == 431 || status >= 500 ||
+        status == 497)
         x->r->close = 1;
+    body = http_error_body(status, &blen); /* 497 is answered as 400, with its own page */
+    if (status == 497)
+        status = 400;
     init_response(x, &resp, status);
     resp.content_type = "text/html";
     if (location != NULL && location[0] == '/') { /* nginx makes them absolute */
@@ -284,7 +288,6 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
     resp.location_len = location_len;
     resp.allow = status == 405;
     resp.content_range = status == 416 ? x->content_range : NULL;
-    body = http_error_body(status, &blen);
     if (status == 204 || status == 304 || status < 200)
         blen = 0;
     resp.content_length = (long long)blen;
@@ -406,10 +409,11 @@ static int map_path(const struct ctx *x, const char *uri, size_t ulen, int *dir_
 {
     const char *p = uri;
     size_t n = ulen;
-    *dir_fd = x->loc != NULL && x->loc->root_fd >= 0 ? x->loc->root_fd : x->srv->root_fd;
+    /* a location's own root that cannot be opened is a 404: never another
+     * directory's file */
+    *dir_fd = static_dir_fd(x->loc != NULL ? &x->loc->dir : &x->srv->dir, time_now.sec);
     if (x->loc != NULL && x->conf->alias != NULL) {
         const char *a = x->conf->alias;
-        *dir_fd = x->loc->root_fd;
         p = uri + x->loc->plen;
         n = ulen - x->loc->plen;
         if (n + 2 > cap)
@@ -820,7 +824,7 @@ static int serve_path(struct ctx *x)
         return answer_status(x, 403, NULL, 0);
     }
     if (cacheable_here(x)) { /* one open at most, cached or not */
-        x->body_mem = fcache_get(dir_fd, rel, &st, &fd);
+        x->body_mem = fcache_get(dir_fd, rel, &st, &fd, &x->r->cached);
         if (x->body_mem != NULL)
             return answer_file_variant(x, -1, &st, rel, strlen(rel), NULL, 0);
     } else {
@@ -1053,7 +1057,11 @@ void request_respond(struct request_env *env, struct reply *r)
             return;
         }
     }
-    if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
+    if (env->plain_on_tls) { /* nginx's 497: a 400, or what error_page 497 says */
+        r->close = 1;
+        if (answer_status(x, 497, NULL, 0) == DONE)
+            return;
+    } else if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
         do_return(x, x->srv->c.return_code, x->srv->c.return_text);
         return;
     }
@@ -1082,4 +1090,6 @@ void reply_free(struct reply *r)
     r->fd = -1;
     free(r->mem);
     r->mem = NULL;
+    fcache_release(r->cached);
+    r->cached = NULL;
 }

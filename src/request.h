@@ -12,6 +12,7 @@
 
 struct request;
 struct server_conf;
+struct fcache_data;
 struct log_ctx;
 
 /* The server blocks reachable on one listening address. */
@@ -37,7 +38,8 @@ struct request_env {
     int keepalive; /* the connection may stay open */
     const struct sockaddr *peer;
     const struct log_ctx *log;
-    char *buf; /* the head (and small bodies) go here */
+    int plain_on_tls; /* a plain HTTP request on a TLS port (nginx's 497) */
+    char *buf;        /* the head (and small bodies) go here */
     size_t cap;
 };
 
@@ -52,6 +54,7 @@ struct reply {
     unsigned long long body_len;
     unsigned long long file_len;         /* of which file bytes */
     char *mem;                           /* allocated body memory, freed after sending */
+    struct fcache_data *cached;          /* the cached file bytes segments point into */
     struct server_conf *srv;             /* the server block that answered */
     struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
 };

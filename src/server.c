@@ -90,16 +90,14 @@ int server_activate(struct config *cf, char *err, size_t errlen)
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         int need_ssl = 0;
-        s->root_fd = static_root_open(s->c.root);
-        if (s->root_fd < 0)
+        if (static_dir_open(&s->dir, s->c.root, time(NULL)) < 0)
             log_error(LL_WARN, NULL,
                       "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
                       s->file, s->line, s->c.root, errno, strerror(errno));
         for (size_t j = 0; j < s->nlocs; j++) {
             struct location *l = s->locs[j];
             const char *dir = l->c.alias != NULL ? l->c.alias : l->c.root;
-            l->root_fd = static_root_open(dir);
-            if (l->root_fd < 0 && errno != ENOENT)
+            if (static_dir_open(&l->dir, dir, time(NULL)) < 0 && errno != ENOENT)
                 log_error(LL_WARN, NULL, "%s:%d: \"%s\" cannot be opened (%d: %s)", l->file,
                           l->line, dir, errno, strerror(errno));
         }

@@ -102,9 +102,47 @@ int static_normalize(const char *target, size_t len, char *out, size_t cap, size
     return 0;
 }
 
-int static_root_open(const char *root)
+int static_dir_open(struct static_dir *d, const char *path, time_t now)
 {
-    return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    d->path = path;
+    d->checked = now;
+    if (fd >= 0 && fstat(fd, &st) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (d->fd >= 0 && d->fd != fd)
+        close(d->fd);
+    d->fd = fd;
+    if (fd >= 0) {
+        d->dev = st.st_dev;
+        d->ino = st.st_ino;
+    }
+    return fd;
+}
+
+int static_dir_fd(struct static_dir *d, time_t now)
+{
+    struct stat st;
+    if (d->path == NULL || now == d->checked)
+        return d->fd;
+    d->checked = now;
+    if (stat(d->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        static_dir_close(d); /* gone: 404 until it is back */
+        d->checked = now;
+        return -1;
+    }
+    if (d->fd >= 0 && st.st_dev == d->dev && st.st_ino == d->ino)
+        return d->fd;
+    return static_dir_open(d, d->path, now);
+}
+
+void static_dir_close(struct static_dir *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
 }
 
 #if KTLSD_HAVE_OPENAT2

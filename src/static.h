@@ -12,8 +12,23 @@
  * that is malformed, holds a NUL, or climbs above the root. */
 int static_normalize(const char *target, size_t len, char *out, size_t cap, size_t *outlen);
 
-/* Opens the root directory (O_PATH) that files are opened beneath. */
-int static_root_open(const char *root);
+/* A root or alias directory, held open (O_PATH) for files to be opened
+ * beneath it, and looked at again at most once a second: a root that is a
+ * symlink flipped to a new release, or a directory deleted and made anew,
+ * is followed as nginx follows it (nginx resolves the path per request). */
+struct static_dir {
+    const char *path;
+    int fd; /* -1: cannot be opened now (its requests get 404) */
+    dev_t dev;
+    ino_t ino;
+    time_t checked;
+};
+/* Opens path; the fd, or -1 with errno. */
+int static_dir_open(struct static_dir *d, const char *path, time_t now);
+/* The directory's descriptor as of now (reopened if the path has come to
+ * name another directory), or -1. */
+int static_dir_fd(struct static_dir *d, time_t now);
+void static_dir_close(struct static_dir *d);
 
 /* Opens one file (no index, no logging) beneath root_fd; -1 with errno. */
 int static_open_file(int root_fd, const char *path, int symlinks, struct stat *st);

@@ -1,5 +1,6 @@
 /* worker.c: the event loop of one worker process: accepting connections
- * (paused, not spun, when worker_connections are all in use), the clock,
+ * (when worker_connections are all in use, idle and slow connections are
+ * reclaimed; accepting pauses only when all are busy), the clock,
  * the access-log flush timer and the signals from the master: SIGQUIT
  * (graceful stop, bounded by worker_shutdown_timeout), SIGTERM/SIGINT
  * (fast stop), SIGUSR1 (reopen logs). */
@@ -73,8 +74,9 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
         socklen_t len = sizeof(peer);
         int fd;
 
-        if (conn_pool_full(w->pool)) {
-            /* leave the rest in the kernel's backlog; resume on a close */
+        if (conn_pool_full(w->pool) && conn_pool_reclaim(w->pool, 1) == 0) {
+            /* every connection is busy with a request: leave the rest in
+             * the kernel's backlog; resume on a close */
             log_error(LL_WARN, NULL,
                       "%d worker_connections are not enough, not accepting on %s for now",
                       w->cf->worker_connections, wl->l->text);

@@ -27,7 +27,6 @@
 HERE=$SRCDIR/tests/integration
 NGINX=${NGINX:-/usr/sbin/nginx}
 [ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
-[ -r /etc/nginx/mime.types ] || skip "no /etc/nginx/mime.types"
 
 # ---------------------------------------------------------------- docroot
 A=$T/assets
@@ -91,7 +90,7 @@ gen_cert "$CERT" "$KEY" localhost
 shared_http() {
     local p=$1 n=$2
     cat <<EOF
-    include /etc/nginx/mime.types;
+    include $MIME_TYPES;
     default_type application/octet-stream;
     server_tokens off;
     sendfile on;

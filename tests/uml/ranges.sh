@@ -80,7 +80,8 @@ add 1.3 $C13_128 /r1m.bin bytes=0-9,16383-16384,-5 - multi r1m.bin "0-9,16383-16
 add 1.3 $C13_128 /gz/s.css - gzip gz gz/s.css
 
 # --- server config, boot -------------------------------------------------------
-MIME="include $MIME_TYPES; default_type application/octet-stream;"
+# the tests' own copy of Debian's nginx mime.types (the VM sees the host root)
+MIME="include $HERE/../data/mime.types; default_type application/octet-stream;"
 GZ='location /gz/ { gzip_static on; }'
 uml_write_conf "$CONF" "$MIME" "$GZ"
 # ktlsd's status page (when this build has it) says which path the file

@@ -1,7 +1,7 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
 # Ranges and precompressed files over kTLS: boots User-Mode Linux (a 6.1
-# kernel with tls.ko, see tests/uml/ktls.sh and /work/shared/ktls-uml.md),
+# kernel with tls.ko, see tests/uml/ktls.sh and docs/ktls-uml.md),
 # runs $KTLSD inside with uml-init as PID 1, and fetches with curl over
 # TLS 1.2 (AES-128-GCM) and TLS 1.3 (AES-256-GCM, AES-128-GCM):
 #   - single ranges at byte 0, at the last byte, across the 16 KiB record

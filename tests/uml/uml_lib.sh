@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034
 # tests/uml/uml_lib.sh: host-side helpers shared by the User-Mode Linux tests
 # (tests/uml/ktls.sh, tests/uml/ranges.sh). Not a test (ctest skips *_lib.sh):
-# source it, do not run it. See /work/shared/ktls-uml.md for the UML recipe:
+# source it, do not run it. See docs/ktls-uml.md for the UML recipe:
 # the host root is mounted read-only in the VM; only the test's private temp
 # dir ($T) is mounted read-write, at the same path. uml-init is PID 1 in the VM.
 #

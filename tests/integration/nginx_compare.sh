@@ -15,7 +15,7 @@
 #   - RFC 9110 precedence (If-None-Match over If-Modified-Since, If-Match over
 #     If-Unmodified-Since) and If-Modified-Since later than the file: nginx
 #     deviates (if_modified_since exact); static_conditional.sh has them.
-#   - brotli_static: not in nginx-light (static_precompressed.sh, ktlsd only).
+#   - brotli_static: not in Debian's nginx (static_precompressed.sh, ktlsd only).
 #   - gzip_vary on: given to nginx only (ktlsd always sends Vary with
 #     gzip_static, as the issue asks).
 # With KTLSD=/usr/sbin/nginx both sides are nginx: a self-check of the harness.

@@ -68,8 +68,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # ktlsd_VERSION_ARCH.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION httpd)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON) # dpkg-shlibdeps: libssl3, libev4, libsystemd0...
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssl, logrotate, systemd")
+# openssl: the postinst makes the first certificate with it; without one the
+# service cannot start
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, openssl")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "logrotate, systemd")
 set(CPACK_DEBIAN_PACKAGE_PROVIDES "httpd")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${_pkg}/debian/conffiles ${_pkg}/debian/postinst ${_pkg}/debian/prerm ${_pkg}/debian/postrm)

@@ -16,12 +16,15 @@ set -euo pipefail
 BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev node-llhttp openssl"
 
 # Test: curl and openssl s_client as clients, python3 for raw-socket tests,
+# nginx as the reference the tests compare ktlsd with (Debian 12's `nginx`; nginx-light
+# is only nginx plus the echo module there). The tests bring their own mime.types.
 # user-mode-linux + kmod + iproute2 for the kTLS tests (UML kernel with the tls module),
 # procps for pgrep/ps in the test scripts; wrk as the load generator of the reload test;
 # systemd for systemd-analyze (unit checks) and systemd-socket-activate (nothing is booted),
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
-# to build and check the Debian package.
-TEST_DEPS="curl python3 nginx-light user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
+# to build and check the Debian package. tests/integration/deps.sh checks that every
+# command and system file the tests use comes from these lists.
+TEST_DEPS="curl python3 nginx user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
 
 want_test=0
 check_only=0

@@ -1183,12 +1183,25 @@ static int parse_block(struct parser *p, unsigned ctx, void *conf, int file_leve
     return rc;
 }
 
+/* Keeps the text of a file read for ktlsd -T, in the order parsing began: the
+ * main file first, then each include where it is. Returns 1 when it took text;
+ * 0 for a file already kept (included twice: nginx dumps it once). */
+static int keep_file(struct config *cf, const char *path, char *text, size_t len)
+{
+    for (size_t i = 0; i < cf->nfiles; i++)
+        if (strcmp(cf->files[i].path, path) == 0)
+            return 0;
+    cf->files = xrealloc(cf->files, (cf->nfiles + 1) * sizeof(*cf->files));
+    cf->files[cf->nfiles++] = (struct conf_file){xstrdup(path), text, len};
+    return 1;
+}
+
 static int parse_file(struct parser *parent, const char *path, unsigned ctx, void *conf)
 {
     struct parser p = {.cf = parent->cf, .line = 1, .err = parent->err, .errlen = parent->errlen};
     struct stat st;
     FILE *f;
-    int rc, e;
+    int rc, e, kept;
 
     p.includes = parent->includes + 1;
     if (p.includes > MAX_INCLUDE_DEPTH) {
@@ -1218,8 +1231,10 @@ static int parse_file(struct parser *parent, const char *path, unsigned ctx, voi
     fclose(f);
     p.buf[p.len] = '\0';
     p.file = keep_string(p.cf, path);
+    kept = keep_file(p.cf, p.file, p.buf, p.len);
     rc = parse_block(&p, ctx, conf, 1);
-    free(p.buf);
+    if (!kept)
+        free(p.buf);
     return rc;
 }
 
@@ -1421,6 +1436,17 @@ fail:
     return NULL;
 }
 
+void config_dump(const struct config *cf, FILE *out)
+{
+    for (size_t i = 0; i < cf->nfiles; i++) {
+        const struct conf_file *f = &cf->files[i];
+        fprintf(out, "# configuration file %s:\n", f->path);
+        fwrite(f->text, 1, f->len, out);
+        /* nginx ends each file with a newline of its own: a blank line between */
+        fputc('\n', out);
+    }
+}
+
 int config_worker_count(const struct config *cf)
 {
     long n;
@@ -1500,6 +1526,11 @@ void config_free(struct config *cf)
     for (size_t i = 0; i < cf->nstrings; i++)
         free(cf->strings[i]);
     free(cf->strings);
+    for (size_t i = 0; i < cf->nfiles; i++) {
+        free(cf->files[i].path);
+        free(cf->files[i].text);
+    }
+    free(cf->files);
     free(cf->path);
     free(cf->error_log);
     free(cf->pid_file);

@@ -4,6 +4,7 @@
 #define KTLSD_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <openssl/ssl.h>
@@ -151,6 +152,13 @@ struct named_format {
     int line;
 };
 
+/* A configuration file as it was read: ktlsd -T prints these. */
+struct conf_file {
+    char *path;
+    char *text;
+    size_t len;
+};
+
 struct config {
     char *path;
     int worker_processes; /* 0 = auto */
@@ -168,11 +176,16 @@ struct config {
     size_t nformats;
     char **strings; /* file names kept alive for server_conf->file */
     size_t nstrings;
+    struct conf_file *files; /* every file read, main first, then includes in order */
+    size_t nfiles;
 };
 
 /* Parses path. On error returns NULL and writes "FILE:LINE: message" into err. */
 struct config *config_load(const char *path, char *err, size_t errlen);
 void config_free(struct config *cf);
+/* Writes every file the configuration was read from, main file first, each as
+ * "# configuration file PATH:" and its text, as nginx -T does. */
+void config_dump(const struct config *cf, FILE *out);
 int config_worker_count(const struct config *cf);
 
 #endif

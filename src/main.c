@@ -1,4 +1,4 @@
-/* main.c: the command line: -c, -t, -s, -v/-V, -h; then the master. */
+/* main.c: the command line: -c, -t/-T, -s, -v/-V, -h; then the master. */
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -22,14 +22,16 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: ktlsd [-c FILE] [-t] [-s SIGNAL] [-v|-V] [-h]\n"
-                 "  -c FILE    configuration file (default " DEFAULT_CONF ")\n"
-                 "  -t         test the configuration (syntax, certificates and keys) and exit\n"
-                 "  -s SIGNAL  send SIGNAL to the running master (found through the pid file):\n"
-                 "             reload, quit (graceful stop), stop (fast stop), reopen (log files)\n"
-                 "  -v         print the version and exit\n"
-                 "  -V         print the version, OpenSSL and kTLS support, and exit\n"
-                 "  -h         this help\n");
+    fprintf(out,
+            "Usage: ktlsd [-c FILE] [-t|-T] [-s SIGNAL] [-v|-V] [-h]\n"
+            "  -c FILE    configuration file (default " DEFAULT_CONF ")\n"
+            "  -t         test the configuration (syntax, certificates and keys) and exit\n"
+            "  -T         test the configuration, print it with every include to stdout, exit\n"
+            "  -s SIGNAL  send SIGNAL to the running master (found through the pid file):\n"
+            "             reload, quit (graceful stop), stop (fast stop), reopen (log files)\n"
+            "  -v         print the version and exit\n"
+            "  -V         print the version, OpenSSL and kTLS support, and exit\n"
+            "  -h         this help\n");
 }
 
 /* The operator's first question: will connections get kTLS here? */
@@ -101,17 +103,20 @@ int main(int argc, char **argv)
 {
     const char *conf = DEFAULT_CONF;
     const char *signame = NULL;
-    int test = 0, sig = 0, opt;
+    int test = 0, dump = 0, sig = 0, opt;
     char err[2048];
     struct config *cf;
 
-    while ((opt = getopt(argc, argv, "c:ts:vVh")) != -1) {
+    while ((opt = getopt(argc, argv, "c:tTs:vVh")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
             break;
         case 't':
             test = 1;
+            break;
+        case 'T':
+            test = dump = 1;
             break;
         case 's':
             signame = optarg;
@@ -161,6 +166,10 @@ int main(int argc, char **argv)
         if (ok) {
             fprintf(stderr, "ktlsd: the configuration file %s syntax is ok\n", conf);
             fprintf(stderr, "ktlsd: configuration file %s test is successful\n", conf);
+            if (dump) {
+                config_dump(cf, stdout);
+                ok = fflush(stdout) == 0;
+            }
         } else {
             fprintf(stderr, "ktlsd: [emerg] %s\n", err);
             fprintf(stderr, "ktlsd: configuration file %s test failed\n", conf);

@@ -110,10 +110,14 @@ const char *tls_servername(SSL *ssl)
     return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 }
 
+/* ALPN: the HTTP/1.x versions ktlsd speaks, in our order of preference
+ * (nginx's ngx_http_ssl_alpn_select accepts the same three). `curl -0` offers
+ * only "http/1.0". A client that offers none of them (say "h2" alone) gets the
+ * fatal no_application_protocol alert, as from nginx (RFC 7301 section 3.2). */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
-    static const unsigned char ours[] = "\x08http/1.1";
+    static const unsigned char ours[] = "\x08http/1.1\x08http/1.0\x08http/0.9";
     unsigned char *sel;
     (void)ssl;
     (void)arg;

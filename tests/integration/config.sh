@@ -143,6 +143,19 @@ expect_eq 0 "$TST" "-t with an include glob matching nothing exits 0 (as nginx)"
 HTTP_EXTRA="include $T/conf.d/*.conf;" gen_config
 ctest "$CONF"
 expect_eq 0 "$TST" "-t with include globs exits 0"
+# -T: test, then print the main file and every included file (nginx -T)
+# shellcheck disable=SC2046
+timeout 10 $(server_cmd "$CONF") -T >"$T/T.out" 2>"$T/T.err"
+expect_eq 0 "$?" "-T with include globs exits 0"
+expect_file_match "configuration file $CONF test is successful$" "$T/T.err" "-T: test is successful on stderr"
+expect_eq "# configuration file $CONF:" "$(head -n1 "$T/T.out")" "-T: the main file comes first"
+check "-T: the main file's text follows" grep -qF "include $T/conf.d/*.conf;" "$T/T.out"
+for p in $P2 $P3; do
+    check "-T: names the included s$p.conf" grep -qxF "# configuration file $T/conf.d/s$p.conf:" "$T/T.out"
+    check "-T: prints the included s$p.conf" grep -qF "listen 127.0.0.1:$p ssl;" "$T/T.out"
+done
+check_not "-T: a file the glob does not match is not printed" grep -q 'ignored\.txt' "$T/T.out"
+expect_eq 3 "$(grep -c "^# configuration file $T/" "$T/T.out")" "-T: three files, each once"
 start_server || finish
 for p in $PORT $P2 $P3; do
     expect_eq 200 "$(curl "${CURL_OPTS[@]}" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$p/a.txt")" \

@@ -166,6 +166,27 @@ for v in 1.2 1.3; do
     expect_match 'ALPN protocol: http/1.1' "$(echo "$out" | grep ALPN)" "TLS $v: ALPN http/1.1 selected"
     check "TLS $v: request served" grep -q '^plain text' <<<"$out"
 done
+# ALPN: the HTTP/1.x versions are accepted (curl -0 offers only http/1.0);
+# a protocol we do not speak alone (h2) gets the fatal no_application_protocol
+# alert, as from nginx.
+for p in http/1.0 http/0.9; do
+    out=$(printf 'GET /a.txt HTTP/1.0\r\nHost: localhost\r\n\r\n' |
+        timeout 5 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+            -alpn "$p" -ign_eof 2>&1)
+    expect_match "ALPN protocol: $p" "$(echo "$out" | grep ALPN)" "ALPN $p alone is selected"
+    check "ALPN $p: request served" grep -q '^plain text' <<<"$out"
+done
+out=$(timeout 5 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+    -alpn h2,http/1.0,http/1.1 </dev/null 2>&1)
+expect_match 'ALPN protocol: http/1.1' "$(echo "$out" | grep ALPN)" "ALPN h2,http/1.0,http/1.1 -> http/1.1"
+out=$(timeout 5 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+    -alpn h2 </dev/null 2>&1)
+expect_match 'alert no application protocol' "$out" "ALPN h2 alone -> fatal no_application_protocol alert"
+rm -f "$T/out"
+st=$(curl -sv -k --max-time 5 -0 -o "$T/out" -w '%{http_code}' "$(url /a.txt)" 2>"$T/curl.err")
+expect_eq 200 "$st" "curl -0 (HTTP/1.0, ALPN http/1.0) -> 200"
+check "curl -0: ALPN http/1.0 accepted" grep -qiE 'ALPN.*(accepted|server accepted to use) http/1\.0' "$T/curl.err"
+check "curl -0: body" cmp -s "$T/out" "$WWW/a.txt"
 st=$(curl "${CURL_OPTS[@]}" --tlsv1.2 --tls-max 1.2 -o /dev/null -w '%{http_code}' "$(url /a.txt)")
 expect_eq 200 "$st" "curl --tls-max 1.2 -> 200"
 st=$(curl "${CURL_OPTS[@]}" --tlsv1.3 -o /dev/null -w '%{http_code}' "$(url /a.txt)")

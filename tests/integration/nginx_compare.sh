@@ -15,7 +15,7 @@
 #   - RFC 9110 precedence (If-None-Match over If-Modified-Since, If-Match over
 #     If-Unmodified-Since) and If-Modified-Since later than the file: nginx
 #     deviates (if_modified_since exact); static_conditional.sh has them.
-#   - brotli_static: not in nginx-light (static_precompressed.sh, ktlsd only).
+#   - brotli_static: not in Debian's nginx (static_precompressed.sh, ktlsd only).
 #   - gzip_vary on: given to nginx only (ktlsd always sends Vary with
 #     gzip_static, as the issue asks).
 # With KTLSD=/usr/sbin/nginx both sides are nginx: a self-check of the harness.
@@ -27,7 +27,6 @@
 HERE=$SRCDIR/tests/integration
 NGINX=${NGINX:-/usr/sbin/nginx}
 [ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
-[ -r /etc/nginx/mime.types ] || skip "no /etc/nginx/mime.types"
 
 # ---------------------------------------------------------------- docroot
 A=$T/assets
@@ -91,7 +90,7 @@ gen_cert "$CERT" "$KEY" localhost
 shared_http() {
     local p=$1 n=$2
     cat <<EOF
-    include /etc/nginx/mime.types;
+    include $MIME_TYPES;
     default_type application/octet-stream;
     server_tokens off;
     sendfile on;

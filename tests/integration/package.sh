@@ -35,6 +35,9 @@ done
 expect_eq "/etc/ktlsd/ktlsd.conf /etc/logrotate.d/ktlsd " "$(dpkg-deb -f "$DEB" Package >/dev/null &&
     dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | tr '\n' ' ')" "conffiles: the configuration and the logrotate snippet"
 expect_match 'libssl3' "$(dpkg-deb -f "$DEB" Depends)" "Depends: computed by dpkg-shlibdeps"
+expect_match '(^|, )openssl(,|$| )' "$(dpkg-deb -f "$DEB" Depends)" "Depends: openssl (the postinst makes the certificate)"
+expect_match '^License: BSD-2-Clause$' "$(dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/share/doc/ktlsd/copyright | grep '^License:' | sort -u)" \
+    "copyright: DEP-5, BSD-2-Clause"
 
 # ---------------------------------------------------------------- lintian
 if command -v lintian >/dev/null 2>&1; then

@@ -3,7 +3,7 @@
 # Cache-Control, on the statuses nginx adds them to (200 206 301 302 304 ...,
 # not 404); add_header NAME VALUE [always] and its inheritance (a level with
 # its own add_header drops the outer ones); default_type; types { } (which
-# replaces the whole map); include /etc/nginx/mime.types loads unchanged.
+# replaces the whole map); nginx's mime.types (tests/data) loads unchanged.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 # shellcheck source=static_lib.sh
@@ -19,9 +19,9 @@ printf 'x\n' >"$WWW/dir/index.html"
 for e in css js json svg woff2 webp mp4 pdf wasm xml ico htm PNG Json; do printf 'x\n' >"$WWW/m.$e"; done
 touch -d '2021-03-04 05:06:07 UTC' "$WWW/e1h/f.txt"
 
-# gen_config includes /etc/nginx/mime.types for nginx; ktlsd gets it here too
+# gen_config includes $MIME_TYPES for nginx; ktlsd gets it here too
 MIME=""
-[ "$IS_NGINX" = 0 ] && MIME="include /etc/nginx/mime.types;
+[ "$IS_NGINX" = 0 ] && MIME="include $MIME_TYPES;
     default_type application/octet-stream;"
 HTTP_EXTRA="$MIME
     add_header X-Http http-level;" SERVER_EXTRA='
@@ -125,7 +125,7 @@ expect_eq yes "$(hv X-Srv-Always)" "add_header always: on a 405"
 
 # ---------------------------------------------------------------- types
 ct() { fetch "$1" >/dev/null; hv Content-Type; }
-# Debian's /etc/nginx/mime.types, included unchanged
+# Debian's /etc/nginx/mime.types (the copy in tests/data), included unchanged
 for spec in css:text/css js:application/javascript json:application/json svg:image/svg+xml \
     woff2:font/woff2 webp:image/webp mp4:video/mp4 pdf:application/pdf wasm:application/wasm \
     xml:text/xml ico:image/x-icon htm:text/html PNG:image/png Json:application/json; do

@@ -3,7 +3,7 @@
 # serve FILE.gz / FILE.br when Accept-Encoding allows it (q-values, case),
 # with Content-Encoding, the original's Content-Type, Vary: Accept-Encoding
 # and the variant's own validators (ETag/Last-Modified of FILE.gz).
-# brotli_static is not in nginx-light: with KTLSD=nginx those cases are
+# brotli_static is not in Debian's nginx: with KTLSD=nginx those cases are
 # left out (nginx gets "gzip_vary on", which ktlsd implies).
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
@@ -159,7 +159,7 @@ if [ "$IS_NGINX" = 0 ]; then
     expect_eq 200 "$ST" "If-None-Match: the .br ETag, only gzip accepted -> 200"
     expect_eq gzip "$(hv Content-Encoding)" "... and it is the gzip variant"
 else
-    log "brotli_static: not in nginx-light, cases skipped"
+    log "brotli_static: not in Debian's nginx, cases skipped"
 fi
 
 finish

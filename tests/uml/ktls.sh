@@ -12,7 +12,7 @@
 #   - TlsTxSw and TlsRxSw rose overall, TlsDecryptError did not;
 #   - error log: "kTLS available", no [crit]/[alert]/[emerg];
 #   - SIGTERM stops the server (no process left).
-# See /work/shared/ktls-uml.md (docs) for the UML recipe: the host root is
+# See docs/ktls-uml.md for the UML recipe: the host root is
 # mounted read-only; only our private temp dir is mounted read-write.
 #
 # Env: KTLSD (required unless KTLSD_UML_SERVER=nginx), KTLSD_UML_SERVER=ktlsd|nginx

@@ -1,7 +1,7 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
 # Ranges and precompressed files over kTLS: boots User-Mode Linux (a 6.1
-# kernel with tls.ko, see tests/uml/ktls.sh and /work/shared/ktls-uml.md),
+# kernel with tls.ko, see tests/uml/ktls.sh and docs/ktls-uml.md),
 # runs $KTLSD inside with uml-init as PID 1, and fetches with curl over
 # TLS 1.2 (AES-128-GCM) and TLS 1.3 (AES-256-GCM, AES-128-GCM):
 #   - single ranges at byte 0, at the last byte, across the 16 KiB record
@@ -80,7 +80,8 @@ add 1.3 $C13_128 /r1m.bin bytes=0-9,16383-16384,-5 - multi r1m.bin "0-9,16383-16
 add 1.3 $C13_128 /gz/s.css - gzip gz gz/s.css
 
 # --- server config, boot -------------------------------------------------------
-MIME='include /etc/nginx/mime.types; default_type application/octet-stream;'
+# the tests' own copy of Debian's nginx mime.types (the VM sees the host root)
+MIME="include $HERE/../data/mime.types; default_type application/octet-stream;"
 GZ='location /gz/ { gzip_static on; }'
 uml_write_conf "$CONF" "$MIME" "$GZ"
 # ktlsd's status page (when this build has it) says which path the file

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034
 # tests/uml/uml_lib.sh: host-side helpers shared by the User-Mode Linux tests
 # (tests/uml/ktls.sh, tests/uml/ranges.sh). Not a test (ctest skips *_lib.sh):
-# source it, do not run it. See /work/shared/ktls-uml.md for the UML recipe:
+# source it, do not run it. See docs/ktls-uml.md for the UML recipe:
 # the host root is mounted read-only in the VM; only the test's private temp
 # dir ($T) is mounted read-write, at the same path. uml-init is PID 1 in the VM.
 #
@@ -31,9 +31,15 @@ PORT=8443 # inside the VM: its own network stack, no clash with the host
 UML_MODULES="tls gcm ghash-generic ctr chacha20poly1305 ccm aes"
 n=0 # cases written to $T/cases
 
-skip() {
+skip() { # as tests/lib.sh: exit 77, but under CI (CI=true) a skip fails
 	echo "SKIP: $*"
-	exit 77
+	case "${CI:-}" in
+	"" | 0 | false) exit 77 ;;
+	*)
+		echo "FAIL - skipped under CI=$CI: scripts/install-deps.sh --test must provide it"
+		exit 1
+		;;
+	esac
 }
 
 # uml_setup CMD...: skip (exit 77) unless UML, its modules, the commands CMD...

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "net.h"
 #include "request.h"
 #include "send.h"
 #include "stats.h"
@@ -67,6 +68,7 @@ struct conn {
     unsigned ktls_tx : 1, ktls_rx : 1;
     unsigned tls_checked : 1;  /* the first byte was looked at: TLS or not */
     unsigned plain_on_tls : 1; /* plain HTTP on a TLS port: answered 400 (nginx's 497) */
+    unsigned close_clean : 1;  /* an ending that owes the peer a close_notify */
     int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback
                      */
     struct log_ctx log;
@@ -424,13 +426,11 @@ static int body_head(struct conn *c)
         /* 25 bytes into a fresh socket buffer: a short write is a broken peer */
         size_t n = 0;
         int want, r;
-        if (c->ssl != NULL)
+        if (c->ssl != NULL && !c->ktls_tx)
             r = tls_write(c->ssl, cont, sizeof(cont) - 1, &n, &want, &c->log);
-        else
-            r = send(c->fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(cont) - 1)
-                    ? KT_OK
-                    : KT_ERROR;
-        if (r != KT_OK) {
+        else /* plain, or kTLS: the kernel encrypts (see tls_ktls_tx) */
+            r = net_write(c->fd, cont, sizeof(cont) - 1, 0, &n, &want, &c->log);
+        if (r != KT_OK || n != sizeof(cont) - 1) {
             c->req->error = 400;
             return KT_ERROR;
         }
@@ -494,21 +494,23 @@ static int read_request(struct conn *c)
             }
             if (r == KT_ERROR)
                 return KT_ERROR;
-        } else {
-            ssize_t got = recv(c->fd, c->rbuf + c->rlen, SMALL_BUF - c->rlen, 0);
-            if (got < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (errno == EAGAIN) {
-                    idle_release(c);
-                    wait_for(c, EV_READ);
-                    return KT_AGAIN;
-                }
-                log_error(errno == ECONNRESET ? LL_INFO : LL_ERR, &c->log, "recv() failed (%d: %s)",
-                          errno, strerror(errno));
+            if (c->ktls_tx && tls_key_update_pending(c->ssl)) {
+                log_error(LL_INFO, &c->log,
+                          "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
+                          "this kernel: closing the connection");
+                stats_me->key_update_closes++;
+                c->close_clean = 1;
                 return KT_ERROR;
             }
-            n = (size_t)got;
+        } else {
+            r = net_read(c->fd, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
+            if (r == KT_AGAIN) {
+                idle_release(c);
+                wait_for(c, want);
+                return KT_AGAIN;
+            }
+            if (r == KT_ERROR)
+                return KT_ERROR;
         }
         if (n == 0) {
             if (c->rlen > 0)
@@ -637,8 +639,10 @@ static void handle_request(struct conn *c)
     if (!c->req->complete || c->plain_on_tls)
         r->close = 1; /* a body still on its way is drained by the lingering close */
     c->status = r->status;
-    if (c->ssl != NULL)
-        mode = c->ktls_tx && r->sendfile ? SEND_KTLS : SEND_TLS_COPY;
+    if (c->ssl != NULL && c->ktls_tx) /* the kernel encrypts what the socket gets */
+        mode = r->sendfile ? SEND_KTLS : SEND_PLAIN_COPY;
+    else if (c->ssl != NULL)
+        mode = SEND_TLS_COPY;
     else
         mode = r->sendfile ? SEND_PLAIN : SEND_PLAIN_COPY;
     if ((mode == SEND_TLS_COPY || mode == SEND_PLAIN_COPY) &&
@@ -809,7 +813,7 @@ static void conn_step(struct conn *c)
             if (r == KT_AGAIN)
                 return;
             if (r == KT_ERROR) {
-                conn_close(c, 0);
+                conn_close(c, c->close_clean);
                 return;
             }
             handle_request(c);

@@ -1,9 +1,12 @@
 /* send.c: the response bytes. Four paths, chosen once per response by the
  * connection:
  *
- *   SEND_KTLS       SSL_sendfile for file segments: the kernel encrypts from
- *                   the page cache and no file byte passes through user space;
- *                   heads and multipart boundaries go by SSL_write.
+ *   SEND_KTLS       kTLS TX is on: the kernel frames and encrypts whatever is
+ *                   written to the socket, so the head goes by send(MSG_MORE)
+ *                   and the file by sendfile(2), straight on the socket: the
+ *                   kernel seals both into one record when they fit 16 KiB,
+ *                   and no file byte passes through user space (see
+ *                   tls_ktls_direct() for why OpenSSL may be bypassed).
  *   SEND_TLS_COPY   the fallback: large pread()s and SSL_write(); the head and
  *                   the first body bytes share one buffer, and so one TLS
  *                   record for small files.
@@ -14,13 +17,12 @@
  * loop with KT_AGAIN, so that one fast reader cannot starve the others. */
 #include "send.h"
 #include "log.h"
+#include "net.h"
 #include "tls.h"
 #include "util.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #define SENDFILE_CHUNK (2u << 20)
@@ -82,34 +84,19 @@ static int stage(struct send_state *s, const struct log_ctx *log)
     return KT_OK;
 }
 
-/* Writes buf[pos..len) to the socket, plain or through OpenSSL. */
+/* Writes buf[pos..len) through OpenSSL (ssl set), or to the socket itself
+ * (plain, or kTLS: the kernel encrypts). more: MSG_MORE, file bytes follow. */
 static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *want,
                      const struct log_ctx *log)
 {
     while (s->pos < s->len) {
         size_t n = 0;
-        if (ssl != NULL) {
-            int r = tls_write(ssl, s->buf + s->pos, s->len - s->pos, &n, want, log);
-            if (r != KT_OK) {
-                s->pending = 1;
-                return r;
-            }
-        } else {
-            ssize_t w =
-                send(sock, s->buf + s->pos, s->len - s->pos, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (errno == EAGAIN) {
-                    s->pending = 1;
-                    *want = IO_WRITE;
-                    return KT_AGAIN;
-                }
-                log_error(errno == EPIPE || errno == ECONNRESET ? LL_INFO : LL_ERR, log,
-                          "send() failed (%d: %s)", errno, strerror(errno));
-                return KT_ERROR;
-            }
-            n = (size_t)w;
+        int r = ssl != NULL
+                    ? tls_write(ssl, s->buf + s->pos, s->len - s->pos, &n, want, log)
+                    : net_write(sock, s->buf + s->pos, s->len - s->pos, more, &n, want, log);
+        if (r != KT_OK) {
+            s->pending = 1;
+            return r;
         }
         s->pos += n;
         s->bytes += n;
@@ -117,28 +104,6 @@ static int flush_buf(struct send_state *s, int sock, SSL *ssl, int more, int *wa
     s->pos = s->len = 0;
     s->pending = 0;
     return KT_OK;
-}
-
-static int plain_sendfile(int sock, int fd, off_t off, size_t len, size_t *sent, int *want,
-                          const struct log_ctx *log)
-{
-    ssize_t n = sendfile(sock, fd, &off, len);
-    if (n > 0) {
-        *sent = (size_t)n;
-        return KT_OK;
-    }
-    if (n == 0) {
-        log_error(LL_ERR, log, "sendfile() sent 0 bytes at offset %lld: file was truncated",
-                  (long long)off);
-        return KT_ERROR;
-    }
-    if (errno == EAGAIN || errno == EINTR) {
-        *want = IO_WRITE;
-        return KT_AGAIN;
-    }
-    log_error(errno == EPIPE || errno == ECONNRESET ? LL_INFO : LL_ERR, log,
-              "sendfile() failed (%d: %s)", errno, strerror(errno));
-    return KT_ERROR;
 }
 
 static int run_copy(struct send_state *s, int sock, SSL *ssl, int *want, const struct log_ctx *log)
@@ -162,7 +127,6 @@ static int run_copy(struct send_state *s, int sock, SSL *ssl, int *want, const s
 
 int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct log_ctx *log)
 {
-    SSL *tls = s->mode == SEND_KTLS ? ssl : NULL;
     size_t budget = SEND_BUDGET;
     int r;
 
@@ -182,7 +146,7 @@ int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct l
             if (g->len == 0)
                 s->cur++;
         }
-        r = flush_buf(s, sock, tls, s->cur < s->nsegs, want, log);
+        r = flush_buf(s, sock, NULL, s->cur < s->nsegs, want, log);
         if (r != KT_OK)
             return r;
         if (s->cur >= s->nsegs)
@@ -192,10 +156,7 @@ int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct l
             continue;
         while (g->len > 0) {
             size_t n = 0, len = g->len < SENDFILE_CHUNK ? g->len : SENDFILE_CHUNK;
-            if (s->mode == SEND_KTLS)
-                r = tls_sendfile(ssl, s->fd, g->off, len, &n, want, log);
-            else
-                r = plain_sendfile(sock, s->fd, g->off, len, &n, want, log);
+            r = net_sendfile(sock, s->fd, g->off, len, &n, want, log);
             if (r != KT_OK)
                 return r;
             g->off += (off_t)n;

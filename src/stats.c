@@ -63,6 +63,7 @@ void stats_total(struct stats *t)
         t->bytes_ktls += s->bytes_ktls;
         t->bytes_fallback += s->bytes_fallback;
         t->bytes_sendfile += s->bytes_sendfile;
+        t->key_update_closes += s->key_update_closes;
     }
 }
 
@@ -87,11 +88,12 @@ size_t stats_render(char *out, size_t cap, int json)
             "\"tls_handshakes\":{\"full\":%llu,\"resumed\":%llu,\"failed\":%llu},"
             "\"ktls\":{\"tx\":%ld,\"tx_rx\":%ld,\"fallback\":%ld,"
             "\"fallback_reasons\":{\"%s\":%ld,\"%s\":%ld,\"%s\":%ld}},"
-            "\"bytes\":{\"ssl_sendfile\":%llu,\"fallback\":%llu,\"sendfile\":%llu}}\n",
+            "\"bytes\":{\"ssl_sendfile\":%llu,\"fallback\":%llu,\"sendfile\":%llu},"
+            "\"tls_key_update_closes\":%llu}\n",
             t.active, t.reading, t.writing, t.waiting, t.accepted, t.handled, t.requests, t.hs_full,
             t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb, fallback_names[0], t.fallback[0],
             fallback_names[1], t.fallback[1], fallback_names[2], t.fallback[2], t.bytes_ktls,
-            t.bytes_fallback, t.bytes_sendfile);
+            t.bytes_fallback, t.bytes_sendfile, t.key_update_closes);
     else
         n = snprintf(out, cap,
                      "Active connections: %ld \n"
@@ -100,11 +102,12 @@ size_t stats_render(char *out, size_t cap, int json)
                      "Reading: %ld Writing: %ld Waiting: %ld \n"
                      "TLS handshakes: full %llu resumed %llu failed %llu\n"
                      "kTLS connections: tx %ld tx+rx %ld fallback %ld (%s %ld, %s %ld, %s %ld)\n"
-                     "Bytes sent: ssl_sendfile %llu fallback %llu sendfile %llu\n",
+                     "Bytes sent: ssl_sendfile %llu fallback %llu sendfile %llu\n"
+                     "TLS key updates kTLS could not follow (connections closed): %llu\n",
                      t.active, t.accepted, t.handled, t.requests, t.reading, t.writing, t.waiting,
                      t.hs_full, t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb,
                      fallback_names[0], t.fallback[0], fallback_names[1], t.fallback[1],
                      fallback_names[2], t.fallback[2], t.bytes_ktls, t.bytes_fallback,
-                     t.bytes_sendfile);
+                     t.bytes_sendfile, t.key_update_closes);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }

@@ -302,37 +302,6 @@ int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want,
     return decode(ssl, r, want, log, "SSL_write()");
 }
 
-/* SSL_sendfile (OpenSSL >= 3.0, kTLS TX only), nginx's ngx_ssl_sendfile:
- * - it is sendfile(2) on the kTLS socket: the kernel reads the page cache,
- *   builds records and encrypts (or the NIC does, TLS_HW);
- * - it returns the bytes sent, which may be fewer than asked;
- * - it returns 0 when the file has shrunk below off: sending on would hang or
- *   send garbage, so it is an error that ends the connection;
- * - EAGAIN / EINTR / EBUSY set the BIO's retry flag: SSL_get_error() then says
- *   WANT_WRITE; any other errno is queued as "ktls_sendfile failure";
- * - without kTLS TX active it fails with SSL_R_UNINITIALIZED ("uninitialized"),
- *   which is why callers must check tls_ktls_tx() first;
- * - a pending alert or buffered record is flushed first, so it may also
- *   return WANT_WRITE before sending any file byte. */
-int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want,
-                 const struct log_ctx *log)
-{
-    ossl_ssize_t r;
-    ERR_clear_error();
-    errno = 0;
-    r = SSL_sendfile(ssl, fd, off, len, 0);
-    if (r > 0) {
-        *n = (size_t)r;
-        return KT_OK;
-    }
-    if (r == 0) {
-        log_error(LL_ERR, log, "SSL_sendfile() sent 0 bytes at offset %lld: file was truncated",
-                  (long long)off);
-        return KT_ERROR;
-    }
-    return decode(ssl, (int)r, want, log, "SSL_sendfile()");
-}
-
 void tls_close(SSL *ssl, int clean)
 {
     if (ssl == NULL)
@@ -367,9 +336,50 @@ int tls_resumed(SSL *ssl)
     return SSL_session_reused(ssl);
 }
 
+/* kTLS TX, and why ktlsd then writes to the socket itself.
+ *
+ * Once OpenSSL has put the TX keys into the kernel (TCP_ULP "tls", then
+ * TLS_TX), the kernel owns the record layer: plaintext written to the
+ * socket is framed into records and encrypted (by the NIC with TLS_HW).
+ * OpenSSL 3.0's SSL_write is then a send() with bookkeeping, and
+ * SSL_sendfile is sendfile(2) after a flush of what OpenSSL holds. ktlsd
+ * writes the response itself: the head by send(MSG_MORE), the file by
+ * sendfile(2) (net.c). The kernel keeps a record open while MSG_MORE says
+ * more follows, and sendfile's last chunk carries no MSG_MORE, so a head
+ * and a small body go out as ONE record, where SSL_write + SSL_sendfile
+ * sealed two (Documentation/networking/tls.rst, "Sending TLS application
+ * data"). This is safe because OpenSSL holds nothing to write after the
+ * handshake: the TLS 1.3 NewSessionTickets go out within it, and nothing
+ * after it goes through SSL_write once kTLS TX is on ("100 Continue" too
+ * is written directly). Control records (close_notify) still come from
+ * OpenSSL, which tags them with a cmsg TLS_SET_RECORD_TYPE; the kernel
+ * closes any open record first.
+ *
+ * Partial writes: a send() or sendfile() that stops short (EAGAIN) leaves
+ * the kernel's open record as it is; the rest follows with the same flags.
+ * sendfile() returning 0 means the file shrank below the offset: an error
+ * that ends the connection (net_sendfile), never a hang or padding.
+ *
+ * TLS 1.3 KeyUpdate: see tls_key_update_pending(). */
 int tls_ktls_tx(SSL *ssl)
 {
     return BIO_get_ktls_send(SSL_get_wbio(ssl)) ? 1 : 0;
+}
+
+/* A TLS 1.3 peer may send KeyUpdate with update_requested at any time;
+ * OpenSSL 3.0 then owes a KeyUpdate of its own and switches its write key
+ * after sending it, but it cannot move the kernel's kTLS TX key (Linux
+ * before 6.14 has no rekeying; OpenSSL 3.0 does not attempt it), so every
+ * record after that would be sealed with the old key while the peer
+ * expects the new one: "bad record mac" (nginx with kTLS fails so). ktlsd
+ * never writes application data through OpenSSL under kTLS, so nothing is
+ * ever sent under a wrong key; what remains is that the peer waits for a
+ * KeyUpdate it will not get. The caller closes the connection cleanly
+ * (close_notify under the current key, which the peer still reads) before
+ * writing anything else, logs why and counts it. */
+int tls_key_update_pending(SSL *ssl)
+{
+    return SSL_get_key_update_type(ssl) != SSL_KEY_UPDATE_NONE;
 }
 
 int tls_ktls_rx(SSL *ssl)

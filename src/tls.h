@@ -38,9 +38,6 @@ int tls_handshake(SSL *ssl, int *want, const struct log_ctx *log);
 int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct log_ctx *log);
 int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want,
               const struct log_ctx *log);
-/* Sends file bytes through kTLS (SSL_sendfile); only when tls_ktls_tx(). */
-int tls_sendfile(SSL *ssl, int fd, off_t off, size_t len, size_t *n, int *want,
-                 const struct log_ctx *log);
 /* Sends close_notify without waiting for the peer's, then frees. */
 void tls_close(SSL *ssl, int clean);
 
@@ -49,7 +46,12 @@ int tls_pending(SSL *ssl);
 /* Whether this kernel offers the TLS ULP (probed once per process). */
 int tls_kernel_ktls(void);
 int tls_resumed(SSL *ssl);
+/* kTLS sends for this socket: then plaintext goes to the socket itself
+ * (see the comment in tls.c). */
 int tls_ktls_tx(SSL *ssl);
+/* The peer asked for a TLS 1.3 key update that kTLS TX cannot follow:
+ * the connection must close before anything else is written. */
+int tls_key_update_pending(SSL *ssl);
 int tls_ktls_rx(SSL *ssl);
 const char *tls_protocol(SSL *ssl);
 const char *tls_cipher(SSL *ssl);

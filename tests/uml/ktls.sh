@@ -74,7 +74,7 @@ for f in 1 16k1; do
 done
 add_case 1.3 $C13_CHA 10m "$CHA"
 
-# A file that shrinks while SSL_sendfile() sends it (kTLS TX, TLS 1.2): the
+# A file that shrinks while sendfile() sends it on the kTLS socket (TLS 1.2): the
 # connection must end with a logged error and a body that is a true prefix.
 if [ "$MODE" = ktlsd ]; then
 	# hostfs cannot truncate: the file lives in the VM's tmpfs, behind a symlink
@@ -159,7 +159,7 @@ check "TlsTxSw did not rise ($(stat_of "$b" TlsTxSw) -> $(stat_of "$a" TlsTxSw))
 check "TlsRxSw did not rise ($(stat_of "$b" TlsRxSw) -> $(stat_of "$a" TlsRxSw))" \
 	[ "$(stat_of "$a" TlsRxSw)" -gt "$(stat_of "$b" TlsRxSw)" ]
 
-# The file truncated under SSL_sendfile().
+# The file truncated under sendfile() on the kTLS socket.
 if [ "$MODE" = ktlsd ]; then
 	read -r tgot tstate <"$O/trunc.result" 2>/dev/null
 	check "truncated file: client state ${tstate:-?} ($(tail -n 2 "$O/trunc.result" 2>/dev/null | tr '\n' ' ')), expected closed" \
@@ -167,8 +167,8 @@ if [ "$MODE" = ktlsd ]; then
 	check "truncated file: ${tgot:-?} bytes, expected fewer than 16 MiB" [ "${tgot:-0}" -lt $((16 << 20)) ]
 	check "truncated file: the body is not a prefix of the file" \
 		cmp -s "$O/trunc.body" <(head -c "${tgot:-0}" "$T/src/trunc")
-	check "truncated file: no \"SSL_sendfile() sent 0 bytes ... truncated\" in the error log" \
-		grep -q 'SSL_sendfile() sent 0 bytes.*truncated' "$T/error.log"
+	check "truncated file: no \"sendfile() sent 0 bytes ... truncated\" in the error log" \
+		grep -q 'sendfile() sent 0 bytes.*truncated' "$T/error.log"
 fi
 
 # TlsDecryptError, error log and shutdown; "N passed, M failed".

@@ -9,9 +9,13 @@
 #include <strings.h>
 #include <time.h>
 
+/* Empty pieces are skipped: a span that ends in the CR LF http_parse
+ * feeds for a bare LF is reported as 0 bytes at that static string. */
 static int span_extend(struct span *s, const struct request *r, const char *at, size_t len,
                        size_t max)
 {
+    if (len == 0)
+        return 0;
     if (s->len == 0)
         s->off = (uint16_t)(at - r->base);
     if ((size_t)s->len + len > max)
@@ -55,6 +59,8 @@ static int on_url_complete(llhttp_t *p)
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     struct request *r = p->data;
+    if (len == 0)
+        return 0;
     if (r->in_value) {
         r->in_value = 0;
         r->cur_name = (struct span){0, 0};
@@ -62,9 +68,26 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     return span_extend(&r->cur_name, r, at, len, UINT16_MAX);
 }
 
+/* llhttp 8.1 (not in strict mode) takes "Foo Bar: x" and "Foo : x"; nginx
+ * 1.21.1+ answers 400 to a space or control character in a header name,
+ * and so do we: a proxy may read such a name differently. The name's
+ * bytes and the colon right after it are in the read buffer. */
+static int name_valid(const struct request *r, struct span name)
+{
+    const char *n = r->base + name.off;
+    if (name.len == 0 || n[name.len] != ':')
+        return 0;
+    for (size_t i = 0; i < name.len; i++)
+        if ((unsigned char)n[i] <= ' ' || n[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     struct request *r = p->data;
+    if (len == 0)
+        return 0;
     if (!r->in_value) {
         r->in_value = 1;
         r->cur_value = (struct span){0, 0};
@@ -84,6 +107,10 @@ static int on_header_value_complete(llhttp_t *p)
     if (!r->in_value) { /* empty value: no on_header_value call */
         r->in_value = 1;
         r->cur_value = (struct span){0, 0};
+    }
+    if (!name_valid(r, r->cur_name)) {
+        r->error = 400;
+        return -1;
     }
     if (r->nheaders == HTTP_MAX_HEADERS) {
         r->error = 431;
@@ -132,9 +159,13 @@ static int on_headers_complete(llhttp_t *p)
     r->http_major = p->http_major;
     r->http_minor = p->http_minor;
     /* the parser's own checks done, the ones RFC 9112 leaves to us */
+    if (r->http_major > 1) { /* with LENIENT_VERSION, any digit: nginx answers 505 */
+        r->error = 505;
+        return -1;
+    }
     if (r->http_major != 1 || r->host_count > 1 || (r->http_minor >= 1 && r->host_count == 0)) {
         /* RFC 9112 3.2: a client MUST send one Host in 1.1 */
-        r->error = r->http_major > 1 ? 505 : 400;
+        r->error = 400;
         return -1;
     }
     if ((v = http_header(r, "host", &len)) != NULL && !host_valid(v, len)) {
@@ -161,6 +192,21 @@ static int on_headers_complete(llhttp_t *p)
     return 0;
 }
 
+/* llhttp 8.1 skips the two bytes after a chunk's data without looking at
+ * them, so "5\r\nhelloXX0\r\n\r\n" passes as one chunk: a proxy that
+ * reads it otherwise would disagree with us on where the next request
+ * starts. Checks what has arrived of that CR LF, from p; the rest is
+ * checked when the next bytes come (http_parse). */
+static int chunk_crlf_check(struct request *r, const char *p, const char *end)
+{
+    for (; r->chunk_crlf > 0 && p < end; p++, r->chunk_crlf--)
+        if (*p != (r->chunk_crlf == 2 ? '\r' : '\n')) {
+            r->error = 400;
+            return -1;
+        }
+    return 0;
+}
+
 /* Request bodies (allowed on GET, pointless for static files) are read and
  * dropped: the spans never point at them. */
 static int on_body(llhttp_t *p, const char *at, size_t len)
@@ -172,6 +218,10 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
     if (r->body_limit > 0 && r->body_len > r->body_limit) {
         r->error = 413;
         return -1;
+    }
+    if ((p->flags & F_CHUNKED) && p->content_length == 0) { /* the end of a chunk's data */
+        r->chunk_crlf = 2;
+        return chunk_crlf_check(r, at + len, r->seg_end);
     }
     return 0;
 }
@@ -202,26 +252,131 @@ void http_request_init(struct request *r)
 {
     memset(r, 0, sizeof(*r));
     llhttp_init(&r->parser, HTTP_REQUEST, &settings);
+    /* "HTTP/9.9" parses, so that on_headers_complete answers 505 as nginx */
+    r->parser.lenient_flags |= LENIENT_VERSION;
     r->parser.data = r;
+    r->large_num = HTTP_LARGE_BUFS;
+    r->large_size = HTTP_LARGE_BUF_SIZE;
+    r->in_head = r->in_request_line = 1;
+    r->buf_cap = HTTP_HEADER_BUF;
 }
 
+void http_request_limits(struct request *r, unsigned num, unsigned size)
+{
+    r->large_num = num;
+    r->large_size = size;
+}
+
+/* A head line that does not fit: 414 while in the request line, else
+ * nginx's 494 (400 "Request Header Or Cookie Too Large"). */
+static int head_too_large(struct request *r)
+{
+    r->error = r->in_request_line ? 414 : HTTP_HEADER_TOO_LARGE;
+    r->keepalive = 0;
+    return KT_ERROR;
+}
+
+/* nginx reads a head into a client_header_buffer_size (1k) buffer, then
+ * moves the line in progress to a new large buffer each time one fills:
+ * a line (with its line end) must fit in one, and a request may take
+ * large_client_header_buffers NUMBER of them. The line from line_start
+ * has `len` bytes so far, `done` when they end in its LF. */
+static int head_line_fits(struct request *r, unsigned len, int done)
+{
+    unsigned used = r->line_start - r->buf_start + len;
+    if (done ? used > r->buf_cap : used >= r->buf_cap) {
+        if (++r->nlarge > r->large_num)
+            return head_too_large(r);
+        r->buf_start = r->line_start;
+        r->buf_cap = r->large_size;
+        if (done ? len > r->large_size : len >= r->large_size)
+            return head_too_large(r);
+    }
+    return KT_OK;
+}
+
+/* Looks at the head's new bytes, buf[r->scanned..len): enforces the
+ * buffer limits line by line, and finds the next bare LF (returns its
+ * offset, else len). Leaves r->in_head once the empty line has been seen. */
+static int head_scan(struct request *r, const char *buf, size_t len, size_t *bare_lf)
+{
+    *bare_lf = len;
+    while (r->in_head && r->scanned < len) {
+        const char *lf = memchr(buf + r->scanned, '\n', len - r->scanned);
+        if (lf == NULL) {
+            r->scanned = (unsigned)len;
+            return head_line_fits(r, (unsigned)len - r->line_start, 0);
+        }
+        size_t i = (size_t)(lf - buf);
+        int cr = i > r->line_start && buf[i - 1] == '\r';
+        int empty = i - r->line_start == (size_t)cr;
+        r->scanned = (unsigned)i + 1;
+        if (head_line_fits(r, (unsigned)(i + 1 - r->line_start), 1) != KT_OK)
+            return KT_ERROR;
+        r->line_start = (unsigned)i + 1;
+        if (!empty)
+            r->in_request_line = 0;
+        else if (!r->in_request_line) /* (empty lines before a request are skipped) */
+            r->in_head = 0;
+        if (!cr) {
+            *bare_lf = i;
+            return KT_OK;
+        }
+    }
+    return KT_OK;
+}
+
+static llhttp_errno_t execute(struct request *r, const char *p, size_t len)
+{
+    r->seg_end = p + len;
+    return llhttp_execute(&r->parser, p, len);
+}
+
+/* Parses buf[*parsed..len). A head line that ends in a bare LF is given
+ * to llhttp (which wants CR LF) without its LF, then a CR LF from a
+ * constant: the spans stay in buf. nginx accepts bare LFs too (RFC 9112
+ * 2.2 allows it); in a chunked body they stay an error (llhttp's). */
 int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
 {
+    static const char crlf[] = "\r\n";
     llhttp_errno_t e;
-    size_t start = *parsed;
+    size_t pos = *parsed, bare;
+    int in_crlf;
 
     r->base = buf;
     if (llhttp_get_errno(&r->parser) == HPE_PAUSED)
         llhttp_resume(&r->parser);
-    if (start == len)
+    if (r->complete) { /* a new request starts at *parsed: its own buffers */
+        r->complete = 0;
+        r->in_head = r->in_request_line = 1;
+        r->line_start = r->scanned = r->buf_start = (unsigned)pos;
+        r->buf_cap = HTTP_HEADER_BUF;
+        r->nlarge = 0;
+    }
+    if (pos == len)
         return KT_AGAIN;
-    e = llhttp_execute(&r->parser, buf + start, len - start);
-    if (e == HPE_OK) {
-        *parsed = len;
-        return KT_AGAIN;
+    if (r->chunk_crlf > 0 && chunk_crlf_check(r, buf + pos, buf + len) != 0)
+        return KT_ERROR;
+    for (;;) {
+        in_crlf = 0;
+        if (head_scan(r, buf, len, &bare) != KT_OK)
+            return KT_ERROR;
+        e = bare > pos ? execute(r, buf + pos, bare - pos) : HPE_OK;
+        if (e == HPE_OK && bare < len) { /* the bare LF, as CR LF */
+            e = execute(r, crlf, 2);
+            in_crlf = 1;
+            pos = bare + 1;
+        }
+        if (e != HPE_OK)
+            break;
+        if (bare == len) {
+            *parsed = len;
+            return KT_AGAIN;
+        }
     }
     if (e == HPE_PAUSED) {
-        *parsed = (size_t)(llhttp_get_error_pos(&r->parser) - buf);
+        /* a pause in the constant CR LF (the end of a head): after the bare LF */
+        *parsed = in_crlf ? pos : (size_t)(llhttp_get_error_pos(&r->parser) - buf);
         return r->error ? KT_ERROR : KT_OK; /* a request, or the head of one with a body */
     }
     if (r->error == 0)
@@ -310,6 +465,8 @@ const char *http_reason(int status)
         return "Too Many Requests";
     case 431:
         return "Request Header Fields Too Large";
+    case HTTP_HEADER_TOO_LARGE:
+        return "Bad Request";
     case 500:
         return "Internal Server Error";
     case 501:
@@ -352,8 +509,9 @@ static int cacheable(int status)
 size_t http_head(char *out, size_t cap, const struct response *resp)
 {
     char date[40];
-    int n = snprintf(out, cap, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n", resp->status,
-                     http_reason(resp->status), resp->server, time_now.http_date);
+    int status = resp->status == HTTP_HEADER_TOO_LARGE ? 400 : resp->status;
+    int n = snprintf(out, cap, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n", status,
+                     http_reason(status), resp->server, time_now.http_date);
     size_t pos = n > 0 ? (size_t)n : 0;
 
 #define ADD(...)                                                                                   \
@@ -436,11 +594,21 @@ const char *http_error_body(int status, size_t *len)
 {
     static char body[512];
     const char *reason = status == 302 ? "Found" : http_reason(status); /* nginx's page title */
-    int n = snprintf(body, sizeof(body),
-                     "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "
-                     "%s</h1></center>\r\n"
-                     "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
-                     status, reason, status, reason);
+    int n;
+    if (status == HTTP_HEADER_TOO_LARGE) { /* nginx's ngx_http_error_494_page */
+        n = snprintf(body, sizeof(body),
+                     "<html>\r\n<head><title>400 Request Header Or Cookie Too "
+                     "Large</title></head>\r\n<body>\r\n<center><h1>400 Bad "
+                     "Request</h1></center>\r\n<center>Request Header Or Cookie Too "
+                     "Large</center>\r\n<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n");
+        *len = (size_t)n;
+        return body;
+    }
+    n = snprintf(body, sizeof(body),
+                 "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "
+                 "%s</h1></center>\r\n"
+                 "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
+                 status, reason, status, reason);
     *len = (size_t)n;
     return body;
 }

@@ -9,6 +9,30 @@
 #include <strings.h>
 #include <time.h>
 
+/* What http_parse does with the bytes before llhttp sees them: give
+ * [pos, cut) as they are, then a CR LF from a constant if crlf, then go
+ * on from resume (the bytes between are not llhttp's). */
+struct feed {
+    size_t cut, resume;
+    int crlf;
+};
+
+/* Where chunk_scan is in a chunked body. */
+enum {
+    CH_NONE,       /* no chunked body (or its end has been seen) */
+    CH_SIZE_START, /* a chunk-size line: a hex digit first */
+    CH_SIZE,       /* more hex digits, an extension or the line end */
+    CH_EXT,        /* a chunk extension, up to the line end */
+    CH_SIZE_CR,    /* LF after the size line's CR */
+    CH_DATA,       /* chunk_size bytes of data */
+    CH_DATA_END,   /* CR LF (or LF) after the data */
+    CH_DATA_CR,    /* LF after the data's CR */
+    CH_TRAILER,    /* the start of a trailer line, or the final empty line */
+    CH_TRAILER_LINE,
+    CH_TRAILER_CR,
+    CH_END_CR, /* LF after the final empty line's CR */
+};
+
 /* Empty pieces are skipped: a span that ends in the CR LF http_parse
  * feeds for a bare LF is reported as 0 bytes at that static string. */
 static int span_extend(struct span *s, const struct request *r, const char *at, size_t len,
@@ -186,24 +210,11 @@ static int on_headers_complete(llhttp_t *p)
     if ((v = http_header(r, "expect", &len)) != NULL && token_is(v, len, "100-continue") &&
         p->http_minor >= 1)
         r->expect_continue = 1;
+    if (p->flags & F_CHUNKED)
+        r->chunk_state = CH_SIZE_START;
     /* a body follows: stop here so that its size can be checked first */
     if ((p->flags & F_CHUNKED) || (p->flags & F_CONTENT_LENGTH && p->content_length > 0))
         return HPE_PAUSED;
-    return 0;
-}
-
-/* llhttp 8.1 skips the two bytes after a chunk's data without looking at
- * them, so "5\r\nhelloXX0\r\n\r\n" passes as one chunk: a proxy that
- * reads it otherwise would disagree with us on where the next request
- * starts. Checks what has arrived of that CR LF, from p; the rest is
- * checked when the next bytes come (http_parse). */
-static int chunk_crlf_check(struct request *r, const char *p, const char *end)
-{
-    for (; r->chunk_crlf > 0 && p < end; p++, r->chunk_crlf--)
-        if (*p != (r->chunk_crlf == 2 ? '\r' : '\n')) {
-            r->error = 400;
-            return -1;
-        }
     return 0;
 }
 
@@ -218,10 +229,6 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
     if (r->body_limit > 0 && r->body_len > r->body_limit) {
         r->error = 413;
         return -1;
-    }
-    if ((p->flags & F_CHUNKED) && p->content_length == 0) { /* the end of a chunk's data */
-        r->chunk_crlf = 2;
-        return chunk_crlf_check(r, at + len, r->seg_end);
     }
     return 0;
 }
@@ -296,11 +303,10 @@ static int head_line_fits(struct request *r, unsigned len, int done)
 }
 
 /* Looks at the head's new bytes, buf[r->scanned..len): enforces the
- * buffer limits line by line, and finds the next bare LF (returns its
- * offset, else len). Leaves r->in_head once the empty line has been seen. */
-static int head_scan(struct request *r, const char *buf, size_t len, size_t *bare_lf)
+ * buffer limits line by line, and stops at the next bare LF (fed as CR
+ * LF). Leaves r->in_head once the empty line has been seen. */
+static int head_scan(struct request *r, const char *buf, size_t len, struct feed *f)
 {
-    *bare_lf = len;
     while (r->in_head && r->scanned < len) {
         const char *lf = memchr(buf + r->scanned, '\n', len - r->scanned);
         if (lf == NULL) {
@@ -319,28 +325,149 @@ static int head_scan(struct request *r, const char *buf, size_t len, size_t *bar
         else if (!r->in_request_line) /* (empty lines before a request are skipped) */
             r->in_head = 0;
         if (!cr) {
-            *bare_lf = i;
+            *f = (struct feed){i, i + 1, 1};
             return KT_OK;
         }
     }
     return KT_OK;
 }
 
-static llhttp_errno_t execute(struct request *r, const char *p, size_t len)
+static int hex(char c)
 {
-    r->seg_end = p + len;
-    return llhttp_execute(&r->parser, p, len);
+    return c >= '0' && c <= '9'                     ? c - '0'
+           : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                    : -1;
+}
+
+/* The framing of a chunked body, read ahead of llhttp 8.1, which differs
+ * from nginx: it skips the two bytes after a chunk's data unseen (so
+ * "5\r\nhelloXX0\r\n\r\n" passed: a proxy in front would disagree on
+ * where the next request starts), refuses the BWS of RFC 9112 7.1.1
+ * ("5 ;a=1", "5; a = 1") and bare LFs. Here, as nginx's
+ * ngx_http_parse_chunked: a chunk's data ends in CR LF or LF, else 400; an
+ * extension is anything up to the line end and is not given to llhttp;
+ * each bare LF goes to llhttp as CR LF. Stops at the first change to the
+ * bytes (f), at len, or at the body's end. */
+static int chunk_scan(struct request *r, const char *buf, size_t len, struct feed *f)
+{
+    size_t i = r->scanned;
+    while (i < len && r->chunk_state != CH_NONE) {
+        char c = buf[i];
+        int h;
+        switch (r->chunk_state) {
+        case CH_SIZE_START:
+        case CH_SIZE:
+            if ((h = hex(c)) >= 0) {
+                if (r->chunk_size > (~0ULL >> 5))
+                    goto invalid;
+                r->chunk_size = r->chunk_size * 16 + (unsigned)h;
+                r->chunk_state = CH_SIZE;
+                break;
+            }
+            if (r->chunk_state == CH_SIZE_START)
+                goto invalid;
+            if (c == ';' || c == ' ' || c == '\t') { /* an extension: cut from here */
+                size_t j = i;
+                while (j < len && buf[j] != '\r' && buf[j] != '\n')
+                    j++;
+                r->chunk_state = CH_EXT;
+                r->scanned = (unsigned)j;
+                *f = (struct feed){i, j, 0};
+                return KT_OK;
+            }
+            /* the line end: */
+            /* fall through */
+        case CH_EXT:
+            if (c == '\r') {
+                r->chunk_state = CH_SIZE_CR;
+                break;
+            }
+            if (c == '\n') {
+                r->chunk_state = r->chunk_size > 0 ? CH_DATA : CH_TRAILER;
+                r->scanned = (unsigned)i + 1;
+                *f = (struct feed){i, i + 1, 1};
+                return KT_OK;
+            }
+            if (r->chunk_state != CH_EXT)
+                goto invalid;
+            { /* more of an extension that began in an earlier read */
+                size_t j = i;
+                while (j < len && buf[j] != '\r' && buf[j] != '\n')
+                    j++;
+                r->scanned = (unsigned)j;
+                *f = (struct feed){i, j, 0};
+                return KT_OK;
+            }
+        case CH_SIZE_CR:
+            if (c != '\n')
+                goto invalid;
+            r->chunk_state = r->chunk_size > 0 ? CH_DATA : CH_TRAILER;
+            break;
+        case CH_DATA: {
+            size_t n = len - i < r->chunk_size ? len - i : (size_t)r->chunk_size;
+            r->chunk_size -= n;
+            i += n;
+            if (r->chunk_size == 0)
+                r->chunk_state = CH_DATA_END;
+            continue;
+        }
+        case CH_DATA_END:
+        case CH_TRAILER_LINE:
+            if (c == '\r') {
+                r->chunk_state = r->chunk_state == CH_DATA_END ? CH_DATA_CR : CH_TRAILER_CR;
+                break;
+            }
+            if (c == '\n') {
+                r->chunk_state = r->chunk_state == CH_DATA_END ? CH_SIZE_START : CH_TRAILER;
+                r->scanned = (unsigned)i + 1;
+                *f = (struct feed){i, i + 1, 1};
+                return KT_OK;
+            }
+            if (r->chunk_state == CH_DATA_END)
+                goto invalid;
+            break;
+        case CH_DATA_CR:
+        case CH_TRAILER_CR:
+            if (c != '\n')
+                goto invalid;
+            r->chunk_state = r->chunk_state == CH_DATA_CR ? CH_SIZE_START : CH_TRAILER;
+            break;
+        case CH_TRAILER:
+            if (c == '\r') {
+                r->chunk_state = CH_END_CR;
+            } else if (c == '\n') {
+                r->chunk_state = CH_NONE;
+                r->scanned = (unsigned)i + 1;
+                *f = (struct feed){i, i + 1, 1};
+                return KT_OK;
+            } else {
+                r->chunk_state = CH_TRAILER_LINE;
+            }
+            break;
+        case CH_END_CR:
+            if (c != '\n')
+                goto invalid;
+            r->chunk_state = CH_NONE;
+            break;
+        }
+        i++;
+    }
+    r->scanned = (unsigned)i;
+    return KT_OK;
+invalid:
+    r->error = 400;
+    return KT_ERROR;
 }
 
 /* Parses buf[*parsed..len). A head line that ends in a bare LF is given
  * to llhttp (which wants CR LF) without its LF, then a CR LF from a
  * constant: the spans stay in buf. nginx accepts bare LFs too (RFC 9112
- * 2.2 allows it); in a chunked body they stay an error (llhttp's). */
+ * 2.2 allows it). Chunked bodies: chunk_scan. */
 int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
 {
     static const char crlf[] = "\r\n";
     llhttp_errno_t e;
-    size_t pos = *parsed, bare;
+    size_t pos = *parsed;
     int in_crlf;
 
     r->base = buf;
@@ -352,24 +479,28 @@ int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
         r->line_start = r->scanned = r->buf_start = (unsigned)pos;
         r->buf_cap = HTTP_HEADER_BUF;
         r->nlarge = 0;
+        r->chunk_state = CH_NONE;
+        r->chunk_size = 0;
     }
+    if (!r->in_head) /* a body: conn.c may have reused the buffer's room */
+        r->scanned = (unsigned)pos;
     if (pos == len)
         return KT_AGAIN;
-    if (r->chunk_crlf > 0 && chunk_crlf_check(r, buf + pos, buf + len) != 0)
-        return KT_ERROR;
     for (;;) {
-        in_crlf = 0;
-        if (head_scan(r, buf, len, &bare) != KT_OK)
+        struct feed f = {len, len, 0};
+        if (r->in_head ? head_scan(r, buf, len, &f) != KT_OK : chunk_scan(r, buf, len, &f) != KT_OK)
             return KT_ERROR;
-        e = bare > pos ? execute(r, buf + pos, bare - pos) : HPE_OK;
-        if (e == HPE_OK && bare < len) { /* the bare LF, as CR LF */
-            e = execute(r, crlf, 2);
+        in_crlf = 0;
+        e = f.cut > pos ? llhttp_execute(&r->parser, buf + pos, f.cut - pos) : HPE_OK;
+        if (e == HPE_OK && f.crlf) { /* a bare LF, as CR LF */
+            e = llhttp_execute(&r->parser, crlf, 2);
             in_crlf = 1;
-            pos = bare + 1;
         }
+        if (e == HPE_OK || in_crlf)
+            pos = f.resume;
         if (e != HPE_OK)
             break;
-        if (bare == len) {
+        if (pos == len) {
             *parsed = len;
             return KT_AGAIN;
         }

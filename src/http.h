@@ -55,9 +55,9 @@ struct request {
     unsigned buf_start, buf_cap;    /* the buffer the current line is in */
     unsigned line_start, scanned;
     int in_head, in_request_line;
-    /* how many of the CR LF after a chunk's data are still to be checked */
-    int chunk_crlf;
-    const char *seg_end; /* end of the bytes given to llhttp_execute */
+    /* a chunked body's framing, read ahead of llhttp (http.c, CH_*) */
+    int chunk_state;
+    unsigned long long chunk_size; /* the size being read, then the data left */
 };
 
 void http_request_init(struct request *r);

@@ -170,6 +170,32 @@ int main(void)
             snprintf(req2, sizeof(req2), "%s5;a=1\r\nhello\r\n2;b;c=\"d\"\r\nxy\r\n0\r\n\r\n%s", ch,
                      next);
             CHECK(parse_stream(&r, req2, step, &nreq) == KT_AGAIN && nreq == 2);
+            /* with BWS (RFC 9112 7.1.1), as nginx; llhttp 8.1 alone refuses these */
+            snprintf(req2, sizeof(req2),
+                     "%s5 ;a=1\r\nhello\r\n2; b = \"c d\"\r\nxy\r\n0 ; z\r\n\r\n%s", ch, next);
+            CHECK(parse_stream(&r, req2, step, &nreq) == KT_AGAIN && nreq == 2);
+            /* bare LFs in the framing, a trailer */
+            snprintf(req2, sizeof(req2), "%s5\nhello\n3;e\nabc\r\n0\nX-T: 1\nX-U: 2\r\n\n%s", ch,
+                     next);
+            CHECK(parse_stream(&r, req2, step, &nreq) == KT_AGAIN && nreq == 2);
+            /* not a size, a CR alone */
+            snprintf(req2, sizeof(req2), "%sx\r\nhello\r\n0\r\n\r\n%s", ch, next);
+            CHECK(parse_stream(&r, req2, step, &nreq) == KT_ERROR && r.error == 400);
+            snprintf(req2, sizeof(req2), "%s5;a\rb\r\nhello\r\n0\r\n\r\n%s", ch, next);
+            CHECK(parse_stream(&r, req2, step, &nreq) == KT_ERROR && r.error == 400);
+            snprintf(req2, sizeof(req2), "%s5\r\nhello\r\n0\r\n\rX%s", ch, next);
+            CHECK(parse_stream(&r, req2, step, &nreq) == KT_ERROR && r.error == 400);
+        }
+        /* the bytes of the body counted (and limited) are the data only */
+        CHECK(parse_all(&r, "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+                        &parsed) == KT_OK);
+        {
+            const char *b = "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "3 ;x=yyyyyyyy\nabc\n2\r\nde\r\n0\r\n\r\n";
+            CHECK(parse_all(&r, b, &parsed) == KT_OK && !r.complete);
+            r.body_limit = 5;
+            CHECK(http_parse(&r, b, strlen(b), &parsed) == KT_OK && r.complete && r.body_len == 5 &&
+                  parsed == strlen(b));
         }
     }
 

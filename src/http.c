@@ -488,8 +488,22 @@ int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
         return KT_AGAIN;
     for (;;) {
         struct feed f = {len, len, 0};
-        if (r->in_head ? head_scan(r, buf, len, &f) != KT_OK : chunk_scan(r, buf, len, &f) != KT_OK)
+        if (!r->in_head && chunk_scan(r, buf, len, &f) != KT_OK)
             return KT_ERROR;
+        if (r->in_head && head_scan(r, buf, len, &f) != KT_OK) {
+            /* a line too large: the lines before it are parsed first, so
+             * that the log has the request line (an error there wins) */
+            int status = r->error;
+            if (r->line_start > pos &&
+                llhttp_execute(&r->parser, buf + pos, r->line_start - pos) != HPE_OK)
+                return KT_ERROR;
+            r->error = status;
+            r->keepalive = 0;
+            r->method = r->parser.method;
+            r->http_major = r->parser.http_major;
+            r->http_minor = r->parser.http_minor;
+            return KT_ERROR;
+        }
         in_crlf = 0;
         e = f.cut > pos ? llhttp_execute(&r->parser, buf + pos, f.cut - pos) : HPE_OK;
         if (e == HPE_OK && f.crlf) { /* a bare LF, as CR LF */

@@ -184,7 +184,8 @@ static void init_response(struct ctx *x, struct response *resp, int status)
 static int write_head(struct ctx *x, struct response *resp)
 {
     struct reply *r = x->r;
-    r->status = resp->status;
+    /* 494 is logged as nginx logs it: the 400 that was sent */
+    r->status = resp->status == HTTP_HEADER_TOO_LARGE ? 400 : resp->status;
     r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
     r->head_len = http_head(x->env->buf, x->env->cap, resp);

@@ -247,6 +247,8 @@ int main(void)
         CHECK(parse_all(&r, long_request(1, "", 8000), &parsed) == KT_OK);
         CHECK(parse_all(&r, long_request(1, "", 8200), &parsed) == KT_ERROR &&
               r.error == HTTP_HEADER_TOO_LARGE && r.keepalive == 0);
+        /* the lines before the one too large are parsed: the log has the request line */
+        CHECK(r.method == HTTP_GET && r.url.len == 2 && r.http_major == 1 && r.http_minor == 1);
         /* a line too long is refused before its end has arrived */
         CHECK(parse_stream(&r, long_request(9000, "", 0), 1000, &nreq) == KT_ERROR &&
               r.error == 414);

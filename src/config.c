@@ -502,6 +502,26 @@ static int set_size(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
+/* large_client_header_buffers NUMBER SIZE (http.c applies them). Sizes
+ * past the 16 KiB read buffer are allowed, as nginx allows them; the read
+ * buffer is then the limit. */
+static int set_large_header_buffers(struct parser *p, const struct directive *d, char **a, int n,
+                                    void *conf)
+{
+    struct srv_conf *c = conf;
+    long num;
+    long long size;
+    (void)n;
+    if (parse_long(a[0], &num) != KT_OK || num < 1 || num > 1024 ||
+        parse_size(a[1], &size) != KT_OK || size < 1 || size > 1024 * 1024) {
+        perr(p, "invalid value \"%s %s\" in \"%s\" directive", a[0], a[1], d->name);
+        return KT_ERROR;
+    }
+    c->large_header_bufs = (int)num;
+    c->large_header_size = size;
+    return KT_OK;
+}
+
 /* A keyword out of a short list given in the directive's row: the index. */
 static int set_keyword(struct parser *p, const struct directive *d, char **a, int n, void *conf,
                        const char *const *words)
@@ -737,6 +757,8 @@ static void srv_conf_init(struct srv_conf *c)
         CONF_UNSET;
     c->disable_symlinks = c->etag = c->if_modified_since = c->max_ranges = CONF_UNSET;
     c->client_max_body_size = CONF_UNSET;
+    c->large_header_bufs = CONF_UNSET;
+    c->large_header_size = CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -930,6 +952,7 @@ static const struct directive directives[] = {
      0, 0},
     {"client_max_body_size", HSL, TARGET_SRV, 1, 1, set_size,
      offsetof(struct srv_conf, client_max_body_size), 0, 0},
+    {"large_client_header_buffers", HS, TARGET_SRV, 2, 2, set_large_header_buffers, 0, 0, 0},
     {"disable_symlinks", HSL, TARGET_SRV, 1, 2, set_symlinks,
      offsetof(struct srv_conf, disable_symlinks), 0, 0},
     {"etag", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, etag), 0, 0},
@@ -1294,6 +1317,8 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(gzip_vary, CONF_UNSET, 1);
     MERGE(brotli_static, CONF_UNSET, STATIC_OFF);
     MERGE(client_max_body_size, CONF_UNSET, 1024 * 1024);
+    MERGE(large_header_bufs, CONF_UNSET, 4);
+    MERGE(large_header_size, CONF_UNSET, 8192);
     MERGE(disable_symlinks, CONF_UNSET, SYMLINKS_OFF);
     MERGE(etag, CONF_UNSET, 1);
     MERGE(if_modified_since, CONF_UNSET, IMS_BEFORE); /* RFC 9110 13.1.3; nginx: exact */

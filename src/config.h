@@ -105,6 +105,8 @@ struct srv_conf {
     struct mime_table *types;
     int types_set;
     long long client_max_body_size;
+    int large_header_bufs; /* large_client_header_buffers NUMBER SIZE */
+    long long large_header_size;
     int disable_symlinks; /* SYMLINKS_* */
     int etag;
     int if_modified_since; /* IMS_* */

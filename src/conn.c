@@ -457,6 +457,8 @@ static int read_request(struct conn *c)
         c->rbuf = (char *)(c->req + 1);
         c->rlen = c->rparsed = 0;
         http_request_init(c->req);
+        http_request_limits(c->req, (unsigned)c->srv->c.large_header_bufs,
+                            (unsigned)c->srv->c.large_header_size);
     }
     for (;;) {
         size_t n = 0;
@@ -475,7 +477,8 @@ static int read_request(struct conn *c)
             return KT_OK; /* answered before the rest of the body */
         if (c->rlen == SMALL_BUF) {
             if (!c->req->headers_done) {
-                c->req->error = c->req->url_done ? 431 : 414;
+                /* the head outgrew the read buffer (large_client_header_buffers allow more) */
+                c->req->error = c->req->url_done ? HTTP_HEADER_TOO_LARGE : 414;
                 return KT_OK;
             }
             /* a body on GET/HEAD: parsed and dropped, its room reused */

@@ -9,9 +9,37 @@
 #include <strings.h>
 #include <time.h>
 
+/* What http_parse does with the bytes before llhttp sees them: give
+ * [pos, cut) as they are, then a CR LF from a constant if crlf, then go
+ * on from resume (the bytes between are not llhttp's). */
+struct feed {
+    size_t cut, resume;
+    int crlf;
+};
+
+/* Where chunk_scan is in a chunked body. */
+enum {
+    CH_NONE,       /* no chunked body (or its end has been seen) */
+    CH_SIZE_START, /* a chunk-size line: a hex digit first */
+    CH_SIZE,       /* more hex digits, an extension or the line end */
+    CH_EXT,        /* a chunk extension, up to the line end */
+    CH_SIZE_CR,    /* LF after the size line's CR */
+    CH_DATA,       /* chunk_size bytes of data */
+    CH_DATA_END,   /* CR LF (or LF) after the data */
+    CH_DATA_CR,    /* LF after the data's CR */
+    CH_TRAILER,    /* the start of a trailer line, or the final empty line */
+    CH_TRAILER_LINE,
+    CH_TRAILER_CR,
+    CH_END_CR, /* LF after the final empty line's CR */
+};
+
+/* Empty pieces are skipped: a span that ends in the CR LF http_parse
+ * feeds for a bare LF is reported as 0 bytes at that static string. */
 static int span_extend(struct span *s, const struct request *r, const char *at, size_t len,
                        size_t max)
 {
+    if (len == 0)
+        return 0;
     if (s->len == 0)
         s->off = (uint16_t)(at - r->base);
     if ((size_t)s->len + len > max)
@@ -55,6 +83,8 @@ static int on_url_complete(llhttp_t *p)
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     struct request *r = p->data;
+    if (len == 0)
+        return 0;
     if (r->in_value) {
         r->in_value = 0;
         r->cur_name = (struct span){0, 0};
@@ -62,9 +92,26 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     return span_extend(&r->cur_name, r, at, len, UINT16_MAX);
 }
 
+/* llhttp 8.1 (not in strict mode) takes "Foo Bar: x" and "Foo : x"; nginx
+ * 1.21.1+ answers 400 to a space or control character in a header name,
+ * and so do we: a proxy may read such a name differently. The name's
+ * bytes and the colon right after it are in the read buffer. */
+static int name_valid(const struct request *r, struct span name)
+{
+    const char *n = r->base + name.off;
+    if (name.len == 0 || n[name.len] != ':')
+        return 0;
+    for (size_t i = 0; i < name.len; i++)
+        if ((unsigned char)n[i] <= ' ' || n[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     struct request *r = p->data;
+    if (len == 0)
+        return 0;
     if (!r->in_value) {
         r->in_value = 1;
         r->cur_value = (struct span){0, 0};
@@ -84,6 +131,10 @@ static int on_header_value_complete(llhttp_t *p)
     if (!r->in_value) { /* empty value: no on_header_value call */
         r->in_value = 1;
         r->cur_value = (struct span){0, 0};
+    }
+    if (!name_valid(r, r->cur_name)) {
+        r->error = 400;
+        return -1;
     }
     if (r->nheaders == HTTP_MAX_HEADERS) {
         r->error = 431;
@@ -132,9 +183,13 @@ static int on_headers_complete(llhttp_t *p)
     r->http_major = p->http_major;
     r->http_minor = p->http_minor;
     /* the parser's own checks done, the ones RFC 9112 leaves to us */
+    if (r->http_major > 1) { /* with LENIENT_VERSION, any digit: nginx answers 505 */
+        r->error = 505;
+        return -1;
+    }
     if (r->http_major != 1 || r->host_count > 1 || (r->http_minor >= 1 && r->host_count == 0)) {
         /* RFC 9112 3.2: a client MUST send one Host in 1.1 */
-        r->error = r->http_major > 1 ? 505 : 400;
+        r->error = 400;
         return -1;
     }
     if ((v = http_header(r, "host", &len)) != NULL && !host_valid(v, len)) {
@@ -155,6 +210,8 @@ static int on_headers_complete(llhttp_t *p)
     if ((v = http_header(r, "expect", &len)) != NULL && token_is(v, len, "100-continue") &&
         p->http_minor >= 1)
         r->expect_continue = 1;
+    if (p->flags & F_CHUNKED)
+        r->chunk_state = CH_SIZE_START;
     /* a body follows: stop here so that its size can be checked first */
     if ((p->flags & F_CHUNKED) || (p->flags & F_CONTENT_LENGTH && p->content_length > 0))
         return HPE_PAUSED;
@@ -202,26 +259,269 @@ void http_request_init(struct request *r)
 {
     memset(r, 0, sizeof(*r));
     llhttp_init(&r->parser, HTTP_REQUEST, &settings);
+    /* "HTTP/9.9" parses, so that on_headers_complete answers 505 as nginx */
+    r->parser.lenient_flags |= LENIENT_VERSION;
     r->parser.data = r;
+    r->large_num = HTTP_LARGE_BUFS;
+    r->large_size = HTTP_LARGE_BUF_SIZE;
+    r->in_head = r->in_request_line = 1;
+    r->buf_cap = HTTP_HEADER_BUF;
 }
 
+void http_request_limits(struct request *r, unsigned num, unsigned size)
+{
+    r->large_num = num;
+    r->large_size = size;
+}
+
+/* A head line that does not fit: 414 while in the request line, else
+ * nginx's 494 (400 "Request Header Or Cookie Too Large"). */
+static int head_too_large(struct request *r)
+{
+    r->error = r->in_request_line ? 414 : HTTP_HEADER_TOO_LARGE;
+    r->keepalive = 0;
+    return KT_ERROR;
+}
+
+/* nginx reads a head into a client_header_buffer_size (1k) buffer, then
+ * moves the line in progress to a new large buffer each time one fills:
+ * a line (with its line end) must fit in one, and a request may take
+ * large_client_header_buffers NUMBER of them. The line from line_start
+ * has `len` bytes so far, `done` when they end in its LF. */
+static int head_line_fits(struct request *r, unsigned len, int done)
+{
+    unsigned used = r->line_start - r->buf_start + len;
+    if (done ? used > r->buf_cap : used >= r->buf_cap) {
+        if (++r->nlarge > r->large_num)
+            return head_too_large(r);
+        r->buf_start = r->line_start;
+        r->buf_cap = r->large_size;
+        if (done ? len > r->large_size : len >= r->large_size)
+            return head_too_large(r);
+    }
+    return KT_OK;
+}
+
+/* Looks at the head's new bytes, buf[r->scanned..len): enforces the
+ * buffer limits line by line, and stops at the next bare LF (fed as CR
+ * LF). Leaves r->in_head once the empty line has been seen. */
+static int head_scan(struct request *r, const char *buf, size_t len, struct feed *f)
+{
+    while (r->in_head && r->scanned < len) {
+        const char *lf = memchr(buf + r->scanned, '\n', len - r->scanned);
+        if (lf == NULL) {
+            r->scanned = (unsigned)len;
+            return head_line_fits(r, (unsigned)len - r->line_start, 0);
+        }
+        size_t i = (size_t)(lf - buf);
+        int cr = i > r->line_start && buf[i - 1] == '\r';
+        int empty = i - r->line_start == (size_t)cr;
+        r->scanned = (unsigned)i + 1;
+        if (head_line_fits(r, (unsigned)(i + 1 - r->line_start), 1) != KT_OK)
+            return KT_ERROR;
+        r->line_start = (unsigned)i + 1;
+        if (!empty)
+            r->in_request_line = 0;
+        else if (!r->in_request_line) /* (empty lines before a request are skipped) */
+            r->in_head = 0;
+        if (!cr) {
+            *f = (struct feed){i, i + 1, 1};
+            return KT_OK;
+        }
+    }
+    return KT_OK;
+}
+
+static int hex(char c)
+{
+    return c >= '0' && c <= '9'                     ? c - '0'
+           : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                    : -1;
+}
+
+/* The framing of a chunked body, read ahead of llhttp 8.1, which differs
+ * from nginx: it skips the two bytes after a chunk's data unseen (so
+ * "5\r\nhelloXX0\r\n\r\n" passed: a proxy in front would disagree on
+ * where the next request starts), refuses the BWS of RFC 9112 7.1.1
+ * ("5 ;a=1", "5; a = 1") and bare LFs. Here, as nginx's
+ * ngx_http_parse_chunked: a chunk's data ends in CR LF or LF, else 400; an
+ * extension is anything up to the line end and is not given to llhttp;
+ * each bare LF goes to llhttp as CR LF. Stops at the first change to the
+ * bytes (f), at len, or at the body's end. */
+static int chunk_scan(struct request *r, const char *buf, size_t len, struct feed *f)
+{
+    size_t i = r->scanned;
+    while (i < len && r->chunk_state != CH_NONE) {
+        char c = buf[i];
+        int h;
+        switch (r->chunk_state) {
+        case CH_SIZE_START:
+        case CH_SIZE:
+            if ((h = hex(c)) >= 0) {
+                if (r->chunk_size > (~0ULL >> 5))
+                    goto invalid;
+                r->chunk_size = r->chunk_size * 16 + (unsigned)h;
+                r->chunk_state = CH_SIZE;
+                break;
+            }
+            if (r->chunk_state == CH_SIZE_START)
+                goto invalid;
+            if (c == ';' || c == ' ' || c == '\t') { /* an extension: cut from here */
+                size_t j = i;
+                while (j < len && buf[j] != '\r' && buf[j] != '\n')
+                    j++;
+                r->chunk_state = CH_EXT;
+                r->scanned = (unsigned)j;
+                *f = (struct feed){i, j, 0};
+                return KT_OK;
+            }
+            /* the line end: */
+            /* fall through */
+        case CH_EXT:
+            if (c == '\r') {
+                r->chunk_state = CH_SIZE_CR;
+                break;
+            }
+            if (c == '\n') {
+                r->chunk_state = r->chunk_size > 0 ? CH_DATA : CH_TRAILER;
+                r->scanned = (unsigned)i + 1;
+                *f = (struct feed){i, i + 1, 1};
+                return KT_OK;
+            }
+            if (r->chunk_state != CH_EXT)
+                goto invalid;
+            { /* more of an extension that began in an earlier read */
+                size_t j = i;
+                while (j < len && buf[j] != '\r' && buf[j] != '\n')
+                    j++;
+                r->scanned = (unsigned)j;
+                *f = (struct feed){i, j, 0};
+                return KT_OK;
+            }
+        case CH_SIZE_CR:
+            if (c != '\n')
+                goto invalid;
+            r->chunk_state = r->chunk_size > 0 ? CH_DATA : CH_TRAILER;
+            break;
+        case CH_DATA: {
+            size_t n = len - i < r->chunk_size ? len - i : (size_t)r->chunk_size;
+            r->chunk_size -= n;
+            i += n;
+            if (r->chunk_size == 0)
+                r->chunk_state = CH_DATA_END;
+            continue;
+        }
+        case CH_DATA_END:
+        case CH_TRAILER_LINE:
+            if (c == '\r') {
+                r->chunk_state = r->chunk_state == CH_DATA_END ? CH_DATA_CR : CH_TRAILER_CR;
+                break;
+            }
+            if (c == '\n') {
+                r->chunk_state = r->chunk_state == CH_DATA_END ? CH_SIZE_START : CH_TRAILER;
+                r->scanned = (unsigned)i + 1;
+                *f = (struct feed){i, i + 1, 1};
+                return KT_OK;
+            }
+            if (r->chunk_state == CH_DATA_END)
+                goto invalid;
+            break;
+        case CH_DATA_CR:
+        case CH_TRAILER_CR:
+            if (c != '\n')
+                goto invalid;
+            r->chunk_state = r->chunk_state == CH_DATA_CR ? CH_SIZE_START : CH_TRAILER;
+            break;
+        case CH_TRAILER:
+            if (c == '\r') {
+                r->chunk_state = CH_END_CR;
+            } else if (c == '\n') {
+                r->chunk_state = CH_NONE;
+                r->scanned = (unsigned)i + 1;
+                *f = (struct feed){i, i + 1, 1};
+                return KT_OK;
+            } else {
+                r->chunk_state = CH_TRAILER_LINE;
+            }
+            break;
+        case CH_END_CR:
+            if (c != '\n')
+                goto invalid;
+            r->chunk_state = CH_NONE;
+            break;
+        }
+        i++;
+    }
+    r->scanned = (unsigned)i;
+    return KT_OK;
+invalid:
+    r->error = 400;
+    return KT_ERROR;
+}
+
+/* Parses buf[*parsed..len). A head line that ends in a bare LF is given
+ * to llhttp (which wants CR LF) without its LF, then a CR LF from a
+ * constant: the spans stay in buf. nginx accepts bare LFs too (RFC 9112
+ * 2.2 allows it). Chunked bodies: chunk_scan. */
 int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
 {
+    static const char crlf[] = "\r\n";
     llhttp_errno_t e;
-    size_t start = *parsed;
+    size_t pos = *parsed;
+    int in_crlf;
 
     r->base = buf;
     if (llhttp_get_errno(&r->parser) == HPE_PAUSED)
         llhttp_resume(&r->parser);
-    if (start == len)
+    if (r->complete) { /* a new request starts at *parsed: its own buffers */
+        r->complete = 0;
+        r->in_head = r->in_request_line = 1;
+        r->line_start = r->scanned = r->buf_start = (unsigned)pos;
+        r->buf_cap = HTTP_HEADER_BUF;
+        r->nlarge = 0;
+        r->chunk_state = CH_NONE;
+        r->chunk_size = 0;
+    }
+    if (!r->in_head) /* a body: conn.c may have reused the buffer's room */
+        r->scanned = (unsigned)pos;
+    if (pos == len)
         return KT_AGAIN;
-    e = llhttp_execute(&r->parser, buf + start, len - start);
-    if (e == HPE_OK) {
-        *parsed = len;
-        return KT_AGAIN;
+    for (;;) {
+        struct feed f = {len, len, 0};
+        if (!r->in_head && chunk_scan(r, buf, len, &f) != KT_OK)
+            return KT_ERROR;
+        if (r->in_head && head_scan(r, buf, len, &f) != KT_OK) {
+            /* a line too large: the lines before it are parsed first, so
+             * that the log has the request line (an error there wins) */
+            int status = r->error;
+            if (r->line_start > pos &&
+                llhttp_execute(&r->parser, buf + pos, r->line_start - pos) != HPE_OK)
+                return KT_ERROR;
+            r->error = status;
+            r->keepalive = 0;
+            r->method = r->parser.method;
+            r->http_major = r->parser.http_major;
+            r->http_minor = r->parser.http_minor;
+            return KT_ERROR;
+        }
+        in_crlf = 0;
+        e = f.cut > pos ? llhttp_execute(&r->parser, buf + pos, f.cut - pos) : HPE_OK;
+        if (e == HPE_OK && f.crlf) { /* a bare LF, as CR LF */
+            e = llhttp_execute(&r->parser, crlf, 2);
+            in_crlf = 1;
+        }
+        if (e == HPE_OK || in_crlf)
+            pos = f.resume;
+        if (e != HPE_OK)
+            break;
+        if (pos == len) {
+            *parsed = len;
+            return KT_AGAIN;
+        }
     }
     if (e == HPE_PAUSED) {
-        *parsed = (size_t)(llhttp_get_error_pos(&r->parser) - buf);
+        /* a pause in the constant CR LF (the end of a head): after the bare LF */
+        *parsed = in_crlf ? pos : (size_t)(llhttp_get_error_pos(&r->parser) - buf);
         return r->error ? KT_ERROR : KT_OK; /* a request, or the head of one with a body */
     }
     if (r->error == 0)
@@ -310,6 +610,8 @@ const char *http_reason(int status)
         return "Too Many Requests";
     case 431:
         return "Request Header Fields Too Large";
+    case HTTP_HEADER_TOO_LARGE:
+        return "Bad Request";
     case 500:
         return "Internal Server Error";
     case 501:
@@ -352,8 +654,9 @@ static int cacheable(int status)
 size_t http_head(char *out, size_t cap, const struct response *resp)
 {
     char date[40];
-    int n = snprintf(out, cap, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n", resp->status,
-                     http_reason(resp->status), resp->server, time_now.http_date);
+    int status = resp->status;
+    int n = snprintf(out, cap, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n", status,
+                     http_reason(status), resp->server, time_now.http_date);
     size_t pos = n > 0 ? (size_t)n : 0;
 
 #define ADD(...)                                                                                   \
@@ -437,14 +740,17 @@ const char *http_error_body(int status, size_t *len)
     static char body[512];
     const char *reason = status == 302 ? "Found" : http_reason(status); /* nginx's page title */
     int n;
-    if (status == 497) { /* nginx's page for plain HTTP on a TLS port */
-        static const char plain[] =
-            "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS "
-            "port</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
-            "<center>The plain HTTP request was sent to HTTPS port</center>\r\n"
-            "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n";
-        *len = sizeof(plain) - 1;
-        return plain;
+    const char *why = status == HTTP_HEADER_TOO_LARGE ? "Request Header Or Cookie Too Large"
+                      : status == 497 ? "The plain HTTP request was sent to HTTPS port"
+                                      : NULL;
+    if (why != NULL) { /* nginx's 494 and 497 pages: a 400 that says why */
+        n = snprintf(body, sizeof(body),
+                     "<html>\r\n<head><title>400 %s</title></head>\r\n<body>\r\n<center><h1>400 "
+                     "Bad Request</h1></center>\r\n<center>%s</center>\r\n<hr><center>ktlsd</"
+                     "center>\r\n</body>\r\n</html>\r\n",
+                     why, why);
+        *len = (size_t)n;
+        return body;
     }
     n = snprintf(body, sizeof(body),
                  "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "

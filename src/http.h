@@ -11,6 +11,16 @@
 
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_URL 8192
+/* nginx's NGX_HTTP_REQUEST_HEADER_TOO_LARGE: a header line, or the whole
+ * head, over large_client_header_buffers. Answered as "400 Bad Request"
+ * with nginx's "Request Header Or Cookie Too Large" page; error_page 494
+ * catches it, as in nginx. */
+#define HTTP_HEADER_TOO_LARGE 494
+/* nginx's defaults: client_header_buffer_size 1k (not configurable here),
+ * large_client_header_buffers 4 8k */
+#define HTTP_HEADER_BUF 1024
+#define HTTP_LARGE_BUFS 4
+#define HTTP_LARGE_BUF_SIZE 8192
 
 /* A span of the connection's read buffer: requests are parsed in place. */
 struct span {
@@ -38,9 +48,24 @@ struct request {
     int in_value;
     struct header headers[HTTP_MAX_HEADERS];
     unsigned nheaders;
+    /* the head's lines, checked as nginx packs them into its header
+     * buffers (offsets into base; a head is never moved while read) */
+    unsigned large_num, large_size; /* large_client_header_buffers */
+    unsigned nlarge;                /* large buffers the head has taken */
+    unsigned buf_start, buf_cap;    /* the buffer the current line is in */
+    unsigned line_start, scanned;
+    int in_head, in_request_line;
+    /* a chunked body's framing, read ahead of llhttp (http.c, CH_*) */
+    int chunk_state;
+    unsigned long long chunk_size; /* the size being read, then the data left */
 };
 
 void http_request_init(struct request *r);
+/* large_client_header_buffers for this connection's requests (the default
+ * is 4 8k): a request line longer than size is 414, a header line longer
+ * than size, or a head that needs more than num buffers of size, is
+ * HTTP_HEADER_TOO_LARGE. */
+void http_request_limits(struct request *r, unsigned num, unsigned size);
 /* Feeds buf[0..len) to the parser, which has already seen buf[0..*parsed).
  * Returns KT_OK when a whole request has been parsed (*parsed then points
  * past it: the rest is the next pipelined request), and also once when the

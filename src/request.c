@@ -179,26 +179,34 @@ static void init_response(struct ctx *x, struct response *resp, int status)
     resp->nadd = x->conf->nadd_headers;
 }
 
-static void write_head(struct ctx *x, struct response *resp)
+/* KT_ERROR when the head does not fit the send buffer: a bare 500 goes
+ * instead, and no body may follow it (its Content-Length is 0). */
+static int write_head(struct ctx *x, struct response *resp)
 {
     struct reply *r = x->r;
     r->status = resp->status;
     r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
     r->head_len = http_head(x->env->buf, x->env->cap, resp);
-    if (r->head_len == 0) { /* only with absurd add_header lists */
+    if (r->head_len == 0) { /* absurd add_header lists, a huge Location */
         r->close = 1;
         r->keepalive = 0;
         r->status = 500;
+        r->no_body = 1;
+        r->nsegs = 0;
+        r->body_len = r->file_len = 0;
         r->head_len = (size_t)snprintf(x->env->buf, x->env->cap,
                                        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
                                        "Connection: close\r\n\r\n");
+        return KT_ERROR;
     }
+    r->no_body = 0;
+    return KT_OK;
 }
 
 static void add_mem(struct reply *r, const char *p, size_t len)
 {
-    if (r->nsegs < SEND_MAX_SEGS && len > 0) {
+    if (r->nsegs < SEND_MAX_SEGS && len > 0 && !r->no_body) {
         r->segs[r->nsegs++] = (struct send_seg){p, 0, len};
         r->body_len += len;
     }
@@ -206,7 +214,7 @@ static void add_mem(struct reply *r, const char *p, size_t len)
 
 static void add_file(struct reply *r, off_t off, size_t len)
 {
-    if (r->nsegs < SEND_MAX_SEGS && len > 0) {
+    if (r->nsegs < SEND_MAX_SEGS && len > 0 && !r->no_body) {
         r->segs[r->nsegs++] = (struct send_seg){NULL, off, len};
         r->body_len += len;
         r->file_len += len;
@@ -269,11 +277,11 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
             x->alen = 0;
             return REDIRECT;
         }
-    if (status == 400 || status == 413 || status == 414 || status == 431 || status >= 500 ||
-        status == 497)
+    if (status == 400 || status == 413 || status == 414 || status == 431 ||
+        status == HTTP_HEADER_TOO_LARGE || status == 497 || status >= 500)
         x->r->close = 1;
-    body = http_error_body(status, &blen); /* 497 is answered as 400, with its own page */
-    if (status == 497)
+    body = http_error_body(status, &blen);
+    if (status == HTTP_HEADER_TOO_LARGE || status == 497) /* nginx's 400s with their own page */
         status = 400;
     init_response(x, &resp, status);
     resp.content_type = "text/html";
@@ -291,7 +299,12 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
     if (status == 204 || status == 304 || status < 200)
         blen = 0;
     resp.content_length = (long long)blen;
-    write_head(x, &resp);
+    if (write_head(x, &resp) != KT_OK && location != NULL && status != 414) {
+        /* a redirect whose Location cannot fit (an 8k Host and an 8k
+         * query): refused as too long before anything is sent */
+        x->error_status = 1;
+        return answer_status(x, 414, NULL, 0);
+    }
     if (!head_only(x) && blen > 0 && x->r->head_len + blen <= x->env->cap) {
         memcpy(x->env->buf + x->r->head_len, body, blen);
         add_mem(x->r, x->env->buf + x->r->head_len, blen);

@@ -49,7 +49,8 @@ struct reply {
     int keepalive; /* what the head announced */
     int sendfile;  /* the location's "sendfile" */
     size_t head_len;
-    int fd; /* file behind file segments, or -1 */
+    int no_body; /* the head did not fit: a bodiless 500 went instead, add nothing */
+    int fd;      /* file behind file segments, or -1 */
     size_t nsegs;
     unsigned long long body_len;
     unsigned long long file_len;         /* of which file bytes */

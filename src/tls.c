@@ -225,10 +225,70 @@ SSL *tls_new(SSL_CTX *ctx, int fd, void *sni_arg)
     return ssl;
 }
 
+/* OpenSSL reasons that a client causes (nginx's ngx_ssl_connection_error
+ * list, plus the ones OpenSSL 3.0 added): logged at info, as a peer going
+ * away is. Any other SSL error is the server's business and is logged at
+ * error, where the default level shows it. Alerts the peer sent (reasons
+ * from SSL_AD_REASON_OFFSET on) are the client's too. */
+static const int client_faults[] = {
+    SSL_R_BAD_CHANGE_CIPHER_SPEC,
+    SSL_R_NO_SUITABLE_KEY_SHARE,
+    SSL_R_BLOCK_CIPHER_PAD_IS_WRONG,
+    SSL_R_DIGEST_CHECK_FAILED,
+    SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST,
+    SSL_R_EXCESSIVE_MESSAGE_SIZE,
+    SSL_R_HTTPS_PROXY_REQUEST,
+    SSL_R_HTTP_REQUEST,
+    SSL_R_LENGTH_MISMATCH,
+    SSL_R_NO_CIPHERS_SPECIFIED,
+    SSL_R_NO_COMPRESSION_SPECIFIED,
+    SSL_R_NO_SHARED_CIPHER,
+    SSL_R_RECORD_LENGTH_MISMATCH,
+    SSL_R_UNEXPECTED_MESSAGE,
+    SSL_R_UNEXPECTED_RECORD,
+    SSL_R_UNKNOWN_ALERT_TYPE,
+    SSL_R_UNKNOWN_PROTOCOL,
+    SSL_R_UNSUPPORTED_PROTOCOL,
+    SSL_R_NO_SHARED_GROUPS,
+    SSL_R_WRONG_VERSION_NUMBER,
+    SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC,
+    SSL_R_RENEGOTIATE_EXT_TOO_LONG,
+    SSL_R_RENEGOTIATION_ENCODING_ERR,
+    SSL_R_RENEGOTIATION_MISMATCH,
+    SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED,
+    SSL_R_SCSV_RECEIVED_WHEN_RENEGOTIATING,
+    SSL_R_INAPPROPRIATE_FALLBACK,
+    SSL_R_VERSION_TOO_LOW,
+    /* beyond nginx's list */
+    SSL_R_NO_APPLICATION_PROTOCOL,
+    SSL_R_UNEXPECTED_EOF_WHILE_READING,
+    SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS,
+    SSL_R_BAD_KEY_SHARE,
+    SSL_R_BAD_EXTENSION,
+    SSL_R_BAD_PACKET_LENGTH,
+    SSL_R_PACKET_LENGTH_TOO_LONG,
+    SSL_R_WRONG_SSL_VERSION,
+    SSL_R_MISSING_SIGALGS_EXTENSION,
+    SSL_R_BAD_KEY_UPDATE,
+    SSL_R_CERTIFICATE_VERIFY_FAILED,
+    SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE,
+};
+
+static int client_fault(unsigned long err)
+{
+    int reason = ERR_GET_REASON(err);
+    if (reason >= SSL_AD_REASON_OFFSET) /* an alert from the peer */
+        return 1;
+    for (size_t i = 0; i < ARRAY_LEN(client_faults); i++)
+        if (client_faults[i] == reason)
+            return 1;
+    return 0;
+}
+
 /* Decodes SSL_get_error() once for every call site. A peer that goes away
- * (EOF, ECONNRESET, EPIPE) is logged at info, as nginx does for client-side
- * faults; protocol errors at info too (a client offering nothing we accept
- * is not our error), anything else at error. */
+ * (EOF, ECONNRESET, EPIPE) and the protocol errors a client causes (see
+ * client_faults) are logged at info, as nginx does; anything else at
+ * error. */
 static int decode(SSL *ssl, int r, int *want, const struct log_ctx *log, const char *call)
 {
     int e = SSL_get_error(ssl, r), err = errno;
@@ -244,16 +304,18 @@ static int decode(SSL *ssl, int r, int *want, const struct log_ctx *log, const c
         return KT_ERROR;
     case SSL_ERROR_SYSCALL:
         ERR_clear_error();
-        if (err == 0 || err == ECONNRESET || err == EPIPE)
+        if (err == 0 || err == ECONNRESET || err == EPIPE || err == ETIMEDOUT)
             log_error(LL_INFO, log, "peer closed connection in %s (%d: %s)", call, err,
                       err ? strerror(err) : "unexpected EOF");
         else
             log_error(LL_ERR, log, "%s failed (%d: %s)", call, err, strerror(err));
         return KT_ERROR;
     case SSL_ERROR_SSL:
-    default:
-        log_error(LL_INFO, log, "%s failed (SSL: %s)", call, tls_error_text());
+    default: {
+        int level = client_fault(ERR_peek_error()) ? LL_INFO : LL_ERR; /* before the drain */
+        log_error(level, log, "%s failed (SSL: %s)", call, tls_error_text());
         return KT_ERROR;
+    }
     }
 }
 

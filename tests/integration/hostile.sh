@@ -223,6 +223,11 @@ for i in $(seq 1 40); do printf 'GET /missing-%d HTTP/1.1\r\nHost: x\r\n\r\n' "$
     raw --tls --timeout 2 "$PB" >/dev/null 2>&1
 sleep 1.1
 curl "${CURL_OPTS[@]}" -o /dev/null "https://127.0.0.1:$PB/missing-after"
+# a client's TLS fault is its own: logged at info, not at error
+openssl s_client -connect "127.0.0.1:$PB" -tls1_2 -cipher AES128-SHA256 </dev/null >/dev/null 2>&1
+sleep 0.2
+expect_file_match '\[info\].*no shared cipher' "$T/error-ktlsd.log" "no shared cipher: logged at info"
+check_not "... and not at error" grep -q '\[error\].*no shared cipher' "$T/error-ktlsd.log"
 check_not "a %0a in the URI forges no log line" grep -q '^2026/01/01 00:00:00 \[notice\] forged' "$T/error-ktlsd.log"
 expect_file_match 'x\\x0A2026' "$T/error-ktlsd.log" "... it is escaped as \\x0A"
 n=$(grep -c 'missing-' "$T/error-ktlsd.log")

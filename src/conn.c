@@ -251,7 +251,7 @@ static void access_log(struct conn *c);
  * with the bytes that went out, as nginx logs them. */
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, timer));
+    struct conn *c = container_of(w, struct conn, timer);
     (void)loop;
     (void)revents;
     if (c->state == C_KEEPALIVE) {
@@ -665,8 +665,6 @@ static void handle_request(struct conn *c)
     send_start(&c->xf->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
 }
 
-/* After a response: log it, then keep the connection for the next request
- * (pipelined bytes already read are parsed at once) or close it. */
 /* Adds the file bytes of the response to the counter of the path they took. */
 static void count_bytes(const struct conn *c)
 {
@@ -683,6 +681,8 @@ static void count_bytes(const struct conn *c)
     }
 }
 
+/* After a response: log it, then keep the connection for the next request
+ * (pipelined bytes already read are parsed at once) or close it. */
 static void finish_request(struct conn *c)
 {
     int keep = c->xf->reply.keepalive, must_close = c->xf->reply.close;

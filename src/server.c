@@ -267,8 +267,6 @@ static void spawn(struct generation *g, int i)
     log_error(LL_INFO, NULL, "started worker process %d", (int)pid);
 }
 
-/* A generation for cf: certificates, keys, roots and logs loaded, user
- * resolved, listeners bound; no worker yet. NULL with the reason in err. */
 /* The status page's slots come in STATS_GENERATIONS blocks of MAX_WORKERS:
  * a new generation takes a block no draining one still writes to. */
 static int free_stats_base(const struct generation *live)
@@ -283,6 +281,8 @@ static int free_stats_base(const struct generation *live)
     return 0; /* that many reloads draining at once: gauges may mix */
 }
 
+/* A generation for cf: certificates, keys, roots and logs loaded, user
+ * resolved, listeners bound; no worker yet. NULL with the reason in err. */
 static struct generation *generation_new(struct config *cf, const struct generation *old, char *err,
                                          size_t errlen)
 {
@@ -303,8 +303,7 @@ static struct generation *generation_new(struct config *cf, const struct generat
     if (g->nslots > MAX_WORKERS)
         g->nslots = MAX_WORKERS;
     g->slots = xcalloc((size_t)g->nslots, sizeof(*g->slots));
-    /* the status page's slots: the generation before this one may still be
-     * draining, so the two use different halves */
+    /* the status page's slots: generations still draining keep theirs */
     g->stats_base = free_stats_base(old);
     for (int i = 0; i < g->nslots; i++)
         g->slots[i].backoff = 0.1;

@@ -151,26 +151,30 @@ static int have_openat2 = 1;
 static int have_openat2 = 0;
 #endif
 
-/* Every component of rel that is a symlink must be owned by the owner of
- * what it points to (nginx's disable_symlinks if_not_owner). */
-static int symlinks_owned(int root_fd, const char *rel)
+/* Walks the components of rel beneath root_fd and checks each symlink
+ * among them: with SYMLINKS_ON any symlink fails (ELOOP); with
+ * SYMLINKS_IF_NOT_OWNER one whose target has another owner fails (EACCES),
+ * as nginx's disable_symlinks. Returns 0 or the errno. */
+static int check_symlinks(int root_fd, const char *rel, int symlinks)
 {
     char part[PATH_MAX];
     size_t n = strlen(rel);
     if (n >= sizeof(part))
-        return 0;
-    for (size_t i = 0; i <= n; i++) {
+        return ENAMETOOLONG;
+    for (size_t i = 1; i <= n; i++) {
         struct stat l, t;
         if (rel[i] != '/' && rel[i] != '\0')
             continue;
         memcpy(part, rel, i);
         part[i] = '\0';
-        if (i == 0 || fstatat(root_fd, part, &l, AT_SYMLINK_NOFOLLOW) != 0)
+        if (fstatat(root_fd, part, &l, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(l.st_mode))
             continue;
-        if (S_ISLNK(l.st_mode) && (fstatat(root_fd, part, &t, 0) != 0 || t.st_uid != l.st_uid))
-            return 0;
+        if (symlinks == SYMLINKS_ON)
+            return ELOOP;
+        if (fstatat(root_fd, part, &t, 0) != 0 || t.st_uid != l.st_uid)
+            return EACCES;
     }
-    return 1;
+    return 0;
 }
 
 /* Whether rel holds a ".." segment. A normalised path never does: one
@@ -204,10 +208,8 @@ static int open_beneath(int root_fd, const char *rel, int symlinks, int extra)
         errno = ENOENT;
         return -1;
     }
-    if (symlinks == SYMLINKS_IF_NOT_OWNER && !symlinks_owned(root_fd, rel)) {
-        errno = EACCES;
+    if (symlinks == SYMLINKS_IF_NOT_OWNER && (errno = check_symlinks(root_fd, rel, symlinks)) != 0)
         return -1;
-    }
 #if KTLSD_HAVE_OPENAT2
     if (have_openat2) {
         struct open_how how = {
@@ -225,24 +227,9 @@ static int open_beneath(int root_fd, const char *rel, int symlinks, int extra)
             return openat(root_fd, rel, flags);
     }
 #endif
-    if (symlinks == SYMLINKS_ON) {
-        char part[PATH_MAX];
-        size_t n = strlen(rel);
-        if (n >= sizeof(part)) {
-            errno = ENAMETOOLONG;
+    if (symlinks == SYMLINKS_ON) { /* no openat2: the same rule, walked here */
+        if ((errno = check_symlinks(root_fd, rel, symlinks)) != 0)
             return -1;
-        }
-        for (size_t i = 1; i <= n; i++) {
-            struct stat l;
-            if (rel[i] != '/' && rel[i] != '\0')
-                continue;
-            memcpy(part, rel, i);
-            part[i] = '\0';
-            if (fstatat(root_fd, part, &l, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(l.st_mode)) {
-                errno = ELOOP;
-                return -1;
-            }
-        }
         flags |= O_NOFOLLOW;
     }
     return openat(root_fd, rel, flags);

@@ -14,6 +14,8 @@ enum { KT_OK = 0, KT_ERROR = -1, KT_AGAIN = -2 };
 enum { IO_READ = 1, IO_WRITE = 2 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* The struct that embeds member m at p (libev watchers inside their owner). */
+#define container_of(p, type, m) ((type *)((char *)(p)-offsetof(type, m)))
 
 /* Small allocations abort on OOM (lighttpd's ck_malloc): nothing sensible can
  * continue without 100 bytes, and a NULL check at every call site hides bugs. */

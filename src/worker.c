@@ -27,6 +27,7 @@
  * several handshakes (p50 3 ms instead of 0.8 ms with 32 clients that
  * reconnect for every request, bench close-wrk). */
 #define ACCEPT_BATCH 1
+#define ACCEPT_RETRY 0.5 /* seconds without accepting after EMFILE and the like */
 
 struct wlistener {
     ev_io io;
@@ -90,10 +91,10 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
             if (errno == ECONNABORTED || errno == EPROTO || errno == EPERM)
                 continue;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                log_error(LL_ERR, NULL, "accept4() on %s failed (%d: %s), pausing accepts for 0.5s",
-                          wl->l->text, errno, strerror(errno));
+                log_error(LL_ERR, NULL, "accept4() on %s failed (%d: %s), pausing accepts for %gs",
+                          wl->l->text, errno, strerror(errno), ACCEPT_RETRY);
                 accept_enable(w, 0);
-                ev_timer_set(&w->accept_retry, 0.5, 0);
+                ev_timer_set(&w->accept_retry, ACCEPT_RETRY, 0);
                 ev_timer_start(w->loop, &w->accept_retry);
                 return;
             }
@@ -107,7 +108,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 static void accept_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    struct worker *w = (struct worker *)((char *)t - offsetof(struct worker, accept_retry));
+    struct worker *w = container_of(t, struct worker, accept_retry);
     (void)loop;
     (void)revents;
     if (!w->stopping)
@@ -137,7 +138,7 @@ static void flush_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
     (void)revents;
-    flush_logs((struct worker *)((char *)t - offsetof(struct worker, flush)));
+    flush_logs(container_of(t, struct worker, flush));
 }
 
 static void clock_cb(struct ev_loop *loop, ev_check *c, int revents)
@@ -151,7 +152,7 @@ static void clock_cb(struct ev_loop *loop, ev_check *c, int revents)
  * flight are cut (nginx closes them the same way). */
 static void shutdown_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    struct worker *w = (struct worker *)((char *)t - offsetof(struct worker, shutdown));
+    struct worker *w = container_of(t, struct worker, shutdown);
     (void)revents;
     log_error(LL_NOTICE, NULL, "worker_shutdown_timeout (%gs) expired, closing %zu connection%s",
               w->cf->worker_shutdown_timeout, conn_pool_active(w->pool),
@@ -240,7 +241,7 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
         ev_io_init(&w.ls[i].io, accept_cb, ls[i].fd, EV_READ);
     }
     accept_enable(&w, 1);
-    ev_timer_init(&w.accept_retry, accept_retry_cb, 0.5, 0);
+    ev_timer_init(&w.accept_retry, accept_retry_cb, ACCEPT_RETRY, 0);
     ev_timer_init(&w.shutdown, shutdown_cb, 0, 0);
     ev_timer_init(&w.flush, flush_cb, 1.0, 1.0);
     ev_timer_start(w.loop, &w.flush);

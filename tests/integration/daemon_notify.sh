@@ -140,11 +140,17 @@ MASTER=$(cat "$T/ktlsd.pid")
 
 # reload: the same sockets; a listener dropped and brought back takes the
 # passed socket again (bind() would fail: the harness holds the port)
-grep -v "listen 127.0.0.1:$PLAIN_PORT;" "$CONF" >"$T/noplain.conf"
 cp "$CONF" "$T/full.conf"
+RUNNING=$CONF
+WORKERS=2 PLAIN=0 gen_config "$T/noplain.conf" # the same TLS server, no plain one
+CONF=$RUNNING
 cp "$T/noplain.conf" "$CONF"
 kill -HUP "$MASTER"
-check "activated: reload without the plain listener" wait_log 'generation 2, 2 workers'
+# (the first server's log lines are in the same file: wait for this reload's
+# own line, else the next SIGHUP can arrive before this one is handled, the
+# two merge into one reload, and generation 3 never comes: the flake seen
+# under ctest -j4)
+check "activated: reload without the plain listener" wait_log 'generation 2, 2 workers, 1 listener( |$)'
 cp "$T/full.conf" "$CONF"
 kill -HUP "$MASTER"
 check "activated: reload with it again" wait_log 'generation 3, 2 workers, 2 listeners'

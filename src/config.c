@@ -6,6 +6,7 @@
 #include "log.h"
 #include "mime.h"
 #include "util.h"
+#include "vars.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -220,6 +221,78 @@ static int set_list(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
+/* A value that takes variables: each must be one ktlsd knows (nginx's
+ * "unknown "NAME" variable" otherwise). */
+static int check_vars(struct parser *p, const char *v)
+{
+    char msg[256];
+    if (vars_check(v, msg, sizeof(msg)) != KT_OK) {
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* A path nginx would expand variables in but ktlsd takes literally: refused,
+ * never served from a directory named "$host". */
+static int set_path(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    if (strchr(a[0], '$') != NULL) {
+        perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
+        return KT_ERROR;
+    }
+    return set_str(p, d, a, n, conf);
+}
+
+static int set_try_files(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    for (int i = 0; i < n; i++)
+        if (check_vars(p, a[i]) != KT_OK)
+            return KT_ERROR;
+    return set_list(p, d, a, n, conf);
+}
+
+static int set_index(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    for (int i = 0; i < n; i++)
+        if (strchr(a[i], '$') != NULL) {
+            perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
+            return KT_ERROR;
+        }
+    return set_list(p, d, a, n, conf);
+}
+
+/* server_name: "~regex" names are compiled (caseless, as nginx does); their
+ * named captures become variables. */
+static int set_server_name(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct server_conf *s = conf;
+    for (int i = 0; i < n; i++) {
+        pcre2_code *re = NULL;
+        if (a[i][0] == '~') {
+            int errcode;
+            PCRE2_SIZE erroff;
+            re = pcre2_compile((PCRE2_SPTR)a[i] + 1, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+                               &errcode, &erroff, NULL);
+            if (re == NULL) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(errcode, msg, sizeof(msg));
+                perr(p, "pcre2_compile() failed: %s in \"%s\" at \"%s\"", (char *)msg, a[i] + 1,
+                     a[i] + 1 + erroff);
+                return KT_ERROR;
+            }
+            vars_add_captures(re);
+        }
+        s->name_re = xrealloc(s->name_re, (s->nnames + 1) * sizeof(*s->name_re));
+        s->name_re[s->nnames] = re;
+        s->name_md = xrealloc(s->name_md, (s->nnames + 1) * sizeof(*s->name_md));
+        s->name_md[s->nnames] = re != NULL ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+        if (set_list(p, d, a + i, 1, conf) != KT_OK)
+            return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_worker_processes(struct parser *p, const struct directive *d, char **a, int n,
                                 void *conf)
 {
@@ -263,6 +336,10 @@ static int set_access_log(struct parser *p, const struct directive *d, char **a,
     (void)d;
     if (c->access_log_path != NULL) {
         perr(p, "\"access_log\" directive is duplicate (ktlsd writes one access log per server)");
+        return KT_ERROR;
+    }
+    if (strchr(a[0], '$') != NULL) {
+        perr(p, "variables in \"access_log\" paths are not supported by ktlsd");
         return KT_ERROR;
     }
     if (strcmp(a[0], "off") == 0 && n > 1) {
@@ -604,7 +681,7 @@ static int set_add_header(struct parser *p, const struct directive *d, char **a,
         perr(p, "invalid parameter \"%s\" in \"add_header\" directive", a[2]);
         return KT_ERROR;
     }
-    if (no_variables(p, "add_header", a[1]) != KT_OK)
+    if (check_vars(p, a[1]) != KT_OK)
         return KT_ERROR;
     for (const char *q = a[0]; *q; q++)
         if (*q <= ' ' || *q == ':' || *q >= 0x7f) {
@@ -637,8 +714,8 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
         }
         new_code = a[n - 2][1] ? (int)v : 0;
     }
-    if (ncodes < 1 ||
-        (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
+    if (ncodes < 1 || (uri[0] != '/' && uri[0] != '@' && strncmp(uri, "http://", 7) != 0 &&
+                       strncmp(uri, "https://", 8) != 0)) {
         perr(p, "invalid URI \"%s\" in \"error_page\" directive", uri);
         return KT_ERROR;
     }
@@ -663,6 +740,8 @@ static int set_return(struct parser *p, const struct directive *d, char **a, int
     (void)d;
     if (n == 1 && (strncmp(a[0], "http://", 7) == 0 || strncmp(a[0], "https://", 8) == 0 ||
                    strncmp(a[0], "$scheme", 7) == 0)) {
+        if (check_vars(p, a[0]) != KT_OK)
+            return KT_ERROR;
         c->return_code = 302;
         c->return_text = xstrdup(a[0]);
         return KT_OK;
@@ -671,6 +750,8 @@ static int set_return(struct parser *p, const struct directive *d, char **a, int
         perr(p, "invalid return code \"%s\"", a[0]);
         return KT_ERROR;
     }
+    if (n == 2 && check_vars(p, a[1]) != KT_OK)
+        return KT_ERROR;
     c->return_code = (int)v;
     if (n == 2)
         c->return_text = xstrdup(a[1]);
@@ -806,16 +887,13 @@ static int block_location(struct parser *p, const struct directive *d, char **a,
             l->kind = LOC_REGEX;
         else if (strcmp(mod, "~*") == 0)
             l->kind = LOC_REGEX_CASELESS;
-        else if (strcmp(mod, "@") == 0 || mod[0] == '@') {
-            perr(p, "named locations are not supported by ktlsd");
-            goto fail;
-        } else {
+        else {
             perr(p, "invalid location modifier \"%s\"", mod);
             goto fail;
         }
     } else if (pat[0] == '@') {
-        perr(p, "named locations are not supported by ktlsd");
-        goto fail;
+        l->kind = LOC_NAMED;
+        l->internal = 1;
     }
     l->pattern = xstrdup(pat);
     l->plen = strlen(pat);
@@ -833,7 +911,8 @@ static int block_location(struct parser *p, const struct directive *d, char **a,
             goto fail;
         }
         l->md = pcre2_match_data_create_from_pattern(l->re, NULL);
-    } else if (pat[0] != '/') {
+        vars_add_captures(l->re);
+    } else if (l->kind != LOC_NAMED && pat[0] != '/') {
         perr(p, "location \"%s\" must start with \"/\"", pat);
         goto fail;
     }
@@ -893,12 +972,12 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, client_header_timeout), 0, 86400},
     {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0,
      86400},
-    {"root", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, root), 0, 0},
-    {"index", HSL, TARGET_SRV, 1, -1, set_list, offsetof(struct srv_conf, index), 0, 0},
+    {"root", HSL, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, root), 0, 0},
+    {"index", HSL, TARGET_SRV, 1, -1, set_index, offsetof(struct srv_conf, index), 0, 0},
     {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
-    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate),
+    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, ssl_certificate),
      0, 0},
-    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_str,
+    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_path,
      offsetof(struct srv_conf, ssl_certificate_key), 0, 0},
     {"ssl_protocols", HS, TARGET_SRV, 1, 6, set_ssl_protocols, 0, 0, 0},
     {"ssl_ciphers", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_ciphers), 0, 0},
@@ -910,13 +989,13 @@ static const struct directive directives[] = {
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
      offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
     {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
-    {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_list, offsetof(struct server_conf, names),
-     0, 0},
+    {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_server_name,
+     offsetof(struct server_conf, names), 0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
     {"types", HSL, TARGET_SRV, 0, BLOCK, block_types, 0, 0, 0},
-    {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, alias), 0, 0},
+    {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, alias), 0, 0},
     {"internal", CTX_LOC, TARGET_LOC, 0, 0, set_on, offsetof(struct location, internal), 0, 0},
-    {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_list,
+    {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_try_files,
      offsetof(struct srv_conf, try_files), 0, 0},
     {"expires", HSL, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
     {"add_header", HSL, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
@@ -1475,8 +1554,13 @@ void config_free(struct config *cf)
             free(l);
         }
         free(s->locs);
-        for (size_t j = 0; j < s->nnames; j++)
+        for (size_t j = 0; j < s->nnames; j++) {
             free(s->names[j]);
+            pcre2_match_data_free(s->name_md[j]);
+            pcre2_code_free(s->name_re[j]);
+        }
+        free(s->name_re);
+        free(s->name_md);
         free(s->names);
         free(s->listens);
         if (s->ssl_ctx != NULL)

@@ -45,7 +45,7 @@ struct add_header {
 struct error_page {
     int code;     /* the status it catches */
     int new_code; /* "=CODE", or 0 to keep the status */
-    char *uri;
+    char *uri;    /* "/path", "@named" or an absolute URL */
 };
 
 struct access_rule {
@@ -112,7 +112,7 @@ struct srv_conf {
     int access_set;
 };
 
-enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS };
+enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
 
 struct location {
     struct srv_conf c;
@@ -133,6 +133,8 @@ struct server_conf {
     size_t nlistens;
     char **names;
     size_t nnames;
+    void **name_re; /* per name: pcre2_code of a "~regex" name, else NULL */
+    void **name_md; /* its match data */
     struct location **locs;
     size_t nlocs;
     const char *file;

@@ -548,6 +548,8 @@ static void handle_request(struct conn *c)
         .ssl = c->ssl != NULL,
         .ktls_tx = c->ktls_tx,
         .peer = (const struct sockaddr *)&c->peer_addr,
+        .fd = c->fd,
+        .tls = c->ssl,
         .log = &c->log,
     };
     struct reply *r;

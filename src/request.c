@@ -12,10 +12,13 @@
 #include "mime.h"
 #include "static.h"
 #include "stats.h"
+#include "tls.h"
 #include "util.h"
+#include "vars.h"
 #include "version.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +35,19 @@
 
 #define MAX_REDIRECTS 10
 #define MAX_RANGES 64
+#define MAX_CAPTURES 10 /* $0..$9 */
+#define MAX_ADD_HEADERS 64
 #define URI_MAX (HTTP_MAX_URL + 512)
 
 enum { DONE, REDIRECT };
+
+/* What a regex with capture groups matched. */
+struct captures {
+    const pcre2_code *re; /* NULL: none */
+    int n;
+    PCRE2_SIZE ov[2 * MAX_CAPTURES];
+    char subject[URI_MAX];
+};
 
 /* One request's working state. The buffers come last: a request resets
  * only what precedes them (a worker answers one request at a time, so one
@@ -56,9 +69,14 @@ struct ctx {
     int internal;
     int error_status; /* serving an error_page: the status to answer with */
     int method;
-    char uri[URI_MAX];  /* decoded and normalised */
-    char args[URI_MAX]; /* the query, raw */
+    struct location *named; /* the target of an internal redirect to "@name" */
+    char uri[URI_MAX];      /* decoded and normalised */
+    char args[URI_MAX];     /* the query, raw */
     char locbuf[URI_MAX * 2];
+    struct captures cap[2];      /* of the regex server_name [0], of the regex location [1] */
+    char scratch[PATH_MAX + 64]; /* a variable's formatted value */
+    struct add_header add[MAX_ADD_HEADERS]; /* add_header values with variables, expanded */
+    char add_values[8192];
 };
 
 static struct ctx the_ctx;
@@ -82,23 +100,76 @@ static int name_matches(const char *name, const char *host, size_t len)
     return 0;
 }
 
-struct server_conf *request_server(const struct vhosts *vh, const char *host, size_t len)
+/* Keeps what a regex matched (nginx's r->captures and named-capture
+ * variables): $1..$9 come from the last regex that matched, the location's
+ * if there was one (even one without groups: then they are empty, as in
+ * nginx); a named capture from the regex that has that name, the
+ * location's first. */
+static void keep_captures(struct captures *c, const pcre2_code *re, pcre2_match_data *md, int rc,
+                          const char *subject, size_t len)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    uint32_t groups = 0;
+    c->re = re;
+    c->n = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+    if (groups == 0)
+        return;
+    if (len >= sizeof(c->subject))
+        len = sizeof(c->subject) - 1;
+    memcpy(c->subject, subject, len);
+    c->subject[len] = '\0';
+    c->n = rc > MAX_CAPTURES || rc == 0 ? MAX_CAPTURES : rc;
+    memcpy(c->ov, ov, (size_t)c->n * 2 * sizeof(*ov));
+}
+
+/* The server block for a host: exact names, then wildcards, then the first
+ * "~regex" name in file order that matches (nginx's order); its captures go
+ * to x when there is one. */
+static struct server_conf *pick_server(const struct vhosts *vh, const char *host, size_t len,
+                                       struct ctx *x)
 {
     struct server_conf *best = NULL;
     int best_score = 0;
+    char lower[256];
     if (host == NULL || vh == NULL)
         return vh != NULL ? vh->dflt : NULL;
     if (len > 0 && host[len - 1] == '.')
         len--;
     for (size_t i = 0; i < vh->n; i++)
         for (size_t j = 0; j < vh->servers[i]->nnames; j++) {
-            int score = name_matches(vh->servers[i]->names[j], host, len);
+            int score = vh->servers[i]->name_re[j] != NULL
+                            ? 0
+                            : name_matches(vh->servers[i]->names[j], host, len);
             if (score > best_score) {
                 best_score = score;
                 best = vh->servers[i];
             }
         }
-    return best != NULL ? best : vh->dflt;
+    if (best != NULL || len >= sizeof(lower))
+        return best != NULL ? best : vh->dflt;
+    for (size_t k = 0; k < len; k++) /* nginx matches the lowercased Host */
+        lower[k] = (host[k] >= 'A' && host[k] <= 'Z') ? (char)(host[k] + 32) : host[k];
+    for (size_t i = 0; i < vh->n; i++)
+        for (size_t j = 0; j < vh->servers[i]->nnames; j++) {
+            pcre2_code *re = vh->servers[i]->name_re[j];
+            pcre2_match_data *md = vh->servers[i]->name_md[j];
+            int rc;
+            if (re == NULL)
+                continue;
+            rc = pcre2_match(re, (PCRE2_SPTR)lower, len, 0, 0, md, NULL);
+            if (rc < 0)
+                continue;
+            if (x != NULL)
+                keep_captures(&x->cap[0], re, md, rc, lower, len);
+            return vh->servers[i];
+        }
+    return vh->dflt;
+}
+
+struct server_conf *request_server(const struct vhosts *vh, const char *host, size_t len)
+{
+    return pick_server(vh, host, len, NULL);
 }
 
 /* --- locations -------------------------------------------------------------- */
@@ -106,7 +177,7 @@ struct server_conf *request_server(const struct vhosts *vh, const char *host, si
 /* nginx's order: an exact "=" match; else the longest prefix, which ends
  * the search if it is "^~"; else the first regex in the file's order; else
  * that longest prefix. */
-static struct location *find_location(struct server_conf *s, const char *uri, size_t len)
+static struct location *find_location(struct server_conf *s, const char *uri, size_t len, int *rc)
 {
     struct location *prefix = NULL;
     for (size_t i = 0; i < s->nlocs; i++) {
@@ -123,10 +194,22 @@ static struct location *find_location(struct server_conf *s, const char *uri, si
         struct location *l = s->locs[i];
         if (l->re == NULL)
             continue;
-        if (pcre2_match(l->re, (PCRE2_SPTR)uri, len, 0, 0, l->md, NULL) >= 0)
+        int m = pcre2_match(l->re, (PCRE2_SPTR)uri, len, 0, 0, l->md, NULL);
+        if (m >= 0) {
+            if (rc != NULL)
+                *rc = m;
             return l;
+        }
     }
     return prefix;
+}
+
+static struct location *find_named(const struct server_conf *s, const char *name)
+{
+    for (size_t i = 0; i < s->nlocs; i++)
+        if (s->locs[i]->kind == LOC_NAMED && strcmp(s->locs[i]->pattern, name) == 0)
+            return s->locs[i];
+    return NULL;
 }
 
 static int access_allowed(const struct srv_conf *c, const struct sockaddr *peer)
@@ -167,6 +250,29 @@ static const char *server_header(const struct ctx *x)
     return x->srv->c.server_tokens ? "ktlsd/" KTLSD_VERSION : "ktlsd";
 }
 
+static size_t expand(struct ctx *x, const char *in, char *out, size_t cap);
+
+/* add_header values that name variables: expanded per response into the
+ * context's own copy of the list. */
+static void expand_add_headers(struct ctx *x, struct response *resp)
+{
+    size_t used = 0, n = x->conf->nadd_headers;
+    int any = 0;
+    for (size_t i = 0; i < n && !any; i++)
+        any = vars_any(x->conf->add_headers[i].value);
+    if (!any || n > MAX_ADD_HEADERS)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const struct add_header *h = &x->conf->add_headers[i];
+        x->add[i] = *h;
+        if (vars_any(h->value) && used < sizeof(x->add_values)) {
+            x->add[i].value = x->add_values + used;
+            used += expand(x, h->value, x->add_values + used, sizeof(x->add_values) - used) + 1;
+        }
+    }
+    resp->add = x->add;
+}
+
 static void init_response(struct ctx *x, struct response *resp, int status)
 {
     memset(resp, 0, sizeof(*resp));
@@ -177,6 +283,7 @@ static void init_response(struct ctx *x, struct response *resp, int status)
     resp->expires_time = x->conf->expires_time;
     resp->add = x->conf->add_headers;
     resp->nadd = x->conf->nadd_headers;
+    expand_add_headers(x, resp);
 }
 
 static void write_head(struct ctx *x, struct response *resp)
@@ -258,6 +365,16 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
             const struct error_page *e = &x->conf->error_pages[i];
             if (e->code != status)
                 continue;
+            if (e->uri[0] == '@') { /* a named location: the URI stays */
+                x->named = find_named(x->srv, e->uri);
+                if (x->named == NULL) {
+                    log_error(LL_ERR, x->env->log, "could not find named location \"%s\"", e->uri);
+                    break;
+                }
+                x->error_status = e->new_code ? e->new_code : status;
+                x->internal = 1;
+                return REDIRECT;
+            }
             if (e->uri[0] != '/') { /* error_page 404 https://...: a redirect */
                 x->error_status = 1;
                 return answer_status(x, e->new_code >= 300 && e->new_code < 400 ? e->new_code : 302,
@@ -296,75 +413,249 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
     return DONE;
 }
 
-/* The few variables return and try_files need: $scheme $host $request_uri
- * $uri $args $server_name. Unknown ones stay as written. */
-static size_t expand(const struct ctx *x, const char *in, char *out, size_t cap)
+static const char *conf_dir(const struct ctx *x);
+
+/* One variable's value for vars_expand (nginx's get_variable handlers).
+ * Formatted values go to x->scratch, which vars_expand copies at once. */
+static int var_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
 {
-    size_t o = 0;
-    while (*in && o + 1 < cap) {
-        const char *val = NULL;
-        size_t vlen = 0, nlen = 0;
-        if (*in == '$') {
-            static const char *const names[] = {"scheme", "host",         "request_uri", "uri",
-                                                "args",   "query_string", "server_name"};
-            for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-                size_t n = strlen(names[i]);
-                if (strncmp(in + 1, names[i], n) == 0) {
-                    char next = in[1 + n];
-                    if ((next >= 'a' && next <= 'z') || next == '_' || (next >= '0' && next <= '9'))
-                        continue;
-                    nlen = n + 1;
-                    switch (i) {
-                    case 0:
-                        val = x->env->ssl ? "https" : "http";
-                        vlen = strlen(val);
-                        break;
-                    case 1:
-                        val = x->host ? x->host : x->srv->nnames ? x->srv->names[0] : "";
-                        vlen = x->host ? x->hlen : strlen(val);
-                        break;
-                    case 2:
-                        val = x->target;
-                        vlen = x->tlen;
-                        break;
-                    case 3:
-                        val = x->uri;
-                        vlen = x->ulen;
-                        break;
-                    case 4:
-                    case 5:
-                        val = x->args;
-                        vlen = x->alen;
-                        break;
-                    case 6:
-                        val = x->srv->nnames ? x->srv->names[0] : "";
-                        vlen = strlen(val);
-                        break;
-                    }
-                    break;
-                }
+    struct ctx *x = arg;
+    const struct request *rq = x->env->req;
+    char *sc = x->scratch, key[128];
+    size_t cap = sizeof(x->scratch);
+    int n = -1;
+
+    *val = sc;
+    switch (v->id) {
+    case VAR_SCHEME:
+        *val = x->env->ssl ? "https" : "http";
+        break;
+    case VAR_HTTPS:
+        *val = x->env->ssl ? "on" : "";
+        break;
+    case VAR_HOST: /* lowercased Host without port, else the server's first name */
+        if (x->host == NULL) {
+            *val = x->srv->nnames ? x->srv->names[0] : "";
+            break;
+        }
+        *len = x->hlen < cap ? x->hlen : cap - 1;
+        for (size_t i = 0; i < *len; i++)
+            sc[i] = (x->host[i] >= 'A' && x->host[i] <= 'Z') ? (char)(x->host[i] + 32) : x->host[i];
+        return 1;
+    case VAR_REQUEST_URI:
+        *val = x->target;
+        *len = x->tlen;
+        return 1;
+    case VAR_URI:
+    case VAR_DOCUMENT_URI:
+        *val = x->uri;
+        *len = x->ulen;
+        return 1;
+    case VAR_ARGS:
+    case VAR_QUERY_STRING:
+        *val = x->args;
+        *len = x->alen;
+        return 1;
+    case VAR_IS_ARGS:
+        *val = x->alen ? "?" : "";
+        break;
+    case VAR_SERVER_NAME:
+        *val = x->srv->nnames ? x->srv->names[0] : "";
+        break;
+    case VAR_SERVER_PORT:
+    case VAR_SERVER_ADDR: {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (x->env->fd < 0 || getsockname(x->env->fd, (struct sockaddr *)&ss, &sl) != 0)
+            return 0;
+        if (v->id == VAR_SERVER_PORT)
+            n = snprintf(sc, cap, "%u",
+                         ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                        : ((struct sockaddr_in *)&ss)->sin_port));
+        else if (inet_ntop(ss.ss_family,
+                           ss.ss_family == AF_INET6
+                               ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                               : (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
+                           sc, (socklen_t)cap) != NULL)
+            n = (int)strlen(sc);
+        break;
+    }
+    case VAR_REMOTE_ADDR:
+    case VAR_REMOTE_PORT: {
+        const struct sockaddr *pa = x->env->peer;
+        if (pa == NULL || (pa->sa_family != AF_INET && pa->sa_family != AF_INET6))
+            return 0;
+        if (v->id == VAR_REMOTE_PORT)
+            n = snprintf(sc, cap, "%u",
+                         ntohs(pa->sa_family == AF_INET6
+                                   ? ((const struct sockaddr_in6 *)pa)->sin6_port
+                                   : ((const struct sockaddr_in *)pa)->sin_port));
+        else if (inet_ntop(pa->sa_family,
+                           pa->sa_family == AF_INET6
+                               ? (const void *)&((const struct sockaddr_in6 *)pa)->sin6_addr
+                               : (const void *)&((const struct sockaddr_in *)pa)->sin_addr,
+                           sc, (socklen_t)cap) != NULL)
+            n = (int)strlen(sc);
+        break;
+    }
+    case VAR_SERVER_PROTOCOL:
+        n = snprintf(sc, cap, "HTTP/%d.%d", rq->http_major, rq->http_minor);
+        break;
+    case VAR_REQUEST_METHOD:
+        *val = http_method_name(rq);
+        break;
+    case VAR_REQUEST:
+        n = snprintf(sc, cap, "%s %.*s HTTP/%d.%d", http_method_name(rq), (int)rq->url.len,
+                     x->env->rbuf + rq->url.off, rq->http_major, rq->http_minor);
+        break;
+    case VAR_DOCUMENT_ROOT:
+        *val = conf_dir(x);
+        break;
+    case VAR_REALPATH_ROOT:
+        if (realpath(conf_dir(x), sc) == NULL)
+            return 0;
+        break;
+    case VAR_REQUEST_FILENAME:
+        if (x->conf->alias != NULL && x->loc != NULL && x->ulen >= x->loc->plen)
+            n = snprintf(sc, cap, "%s%.*s", x->conf->alias, (int)(x->ulen - x->loc->plen),
+                         x->uri + x->loc->plen);
+        else
+            n = snprintf(sc, cap, "%s%.*s", x->conf->root, (int)x->ulen, x->uri);
+        break;
+    case VAR_TIME_ISO8601:
+    case VAR_TIME_LOCAL:
+    case VAR_MSEC: {
+        struct timespec ts;
+        struct tm tm;
+        long off;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (v->id == VAR_MSEC) {
+            n = snprintf(sc, cap, "%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+            break;
+        }
+        localtime_r(&ts.tv_sec, &tm);
+        off = tm.tm_gmtoff / 60;
+        if (v->id == VAR_TIME_LOCAL) {
+            time_update(ts.tv_sec);
+            *val = time_now.log_local;
+            break;
+        }
+        n = snprintf(sc, cap, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+        break;
+    }
+    case VAR_SSL_SESSION_REUSED:
+        if (x->env->tls == NULL)
+            return 0;
+        *val = tls_resumed(x->env->tls) ? "r" : ".";
+        break;
+    case VAR_SSL_SERVER_NAME:
+    case VAR_SSL_PROTOCOL:
+    case VAR_SSL_CIPHER:
+        if (x->env->tls == NULL)
+            return 0;
+        *val = v->id == VAR_SSL_SERVER_NAME ? tls_servername(x->env->tls)
+               : v->id == VAR_SSL_PROTOCOL  ? tls_protocol(x->env->tls)
+                                            : tls_cipher(x->env->tls);
+        if (*val == NULL)
+            return 0;
+        break;
+    case VAR_CONTENT_TYPE:
+    case VAR_CONTENT_LENGTH:
+        *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);
+        return *val != NULL;
+    case VAR_HTTP: /* $http_x_real_ip: the header "X-Real-IP" */
+        if (v->klen >= sizeof(key))
+            return 0;
+        for (size_t i = 0; i < v->klen; i++) {
+            char c = v->key[i];
+            key[i] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        }
+        key[v->klen] = '\0';
+        *val = http_header(rq, key, len);
+        return *val != NULL;
+    case VAR_ARG: /* first "NAME=value" of the query, the name caseless (nginx) */
+        for (const char *p = x->args, *end = x->args + x->alen; p < end;) {
+            const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
+            if ((size_t)(stop - p) > v->klen && p[v->klen] == '=' &&
+                strncasecmp(p, v->key, v->klen) == 0) {
+                *val = p + v->klen + 1;
+                *len = (size_t)(stop - *val);
+                return 1;
+            }
+            p = stop + 1;
+        }
+        return 0;
+    case VAR_COOKIE: { /* "a=1; b=2" */
+        size_t clen;
+        const char *c = http_header(rq, "cookie", &clen), *end = c + clen;
+        for (const char *p = c; c != NULL && p < end;) {
+            const char *semi, *stop;
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+            semi = memchr(p, ';', (size_t)(end - p));
+            stop = semi ? semi : end;
+            if ((size_t)(stop - p) > v->klen && p[v->klen] == '=' &&
+                strncasecmp(p, v->key, v->klen) == 0) {
+                *val = p + v->klen + 1;
+                *len = (size_t)(stop - *val);
+                return 1;
+            }
+            p = stop + 1;
+        }
+        return 0;
+    }
+    case VAR_SENT_HTTP: /* the response is not made yet */
+        return 0;
+    case VAR_CAPTURE:
+    case VAR_NAMED_CAPTURE: {
+        const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];
+        int k = v->key[0] - '0';
+        if (v->id == VAR_NAMED_CAPTURE) {
+            if (v->klen >= sizeof(key))
+                return 0;
+            memcpy(key, v->key, v->klen);
+            key[v->klen] = '\0';
+            k = -1;
+            for (int i = 1; i >= 0 && k < 0; i--) {
+                c = &x->cap[i];
+                if (c->re != NULL)
+                    k = pcre2_substring_number_from_name(c->re, (PCRE2_SPTR)key);
             }
         }
-        if (nlen == 0) {
-            out[o++] = *in++;
-            continue;
-        }
-        if (vlen > cap - 1 - o)
-            vlen = cap - 1 - o;
-        memcpy(out + o, val, vlen);
-        o += vlen;
-        in += nlen;
+        if (c->re == NULL || k < 0 || k >= c->n || c->ov[2 * k] == PCRE2_UNSET)
+            return 0;
+        *val = c->subject + c->ov[2 * k];
+        *len = c->ov[2 * k + 1] - c->ov[2 * k];
+        return 1;
     }
-    out[o] = '\0';
-    return o;
+    }
+    if (n >= 0)
+        *len = (size_t)n < cap ? (size_t)n : cap - 1;
+    else
+        *len = strlen(*val);
+    return 1;
+}
+
+static size_t expand(struct ctx *x, const char *in, char *out, size_t cap)
+{
+    return vars_expand(in, var_get, x, out, cap);
 }
 
 static int do_return(struct ctx *x, int code, const char *text)
 {
     char val[URI_MAX];
-    size_t n = text ? expand(x, text, val, sizeof(val)) : 0;
+    size_t n;
     struct response resp;
 
+    if (code == 444) { /* nginx closes the connection without an answer:
+                        * an empty reply that closes, logged as 444 */
+        x->r->status = 444;
+        x->r->close = 1;
+        return DONE;
+    }
+    n = text ? expand(x, text, val, sizeof(val)) : 0;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
         x->error_status = 1; /* no error_page for our own redirects */
         return answer_status(x, code, text ? val : NULL, n);
@@ -908,6 +1199,15 @@ static int try_files(struct ctx *x)
             if (*end == '\0' && code >= 200 && code <= 599)
                 return answer_status(x, (int)code, NULL, 0);
         }
+        if (last[0] == '@') {
+            x->named = find_named(x->srv, last);
+            if (x->named == NULL) {
+                log_error(LL_ERR, x->env->log, "could not find named location \"%s\"", last);
+                return answer_status(x, 500, NULL, 0);
+            }
+            x->internal = 1;
+            return REDIRECT;
+        }
         expand(x, last, cand, sizeof(cand));
         set_uri(x, cand);
         x->internal = 1;
@@ -940,7 +1240,15 @@ static int answer_stats(struct ctx *x)
 
 static int handle(struct ctx *x)
 {
-    x->loc = find_location(x->srv, x->uri, x->ulen);
+    if (x->named != NULL) {
+        x->loc = x->named;
+        x->named = NULL;
+    } else {
+        int rc = 0;
+        x->loc = find_location(x->srv, x->uri, x->ulen, &rc);
+        if (x->loc != NULL && x->loc->re != NULL)
+            keep_captures(&x->cap[1], x->loc->re, x->loc->md, rc, x->uri, x->ulen);
+    }
     x->conf = x->loc != NULL ? &x->loc->c : &x->srv->c;
     if (x->loc != NULL && x->loc->internal && !x->internal)
         return answer_status(x, 404, NULL, 0);
@@ -982,7 +1290,7 @@ long long request_body_limit(const struct request_env *env)
         srv = env->srv;
     if (static_normalize(env->rbuf + rq->url.off, rq->url.len, norm, sizeof(norm), &len) != 0)
         return srv->c.client_max_body_size;
-    l = find_location(srv, norm, len);
+    l = find_location(srv, norm, len, NULL);
     return l != NULL ? l->c.client_max_body_size : srv->c.client_max_body_size;
 }
 
@@ -996,6 +1304,7 @@ void request_respond(struct request_env *env, struct reply *r)
     memset(r, 0, offsetof(struct reply, segs));
     r->fd = -1;
     memset(x, 0, offsetof(struct ctx, uri));
+    x->cap[0].re = x->cap[1].re = NULL;
     x->env = env;
     x->r = r;
     x->method = rq->method;
@@ -1029,7 +1338,7 @@ void request_respond(struct request_env *env, struct reply *r)
         if (x->hlen == 0)
             x->host = NULL;
         else
-            x->srv = request_server(env->vh, x->host, x->hlen);
+            x->srv = pick_server(env->vh, x->host, x->hlen, x);
         if (x->srv == NULL)
             x->srv = env->srv;
         x->conf = &x->srv->c;

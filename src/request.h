@@ -12,6 +12,7 @@
 
 struct request;
 struct server_conf;
+struct ssl_st;
 struct log_ctx;
 
 /* The server blocks reachable on one listening address. */
@@ -36,6 +37,8 @@ struct request_env {
     int ktls_tx;   /* kTLS sends for this connection */
     int keepalive; /* the connection may stay open */
     const struct sockaddr *peer;
+    int fd;             /* the client socket, for $server_addr / $server_port; -1 if none */
+    struct ssl_st *tls; /* for the $ssl_* variables, or NULL */
     const struct log_ctx *log;
     char *buf; /* the head (and small bodies) go here */
     size_t cap;

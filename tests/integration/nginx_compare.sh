@@ -141,6 +141,32 @@ shared_http() {
         location /raw/ { default_type text/plain; }
         location /links/ { disable_symlinks on; }
         location /hdr/ { add_header X-Loc hdr; add_header Cache-Control "public, max-age=60"; }
+        # variables, captures, named locations, return 444 (issue "Trust first", part 3)
+        location ~* ^/cb/(.+)\.v\d+\.(css)\$ { try_files \$uri /\$1.\$2; }
+        location = /redir-host { return 301 https://\$http_host\$request_uri; }
+        location = /redir-arg { return 302 /x?a=\$arg_foo; }
+        location = /drop { return 444; }
+        location /fb/ { try_files /nonexistent @fallback; }
+        location /fbfile/ { try_files /nonexistent @fbfile; }
+        location /ep/ { error_page 404 @fbfile; }
+        location @fallback { return 200 "fallback \$uri \$is_args\$args|\$arg_b\n"; }
+        location @fbfile { add_header X-Loc named; try_files /a.txt =404; }
+        location = /vars {
+            add_header X-Vars "\$scheme \$https \$server_protocol \$request_method \$is_args";
+            add_header X-Req "\$http_x_test|\$cookie_sid|\$arg_q|\$server_addr";
+            return 200 "\$host \$request_uri \$uri \$args \$document_root \$realpath_root \$request_filename \$ssl_server_name \$ssl_session_reused \$remote_addr \$server_name\n";
+        }
+        location ~ ^/cap/(?<word>[a-z]+)/(\d+)\$ { return 200 "word=\$word 1=\$1 2=\$2 3=\$3\n"; }
+    }
+    server {
+        listen 127.0.0.1:$p ssl;
+        server_name ~^(www\.)?(?<dom>.+)\.rx\.test\$;
+        root $WWW;
+        ssl_certificate $CERT;
+        ssl_certificate_key $KEY;
+        location / { return 200 "rx dom=\$dom 1=\$1 2=\$2 host=\$host\n"; }
+        location ~ ^/in/(\w+)\$ { return 200 "rx dom=\$dom 1=\$1 2=\$2\n"; }
+        location ~ ^/nocap/ { return 200 "rx 2=\$2\n"; }
     }
 
     server {

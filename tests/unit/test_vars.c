@@ -1,0 +1,81 @@
+/* Variable names, nginx's parsing rules and expansion through a getter. */
+#include "unit.h"
+#include "../../src/vars.c"
+
+/* A getter that answers "<id:key>" for every variable, and nothing for $2. */
+static int fake_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
+{
+    static char buf[64];
+    (void)arg;
+    if (v->id == VAR_CAPTURE && v->key[0] == '2')
+        return 0;
+    *len = (size_t)snprintf(buf, sizeof(buf), "<%d:%.*s>", (int)v->id, (int)v->klen, v->key);
+    *val = buf;
+    return 1;
+}
+
+static const char *ex(const char *text)
+{
+    static char out[256];
+    vars_expand(text, fake_get, NULL, out, sizeof(out));
+    return out;
+}
+
+static const char *check(const char *text)
+{
+    static char err[128];
+    if (vars_check(text, err, sizeof(err)) == KT_OK)
+        return "ok";
+    return err;
+}
+
+int main(void)
+{
+    char out[8], want[64];
+    int errcode;
+    PCRE2_SIZE erroff;
+    pcre2_code *re;
+
+    CHECK_STR(check("https://$http_host$request_uri"), "ok");
+    CHECK_STR(check("/x?a=$arg_foo&c=$cookie_sid&$is_args$args"), "ok");
+    CHECK_STR(check("${scheme}://${host}"), "ok");
+    CHECK_STR(check("/$1.$2 $9"), "ok");
+    CHECK_STR(check("no variables"), "ok");
+    CHECK_STR(check("/x?$nosuchvar"), "unknown \"nosuchvar\" variable");
+    CHECK_STR(check("$http_"), "unknown \"http_\" variable");
+    CHECK_STR(check("cost: $"), "invalid variable name");
+    CHECK_STR(check("${uri"), "invalid variable name");
+    CHECK_STR(check("$d"), "unknown \"d\" variable");
+
+    /* named captures of a regex become variables */
+    re = pcre2_compile((PCRE2_SPTR) "^(www\\.)?(?<d>.+)\\.example$", PCRE2_ZERO_TERMINATED, 0,
+                       &errcode, &erroff, NULL);
+    CHECK(re != NULL);
+    vars_add_captures(re);
+    vars_add_captures(re); /* once only */
+    CHECK(ncapture_names == 1);
+    CHECK_STR(check("$d.$2"), "ok");
+    pcre2_code_free(re);
+
+    CHECK_STR(ex("$scheme"), "<0:scheme>");
+    snprintf(want, sizeof(want), "/<%d:1>.x", VAR_CAPTURE);
+    CHECK_STR(ex("/$1.$2x"), want); /* $2 is empty; "x" stays */
+    snprintf(want, sizeof(want), "<%d:x_real_ip>-", VAR_HTTP);
+    CHECK_STR(ex("$http_x_real_ip-"), want);
+    snprintf(want, sizeof(want), "<%d:foo>", VAR_ARG);
+    CHECK_STR(ex("${arg_foo}"), want);
+    snprintf(want, sizeof(want), "<%d:d>.", VAR_NAMED_CAPTURE);
+    CHECK_STR(ex("$d."), want);
+    CHECK_STR(ex("plain"), "plain");
+    CHECK(vars_any("a$b") && !vars_any("ab"));
+
+    /* truncated to the buffer, always terminated */
+    CHECK(vars_expand("abcdefghij", fake_get, NULL, out, sizeof(out)) == 7);
+    CHECK_STR(out, "abcdefg");
+    CHECK(vars_expand("$uri", fake_get, NULL, out, sizeof(out)) == 7);
+    CHECK(out[7] == '\0');
+    for (size_t i = 0; i < ncapture_names; i++)
+        free(capture_names[i]);
+    free(capture_names);
+    return unit_done();
+}

@@ -244,6 +244,15 @@ static int set_path(struct parser *p, const struct directive *d, char **a, int n
     return set_str(p, d, a, n, conf);
 }
 
+/* root and alias: variables are expanded per request (request.c opens the
+ * directory before the first variable). */
+static int set_dir(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    if (check_vars(p, a[0]) != KT_OK)
+        return KT_ERROR;
+    return set_str(p, d, a, n, conf);
+}
+
 static int set_try_files(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     for (int i = 0; i < n; i++)
@@ -972,7 +981,7 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, client_header_timeout), 0, 86400},
     {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0,
      86400},
-    {"root", HSL, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, root), 0, 0},
+    {"root", HSL, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, root), 0, 0},
     {"index", HSL, TARGET_SRV, 1, -1, set_index, offsetof(struct srv_conf, index), 0, 0},
     {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
     {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, ssl_certificate),
@@ -993,7 +1002,7 @@ static const struct directive directives[] = {
      offsetof(struct server_conf, names), 0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
     {"types", HSL, TARGET_SRV, 0, BLOCK, block_types, 0, 0, 0},
-    {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, alias), 0, 0},
+    {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, alias), 0, 0},
     {"internal", CTX_LOC, TARGET_LOC, 0, 0, set_on, offsetof(struct location, internal), 0, 0},
     {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_try_files,
      offsetof(struct srv_conf, try_files), 0, 0},
@@ -1472,12 +1481,6 @@ struct config *config_load(const char *path, char *err, size_t errlen)
             struct location *l = s->locs[j];
             if (l->c.alias != NULL && l->c.root != NULL) {
                 snprintf(err, errlen, "%s:%d: \"alias\" and \"root\" in one location", l->file,
-                         l->line);
-                goto fail;
-            }
-            if (l->c.alias != NULL && l->re != NULL) {
-                snprintf(err, errlen,
-                         "%s:%d: \"alias\" in a regex location is not supported by ktlsd", l->file,
                          l->line);
                 goto fail;
             }

@@ -70,11 +70,15 @@ struct ctx {
     int error_status; /* serving an error_page: the status to answer with */
     int method;
     struct location *named; /* the target of an internal redirect to "@name" */
-    char uri[URI_MAX];      /* decoded and normalised */
-    char args[URI_MAX];     /* the query, raw */
+    const char *dyn_tpl;    /* the root or alias with variables dyn_fd is open for */
+    int dyn_fd;
+    int in_dir;         /* expanding that root or alias: $document_root is empty */
+    char uri[URI_MAX];  /* decoded and normalised */
+    char args[URI_MAX]; /* the query, raw */
     char locbuf[URI_MAX * 2];
-    struct captures cap[2];      /* of the regex server_name [0], of the regex location [1] */
-    char scratch[PATH_MAX + 64]; /* a variable's formatted value */
+    struct captures cap[2]; /* of the regex server_name [0], of the regex location [1] */
+    char scratch[PATH_MAX + 64];
+    char docroot[PATH_MAX];                 /* a root or alias with variables, expanded */
     struct add_header add[MAX_ADD_HEADERS]; /* add_header values with variables, expanded */
     char add_values[8192];
 };
@@ -509,18 +513,24 @@ static int var_get(void *arg, const struct var_ref *v, const char **val, size_t 
                      x->env->rbuf + rq->url.off, rq->http_major, rq->http_minor);
         break;
     case VAR_DOCUMENT_ROOT:
+        if (x->in_dir)
+            return 0;
         *val = conf_dir(x);
         break;
     case VAR_REALPATH_ROOT:
-        if (realpath(conf_dir(x), sc) == NULL)
+        if (x->in_dir || realpath(conf_dir(x), sc) == NULL)
             return 0;
         break;
     case VAR_REQUEST_FILENAME:
-        if (x->conf->alias != NULL && x->loc != NULL && x->ulen >= x->loc->plen)
-            n = snprintf(sc, cap, "%s%.*s", x->conf->alias, (int)(x->ulen - x->loc->plen),
+        if (x->in_dir)
+            return 0;
+        if (x->conf->alias != NULL && x->loc != NULL && x->loc->re != NULL)
+            n = snprintf(sc, cap, "%s", conf_dir(x));
+        else if (x->conf->alias != NULL && x->loc != NULL && x->ulen >= x->loc->plen)
+            n = snprintf(sc, cap, "%s%.*s", conf_dir(x), (int)(x->ulen - x->loc->plen),
                          x->uri + x->loc->plen);
         else
-            n = snprintf(sc, cap, "%s%.*s", x->conf->root, (int)x->ulen, x->uri);
+            n = snprintf(sc, cap, "%s%.*s", conf_dir(x), (int)x->ulen, x->uri);
         break;
     case VAR_TIME_ISO8601:
     case VAR_TIME_LOCAL:
@@ -685,48 +695,96 @@ static const char *type_of(const struct ctx *x, const char *name, size_t len)
     return mime_lookup(name, len, x->conf->default_type);
 }
 
+/* A root or alias with variables ("alias /srv/$1", "root /srv/$host"), or
+ * the alias of a regex location: the directory up to the first variable
+ * (or the last '/') is opened, once per request and directive, and the
+ * expanded rest goes in front of the path beneath it, so that no value can
+ * climb out of that directory. Writes "/REST" into rel; returns the fd or
+ * -1, with *rlen the length written. */
+static int dynamic_dir(struct ctx *x, const char *tpl, char *rel, size_t cap, size_t *rlen)
+{
+    const char *dollar = strchr(tpl, '$');
+    size_t plen = dollar != NULL ? (size_t)(dollar - tpl) : strlen(tpl), n;
+    while (plen > 0 && tpl[plen - 1] != '/')
+        plen--;
+    if (plen == 0 || plen >= sizeof(x->docroot))
+        return -1;
+    if (x->dyn_tpl != tpl) {
+        if (x->dyn_fd >= 0)
+            close(x->dyn_fd);
+        memcpy(x->docroot, tpl, plen);
+        x->docroot[plen] = '\0';
+        x->dyn_fd = static_root_open(x->docroot);
+        x->dyn_tpl = tpl;
+    }
+    x->in_dir = 1;
+    n = expand(x, tpl, x->docroot, sizeof(x->docroot));
+    x->in_dir = 0;
+    if (x->dyn_fd < 0 || n < plen || n - plen + 2 > cap)
+        return -1;
+    rel[0] = '/';
+    memcpy(rel + 1, x->docroot + plen, n - plen + 1);
+    *rlen = n - plen + 1;
+    return x->dyn_fd;
+}
+
 /* The request's directory: where it lives on disk (root or alias) and the
  * path beneath it. An alias replaces the location's prefix: nginx joins
  * the two as strings, so "location /i { alias /srv/pub; }" maps "/i../x"
  * to "/srv/pub../x" and "/ix" to "/srv/pubx", outside the alias. ktlsd
  * serves only what lies beneath the alias directory: a rest that does not
  * start a new path segment is a 404, and "/i" itself is the directory (a
- * 301 to "/i/"). Returns 0, 404 or 414 (too long). */
-static int map_path(const struct ctx *x, const char *uri, size_t ulen, int *dir_fd, char *rel,
-                    size_t cap)
+ * 301 to "/i/"). In a regex location the alias (with its captures) is the
+ * whole path, as in nginx. Returns 0, 404 or 414 (too long). */
+static int map_path(struct ctx *x, const char *uri, size_t ulen, int *dir_fd, char *rel, size_t cap)
 {
-    const char *p = uri;
-    size_t n = ulen;
-    *dir_fd = x->loc != NULL && x->loc->root_fd >= 0 ? x->loc->root_fd : x->srv->root_fd;
-    if (x->loc != NULL && x->conf->alias != NULL) {
-        const char *a = x->conf->alias;
+    const char *dir = x->conf->alias != NULL ? x->conf->alias : x->conf->root, *p = uri;
+    int alias = x->loc != NULL && x->conf->alias != NULL;
+    size_t n = ulen, o = 0;
+    char last = dir[0] != '\0' ? dir[strlen(dir) - 1] : '\0';
+
+    if ((alias && x->loc->re != NULL) || vars_any(dir)) {
+        *dir_fd = dynamic_dir(x, dir, rel, cap, &o);
+        if (*dir_fd < 0)
+            return 404;
+        if (alias && x->loc->re != NULL)
+            return 0;
+        last = rel[o - 1];
+    } else if (alias) {
         *dir_fd = x->loc->root_fd;
+    } else {
+        *dir_fd = x->loc != NULL && x->loc->root_fd >= 0 ? x->loc->root_fd : x->srv->root_fd;
+    }
+    if (alias) {
         p = uri + x->loc->plen;
         n = ulen - x->loc->plen;
-        if (n + 2 > cap)
+        if (o + n + 2 > cap)
             return 414;
         if (n == 0) { /* the alias directory itself */
-            memcpy(rel, ".", 2);
+            if (o == 0)
+                memcpy(rel, ".", 2);
             return 0;
         }
-        if (p[0] != '/' && (a[0] == '\0' || a[strlen(a) - 1] != '/'))
+        if (p[0] != '/' && last != '/')
             return 404;
-        rel[0] = '/';
-        memcpy(rel + (p[0] != '/'), p, n);
-        n += p[0] != '/';
-        rel[n] = '\0';
+        if (o == 0 && p[0] != '/')
+            rel[o++] = '/';
+        memcpy(rel + o, p, n);
+        rel[o + n] = '\0';
         return 0;
     }
-    if (n + 1 > cap)
+    if (o + n + 1 > cap)
         return 414;
-    memcpy(rel, p, n);
-    rel[n] = '\0';
+    memcpy(rel + o, p, n);
+    rel[o + n] = '\0';
     return 0;
 }
 
+/* The directory as configured, or as expanded for this request. */
 static const char *conf_dir(const struct ctx *x)
 {
-    return x->conf->alias != NULL ? x->conf->alias : x->conf->root;
+    const char *dir = x->conf->alias != NULL ? x->conf->alias : x->conf->root;
+    return x->dyn_tpl != NULL && x->dyn_tpl == dir ? x->docroot : dir;
 }
 
 static const char *header(const struct ctx *x, const char *name, size_t *len)
@@ -1305,6 +1363,7 @@ void request_respond(struct request_env *env, struct reply *r)
     r->fd = -1;
     memset(x, 0, offsetof(struct ctx, uri));
     x->cap[0].re = x->cap[1].re = NULL;
+    x->dyn_fd = -1;
     x->env = env;
     x->r = r;
     x->method = rq->method;
@@ -1382,6 +1441,8 @@ void request_respond(struct request_env *env, struct reply *r)
             answer_status(x, 500, NULL, 0);
         }
     }
+    if (x->dyn_fd >= 0) /* the files it served are open by now */
+        close(x->dyn_fd);
 }
 
 void reply_free(struct reply *r)

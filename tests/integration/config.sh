@@ -95,8 +95,8 @@ for v in 'location = /v { return 302 /x?$nosuchvar; }' \
         bad "unknown variable ($v)" "$B" "$B" "$(line_of nosuchvar "$B")" 'unknown "nosuchvar" variable$'
     fi
 done
-SERVER_EXTRA='root /srv/$host;' gen_config "$B"
-[ "$IS_NGINX" = 1 ] || bad "variables in root (not honoured)" "$B" "$B" "$(line_of 'root /srv' "$B")" 'not supported'
+SERVER_EXTRA='index $host.html;' gen_config "$B"
+[ "$IS_NGINX" = 1 ] || bad "variables in index (not honoured)" "$B" "$B" "$(line_of 'index .host' "$B")" 'not supported'
 
 gen_config "$B"
 sed -i 's/^\( *server_name localhost;\)$/\1 }/' "$B" # one closing brace too many

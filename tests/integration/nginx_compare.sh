@@ -79,9 +79,10 @@ printf 'hdr\n' >"$WWW/hdr/f.txt"
 printf 'a\n' >"$WWW/who.txt"
 printf 'b\n' >"$T/vhost-b/who.txt"
 printf 'c\n' >"$T/vhost-c/who.txt"
-chmod -R a+rX "$WWW" "$A" "$T/vhost-b" "$T/vhost-c"
+mkdir -p "$T/vr/one/vroot" && printf 'root one\n' >"$T/vr/one/vroot/x.txt"
+chmod -R a+rX "$WWW" "$A" "$T/vhost-b" "$T/vhost-c" "$T/vr"
 # fixed mtimes: ETag/Last-Modified/autoindex dates are the same for both
-find "$WWW" "$A" "$T/vhost-b" "$T/vhost-c" -exec touch -h -d '2021-03-04 05:06:07 UTC' {} +
+find "$WWW" "$A" "$T/vhost-b" "$T/vhost-c" "$T/vr" -exec touch -h -d '2021-03-04 05:06:07 UTC' {} +
 touch -d '2022-11-12 13:14:15 UTC' "$WWW/gz/s.css.gz" "$WWW/files/zeros.bin"
 
 gen_cert "$CERT" "$KEY" localhost
@@ -156,6 +157,10 @@ shared_http() {
             add_header X-Req "\$http_x_test|\$cookie_sid|\$arg_q|\$server_addr";
             return 200 "\$host \$request_uri \$uri \$args \$document_root \$realpath_root \$request_filename \$ssl_server_name \$ssl_session_reused \$remote_addr \$server_name\n";
         }
+        location ~ ^/ali/(\w+)/(.+)\$ { alias $A/\$1/\$2; }
+        location ~ ^/aln/(?<rest>.+)\$ { alias $A/sub/\$rest; }
+        location /av/ { alias $A/\$arg_d/; }
+        location /vroot/ { root $T/vr/\$arg_v; }
         location ~ ^/cap/(?<word>[a-z]+)/(\d+)\$ { return 200 "word=\$word 1=\$1 2=\$2 3=\$3\n"; }
     }
     server {

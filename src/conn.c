@@ -481,6 +481,11 @@ static const char *ktls_text(const struct conn *c)
     return c->ktls_tx ? (c->ktls_rx ? "tx+rx" : "tx") : (c->ktls_rx ? "rx" : "off");
 }
 
+static const char *log_header(const void *req, const char *lname, size_t *len)
+{
+    return http_header(req, lname, len);
+}
+
 static void access_log(struct conn *c)
 {
     struct log_vars v;
@@ -527,6 +532,19 @@ static void access_log(struct conn *c)
     v.msec = ev_now(c->pool->loop);
     v.connection = c->log.id;
     v.connection_requests = c->requests;
+    v.src.header = log_header;
+    v.src.req = c->req;
+    if (c->req->url.len > 0) {
+        const char *u = c->rbuf + c->req->url.off, *q = memchr(u, '?', c->req->url.len);
+        if (q != NULL) {
+            v.src.args = q + 1;
+            v.src.alen = c->req->url.len - (size_t)(q + 1 - u);
+        }
+    }
+    if (c->xf->reply.head_copy != NULL) {
+        v.src.head = c->xf->reply.head_copy;
+        v.src.hlen = c->xf->reply.head_len;
+    }
     access_log_write(srv->access_log, &v);
 }
 
@@ -576,6 +594,8 @@ static void handle_request(struct conn *c)
     set_state(c, C_SEND); /* the status page counts its own request as writing */
     request_respond(&env, r);
     c->status = r->status;
+    if (r->srv != NULL && access_log_wants_head(r->srv->access_log)) /* the send reuses sbuf */
+        r->head_copy = xstrndup(c->sbuf, r->head_len);
     if (c->ssl != NULL)
         mode = c->ktls_tx && r->sendfile ? SEND_KTLS : SEND_TLS_COPY;
     else

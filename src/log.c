@@ -120,7 +120,8 @@ static const struct {
 
 struct log_op {
     enum log_var var;
-    size_t off, len; /* literal: a span of text */
+    size_t off, len; /* literal: a span of text; family: the name's rest */
+    enum var_id family;
 };
 
 struct log_format {
@@ -128,6 +129,7 @@ struct log_format {
     char *text;
     struct log_op *ops;
     size_t nops;
+    int sent_headers; /* names a $sent_http_ variable */
 };
 
 static void add_op(struct log_format *f, enum log_var var, size_t off, size_t len)
@@ -135,7 +137,7 @@ static void add_op(struct log_format *f, enum log_var var, size_t off, size_t le
     if (var == LV_LITERAL && len == 0)
         return;
     f->ops = xrealloc(f->ops, (f->nops + 1) * sizeof(*f->ops));
-    f->ops[f->nops++] = (struct log_op){var, off, len};
+    f->ops[f->nops++] = (struct log_op){var, off, len, VAR_HTTP};
 }
 
 struct log_format *log_format_compile(const char *name, const char *text, char *err, size_t errlen)
@@ -169,9 +171,26 @@ struct log_format *log_format_compile(const char *name, const char *text, char *
             if (strlen(var_names[j].name) == end - start &&
                 strncmp(var_names[j].name, text + start, end - start) == 0)
                 break;
-        if (j == ARRAY_LEN(var_names)) {
-            snprintf(err, errlen, "unknown \"%.*s\" variable", (int)(end - start), text + start);
-            goto fail;
+        if (j == ARRAY_LEN(var_names)) { /* the families vars.c knows */
+            struct var_ref ref;
+            char msg[128];
+            if (vars_parse(text + i, &ref, msg, sizeof(msg)) == 0) {
+                snprintf(err, errlen, "%s", msg);
+                goto fail;
+            }
+            if (ref.id != VAR_HTTP && ref.id != VAR_ARG && ref.id != VAR_COOKIE &&
+                ref.id != VAR_SENT_HTTP) {
+                snprintf(err, errlen,
+                         "the \"%.*s\" variable is not supported in log_format by ktlsd",
+                         (int)(end - start), text + start);
+                goto fail;
+            }
+            add_op(f, LV_FAMILY, (size_t)(ref.key - text), ref.klen);
+            f->ops[f->nops - 1].family = ref.id;
+            f->sent_headers |= ref.id == VAR_SENT_HTTP;
+            i = end + (size_t)braced;
+            lit = i;
+            continue;
         }
         add_op(f, var_names[j].var, 0, 0);
         i = end + (size_t)braced;
@@ -291,6 +310,14 @@ size_t log_format_render(const struct log_format *f, const struct log_vars *v, c
         case LV_CONNECTION_REQUESTS:
             pos = put_fmt(out, pos, cap, "%lu", v->connection_requests);
             break;
+        case LV_FAMILY: {
+            struct var_ref ref = {op->family, f->text + op->off, op->len};
+            struct str s = {NULL, 0};
+            if (!vars_family(&ref, &v->src, &s.p, &s.len))
+                s.p = NULL;
+            pos = put_escaped(out, pos, cap, s);
+            break;
+        }
         default:
             pos = put_escaped(out, pos, cap, v->v[op->var]);
             break;
@@ -314,6 +341,11 @@ struct access_log {
     char *buf;
     size_t len;
 };
+
+int access_log_wants_head(const struct access_log *l)
+{
+    return l != NULL && l->fmt->sent_headers;
+}
 
 struct access_log *access_log_open(const char *path, const struct log_format *f)
 {

@@ -419,6 +419,11 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
 
 static const char *conf_dir(const struct ctx *x);
 
+static const char *request_header(const void *rq, const char *lname, size_t *len)
+{
+    return http_header(rq, lname, len);
+}
+
 /* One variable's value for vars_expand (nginx's get_variable handlers).
  * Formatted values go to x->scratch, which vars_expand copies at once. */
 static int var_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
@@ -575,49 +580,13 @@ static int var_get(void *arg, const struct var_ref *v, const char **val, size_t 
     case VAR_CONTENT_LENGTH:
         *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);
         return *val != NULL;
-    case VAR_HTTP: /* $http_x_real_ip: the header "X-Real-IP" */
-        if (v->klen >= sizeof(key))
-            return 0;
-        for (size_t i = 0; i < v->klen; i++) {
-            char c = v->key[i];
-            key[i] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-        }
-        key[v->klen] = '\0';
-        *val = http_header(rq, key, len);
-        return *val != NULL;
-    case VAR_ARG: /* first "NAME=value" of the query, the name caseless (nginx) */
-        for (const char *p = x->args, *end = x->args + x->alen; p < end;) {
-            const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
-            if ((size_t)(stop - p) > v->klen && p[v->klen] == '=' &&
-                strncasecmp(p, v->key, v->klen) == 0) {
-                *val = p + v->klen + 1;
-                *len = (size_t)(stop - *val);
-                return 1;
-            }
-            p = stop + 1;
-        }
-        return 0;
-    case VAR_COOKIE: { /* "a=1; b=2" */
-        size_t clen;
-        const char *c = http_header(rq, "cookie", &clen), *end = c + clen;
-        for (const char *p = c; c != NULL && p < end;) {
-            const char *semi, *stop;
-            while (p < end && (*p == ' ' || *p == '\t'))
-                p++;
-            semi = memchr(p, ';', (size_t)(end - p));
-            stop = semi ? semi : end;
-            if ((size_t)(stop - p) > v->klen && p[v->klen] == '=' &&
-                strncasecmp(p, v->key, v->klen) == 0) {
-                *val = p + v->klen + 1;
-                *len = (size_t)(stop - *val);
-                return 1;
-            }
-            p = stop + 1;
-        }
-        return 0;
+    case VAR_HTTP:
+    case VAR_ARG:
+    case VAR_COOKIE:
+    case VAR_SENT_HTTP: { /* no response head yet: $sent_http_ is empty here */
+        struct vars_src src = {request_header, rq, x->args, x->alen, NULL, 0};
+        return vars_family(v, &src, val, len);
     }
-    case VAR_SENT_HTTP: /* the response is not made yet */
-        return 0;
     case VAR_CAPTURE:
     case VAR_NAMED_CAPTURE: {
         const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];
@@ -1452,4 +1421,6 @@ void reply_free(struct reply *r)
     r->fd = -1;
     free(r->mem);
     r->mem = NULL;
+    free(r->head_copy);
+    r->head_copy = NULL;
 }

@@ -55,6 +55,7 @@ struct reply {
     unsigned long long body_len;
     unsigned long long file_len;         /* of which file bytes */
     char *mem;                           /* allocated body memory, freed after sending */
+    char *head_copy;                     /* the head kept for $sent_http_ in the access log */
     struct server_conf *srv;             /* the server block that answered */
     struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -146,6 +147,90 @@ int vars_check(const char *text, char *err, size_t errlen)
 int vars_any(const char *text)
 {
     return strchr(text, '$') != NULL;
+}
+
+/* "X_Real_IP" -> "x-real-ip": the header name a $http_ variable means. */
+static int header_name(const struct var_ref *v, char *out, size_t cap)
+{
+    if (v->klen >= cap)
+        return 0;
+    for (size_t i = 0; i < v->klen; i++) {
+        char c = v->key[i];
+        out[i] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    out[v->klen] = '\0';
+    return 1;
+}
+
+/* The value of "NAME=value" in a list split by sep, the name caseless as in
+ * nginx; blanks before a name are skipped (cookies). */
+static int list_value(const char *p, size_t n, char sep, const struct var_ref *v, const char **val,
+                      size_t *len)
+{
+    const char *end = p + n;
+    while (p < end) {
+        const char *cut, *stop;
+        while (sep == ';' && p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        cut = memchr(p, sep, (size_t)(end - p));
+        stop = cut != NULL ? cut : end;
+        if ((size_t)(stop - p) > v->klen && p[v->klen] == '=' &&
+            strncasecmp(p, v->key, v->klen) == 0) {
+            *val = p + v->klen + 1;
+            *len = (size_t)(stop - *val);
+            return 1;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* The first "Name: value" line of a response head. */
+static int head_value(const char *head, size_t hlen, const char *lname, const char **val,
+                      size_t *len)
+{
+    size_t nlen = strlen(lname);
+    const char *p = memchr(head, '\n', hlen), *end = head + hlen; /* past the status line */
+    while (p != NULL && ++p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            return 0;
+        if ((size_t)(eol - p) > nlen && p[nlen] == ':' && strncasecmp(p, lname, nlen) == 0) {
+            const char *s = p + nlen + 1, *e = eol;
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            while (e > s && (e[-1] == '\r' || e[-1] == ' '))
+                e--;
+            *val = s;
+            *len = (size_t)(e - s);
+            return 1;
+        }
+        p = eol;
+    }
+    return 0;
+}
+
+int vars_family(const struct var_ref *v, const struct vars_src *src, const char **val, size_t *len)
+{
+    char name[128];
+    switch (v->id) {
+    case VAR_HTTP:
+        if (src->header == NULL || !header_name(v, name, sizeof(name)))
+            return 0;
+        *val = src->header(src->req, name, len);
+        return *val != NULL;
+    case VAR_COOKIE:
+        if (src->header == NULL || (*val = src->header(src->req, "cookie", len)) == NULL)
+            return 0;
+        return list_value(*val, *len, ';', v, val, len);
+    case VAR_ARG:
+        return src->args != NULL && list_value(src->args, src->alen, '&', v, val, len);
+    case VAR_SENT_HTTP:
+        return src->head != NULL && header_name(v, name, sizeof(name)) &&
+               head_value(src->head, src->hlen, name, val, len);
+    default:
+        return 0;
+    }
 }
 
 size_t vars_expand(const char *text, vars_get_fn get, void *arg, char *out, size_t cap)

@@ -52,6 +52,20 @@ struct var_ref {
     size_t klen;
 };
 
+/* Where the families ($http_, $arg_, $cookie_, $sent_http_) take their
+ * values from: request.c while answering, the access log afterwards. */
+struct vars_src {
+    const char *(*header)(const void *req, const char *lname, size_t *len); /* lowercase name */
+    const void *req;
+    const char *args; /* the query, raw */
+    size_t alen;
+    const char *head; /* the response head as sent, or NULL */
+    size_t hlen;
+};
+
+/* A family variable's value: 1 with val/len set, or 0 (not there). */
+int vars_family(const struct var_ref *v, const struct vars_src *src, const char **val, size_t *len);
+
 /* Returns 1 with the value in val and len, or 0: the variable is empty here. */
 typedef int (*vars_get_fn)(void *arg, const struct var_ref *v, const char **val, size_t *len);
 

@@ -78,6 +78,21 @@ if [ "$IS_NGINX" = 0 ]; then
     expect_file_match '^TLSv1\.3 off 200$' "$T/tls.log" "ktls off -> \$ktls is off"
 fi
 
+# ---------------------------------------------------------------- variable families, return 444
+rm -f "$T/vars.log"
+new_ports
+PLAIN=0 \
+    HTTP_EXTRA="log_format v '\$status [\$sent_http_content_type] [\$sent_http_x_tag] [\$http_x_test] [\$arg_a] [\$cookie_sid]';" \
+    SERVER_EXTRA='add_header X-Tag "t-$arg_a"; location = /drop { return 444; }' \
+    ACCESS_LOG="$T/vars.log v" gen_config
+start_server || finish
+curl "${CURL_OPTS[@]}" -o /dev/null -H 'X-Test: hi' -b 'z=1; sid=abc' "$(url '/big.bin?a=1&b=2')"
+curl "${CURL_OPTS[@]}" -o /dev/null "$(url /drop)"
+check_not "return 444: no response" curl "${CURL_OPTS[@]}" -o /dev/null "$(url /drop)"
+stop_server
+expect_file_match '^200 \[application/octet-stream\] \[t-1\] \[hi\] \[1\] \[abc\]$' "$T/vars.log" "\$sent_http_NAME, \$http_NAME, \$arg_NAME, \$cookie_NAME"
+expect_file_match '^444 \[-\] \[-\] \[-\] \[-\] \[-\]$' "$T/vars.log" "return 444 is logged as 444"
+
 rm -f "$T/access.log"
 new_ports
 PLAIN=0 SERVER_EXTRA="" HTTP_EXTRA="" ACCESS_LOG="off" gen_config

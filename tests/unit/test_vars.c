@@ -14,6 +14,33 @@ static int fake_get(void *arg, const struct var_ref *v, const char **val, size_t
     return 1;
 }
 
+static const char *fake_header(const void *req, const char *lname, size_t *len)
+{
+    (void)req;
+    if (strcmp(lname, "x-real-ip") == 0) {
+        *len = 9;
+        return "192.0.2.9";
+    }
+    if (strcmp(lname, "cookie") == 0) {
+        *len = 22;
+        return "a=1; sid=s3; Other=x  ";
+    }
+    return NULL;
+}
+
+/* The family's value as a string, "(none)" when absent. */
+static const char *fam(enum var_id id, const char *key, const struct vars_src *src)
+{
+    static char out[128];
+    struct var_ref v = {id, key, strlen(key)};
+    const char *val;
+    size_t len;
+    if (!vars_family(&v, src, &val, &len))
+        return "(none)";
+    snprintf(out, sizeof(out), "%.*s", (int)len, val);
+    return out;
+}
+
 static const char *ex(const char *text)
 {
     static char out[256];
@@ -68,6 +95,25 @@ int main(void)
     CHECK_STR(ex("$d."), want);
     CHECK_STR(ex("plain"), "plain");
     CHECK(vars_any("a$b") && !vars_any("ab"));
+
+    {
+        static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                   "X-Tag:  t-1 \r\nContent-Length: 3\r\n\r\n";
+        struct vars_src src = {fake_header, NULL, "a=1&Foo=bar&e=&x", 16, head, sizeof(head) - 1};
+        CHECK_STR(fam(VAR_HTTP, "X_Real_IP", &src), "192.0.2.9");
+        CHECK_STR(fam(VAR_HTTP, "host", &src), "(none)");
+        CHECK_STR(fam(VAR_COOKIE, "sid", &src), "s3");
+        CHECK_STR(fam(VAR_COOKIE, "other", &src), "x  ");
+        CHECK_STR(fam(VAR_COOKIE, "si", &src), "(none)");
+        CHECK_STR(fam(VAR_ARG, "foo", &src), "bar"); /* names are caseless, as in nginx */
+        CHECK_STR(fam(VAR_ARG, "e", &src), "");
+        CHECK_STR(fam(VAR_ARG, "x", &src), "(none)");
+        CHECK_STR(fam(VAR_SENT_HTTP, "content_type", &src), "text/plain");
+        CHECK_STR(fam(VAR_SENT_HTTP, "x_tag", &src), "t-1");
+        CHECK_STR(fam(VAR_SENT_HTTP, "http", &src), "(none)"); /* not the status line */
+        src.head = NULL;
+        CHECK_STR(fam(VAR_SENT_HTTP, "content_type", &src), "(none)");
+    }
 
     /* truncated to the buffer, always terminated */
     CHECK(vars_expand("abcdefghij", fake_get, NULL, out, sizeof(out)) == 7);

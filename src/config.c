@@ -278,6 +278,16 @@ static int set_server_name(struct parser *p, const struct directive *d, char **a
     struct server_conf *s = conf;
     for (int i = 0; i < n; i++) {
         pcre2_code *re = NULL;
+        char host[256] = "";
+        if (strcmp(a[i], "$hostname") == 0) { /* nginx: this machine's name */
+            if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+                perr(p, "gethostname() failed in \"server_name\" directive");
+                return KT_ERROR;
+            }
+        } else if (strchr(a[i], '$') != NULL && a[i][0] != '~') {
+            perr(p, "invalid server name \"%s\": only \"$hostname\" is a variable here", a[i]);
+            return KT_ERROR;
+        }
         if (a[i][0] == '~') {
             int errcode;
             PCRE2_SIZE erroff;
@@ -296,8 +306,11 @@ static int set_server_name(struct parser *p, const struct directive *d, char **a
         s->name_re[s->nnames] = re;
         s->name_md = xrealloc(s->name_md, (s->nnames + 1) * sizeof(*s->name_md));
         s->name_md[s->nnames] = re != NULL ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
-        if (set_list(p, d, a + i, 1, conf) != KT_OK)
-            return KT_ERROR;
+        {
+            char *one[1] = {host[0] != '\0' ? host : a[i]};
+            if (set_list(p, d, one, 1, conf) != KT_OK)
+                return KT_ERROR;
+        }
     }
     return KT_OK;
 }

@@ -576,6 +576,10 @@ static int var_get(void *arg, const struct var_ref *v, const char **val, size_t 
         if (*val == NULL)
             return 0;
         break;
+    case VAR_HOSTNAME:
+        if (gethostname(sc, cap) != 0)
+            return 0;
+        break;
     case VAR_CONTENT_TYPE:
     case VAR_CONTENT_LENGTH:
         *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);

@@ -45,6 +45,7 @@ static const struct {
     {"ssl_cipher", VAR_SSL_CIPHER},
     {"content_type", VAR_CONTENT_TYPE},
     {"content_length", VAR_CONTENT_LENGTH},
+    {"hostname", VAR_HOSTNAME},
 };
 
 static const struct {

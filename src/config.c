@@ -1485,6 +1485,7 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     cf->error_log_level = LL_ERR;
     cf->worker_connections = 512;
     srv_conf_init(&cf->http);
+    vars_reset_captures();
     if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
         goto fail;
     for (size_t i = 0; i < cf->nservers; i++) {

@@ -83,6 +83,15 @@ void vars_add_captures(const void *re)
     }
 }
 
+void vars_reset_captures(void)
+{
+    for (size_t i = 0; i < ncapture_names; i++)
+        free(capture_names[i]);
+    free(capture_names);
+    capture_names = NULL;
+    ncapture_names = 0;
+}
+
 static int name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';

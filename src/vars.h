@@ -80,6 +80,8 @@ int vars_check(const char *text, char *err, size_t errlen);
 size_t vars_expand(const char *text, vars_get_fn get, void *arg, char *out, size_t cap);
 /* A regex's named captures become variables (config load; pcre2_code). */
 void vars_add_captures(const void *re);
+/* Forgets them: a new configuration is being read. */
+void vars_reset_captures(void);
 /* Whether text has any variable (a '$'). */
 int vars_any(const char *text);
 

@@ -120,8 +120,7 @@ int main(void)
     CHECK_STR(out, "abcdefg");
     CHECK(vars_expand("$uri", fake_get, NULL, out, sizeof(out)) == 7);
     CHECK(out[7] == '\0');
-    for (size_t i = 0; i < ncapture_names; i++)
-        free(capture_names[i]);
-    free(capture_names);
+    vars_reset_captures();
+    CHECK_STR(check("$d"), "unknown \"d\" variable");
     return unit_done();
 }

@@ -734,7 +734,7 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
             perr(p, "invalid value \"%s\" in \"error_page\" directive", a[n - 2]);
             return KT_ERROR;
         }
-        new_code = a[n - 2][1] ? (int)v : 0;
+        new_code = a[n - 2][1] ? (int)v : -1; /* "=": the status of the page's own answer */
     }
     if (ncodes < 1 || (uri[0] != '/' && uri[0] != '@' && strncmp(uri, "http://", 7) != 0 &&
                        strncmp(uri, "https://", 8) != 0)) {

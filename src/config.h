@@ -44,7 +44,7 @@ struct add_header {
 
 struct error_page {
     int code;     /* the status it catches */
-    int new_code; /* "=CODE", or 0 to keep the status */
+    int new_code; /* "=CODE"; -1: "=" (the error page's own status); 0: keep the status */
     char *uri;    /* "/path", "@named" or an absolute URL */
 };
 

@@ -272,6 +272,8 @@ static void expand_add_headers(struct ctx *x, struct response *resp)
         if (vars_any(h->value) && used < sizeof(x->add_values)) {
             x->add[i].value = x->add_values + used;
             used += expand(x, h->value, x->add_values + used, sizeof(x->add_values) - used) + 1;
+        } else if (vars_any(h->value)) {
+            x->add[i].value = ""; /* no room left: never the unexpanded text */
         }
     }
     resp->add = x->add;
@@ -375,7 +377,7 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
                     log_error(LL_ERR, x->env->log, "could not find named location \"%s\"", e->uri);
                     break;
                 }
-                x->error_status = e->new_code ? e->new_code : status;
+                x->error_status = e->new_code > 0 ? e->new_code : e->new_code < 0 ? 1 : status;
                 x->internal = 1;
                 return REDIRECT;
             }
@@ -384,7 +386,7 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
                 return answer_status(x, e->new_code >= 300 && e->new_code < 400 ? e->new_code : 302,
                                      e->uri, strlen(e->uri));
             }
-            x->error_status = e->new_code ? e->new_code : status;
+            x->error_status = e->new_code > 0 ? e->new_code : e->new_code < 0 ? 1 : status;
             x->internal = 1;
             x->ulen = (size_t)snprintf(x->uri, sizeof(x->uri), "%s", e->uri);
             x->alen = 0;

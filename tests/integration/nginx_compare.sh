@@ -150,6 +150,9 @@ shared_http() {
         location /fb/ { try_files /nonexistent @fallback; }
         location /fbfile/ { try_files /nonexistent @fbfile; }
         location /ep/ { error_page 404 @fbfile; }
+        location /epeq/ { error_page 404 = @fbfile; }
+        location /epequri/ { error_page 404 = /a.txt; }
+        location /epcode/ { error_page 404 =200 @fallback; }
         location @fallback { return 200 "fallback \$uri \$is_args\$args|\$arg_b\n"; }
         location @fbfile { add_header X-Loc named; try_files /a.txt =404; }
         location = /vars {

@@ -716,7 +716,8 @@ static int set_add_header(struct parser *p, const struct directive *d, char **a,
             return KT_ERROR;
         }
     c->add_headers = xrealloc(c->add_headers, (c->nadd_headers + 1) * sizeof(*c->add_headers));
-    c->add_headers[c->nadd_headers++] = (struct add_header){xstrdup(a[0]), xstrdup(a[1]), n == 3};
+    c->add_headers[c->nadd_headers++] =
+        (struct add_header){xstrdup(a[0]), xstrdup(a[1]), n == 3, NULL};
     c->add_headers_set = 1;
     return KT_OK;
 }
@@ -1390,7 +1391,7 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
         for (size_t i = 0; i < parent->nadd_headers; i++)
             c->add_headers[i] = (struct add_header){xstrdup(parent->add_headers[i].name),
                                                     xstrdup(parent->add_headers[i].value),
-                                                    parent->add_headers[i].always};
+                                                    parent->add_headers[i].always, NULL};
         c->nadd_headers = parent->nadd_headers;
     }
     if (!c->error_pages_set && parent->nerror_pages > 0) {
@@ -1416,6 +1417,28 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
                                                     xstrdup(parent->ssl_conf_cmds[i].value)};
         c->nssl_conf_cmds = parent->nssl_conf_cmds;
     }
+}
+
+/* Compiles the values that take variables, once merged (their names were
+ * checked, with FILE:LINE, as they were read). */
+static int compile_values(struct srv_conf *c, char *err, size_t errlen)
+{
+    const char *dir = c->alias != NULL ? c->alias : c->root;
+    if (c->return_text != NULL &&
+        (c->return_tpl = vars_compile(c->return_text, err, errlen)) == NULL)
+        return KT_ERROR;
+    if (dir != NULL && (c->dir_tpl = vars_compile(dir, err, errlen)) == NULL)
+        return KT_ERROR;
+    if (c->ntry_files > 0)
+        c->try_tpl = xcalloc(c->ntry_files, sizeof(*c->try_tpl));
+    for (size_t i = 0; i < c->ntry_files; i++)
+        if ((c->try_tpl[i] = vars_compile(c->try_files[i], err, errlen)) == NULL)
+            return KT_ERROR;
+    for (size_t i = 0; i < c->nadd_headers; i++)
+        if (vars_any(c->add_headers[i].value) &&
+            (c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
+            return KT_ERROR;
+    return KT_OK;
 }
 
 static int same_addr(const struct listen_conf *a, const struct listen_conf *b)
@@ -1499,7 +1522,11 @@ struct config *config_load(const char *path, char *err, size_t errlen)
                 goto fail;
             }
             srv_conf_merge(&l->c, &s->c);
+            if (compile_values(&l->c, err, errlen) != KT_OK)
+                goto fail;
         }
+        if (compile_values(&s->c, err, errlen) != KT_OK)
+            goto fail;
     }
     if (check(cf, err, errlen) != KT_OK)
         goto fail;
@@ -1542,6 +1569,7 @@ static void srv_conf_free(struct srv_conf *c)
     for (size_t i = 0; i < c->nadd_headers; i++) {
         free(c->add_headers[i].name);
         free(c->add_headers[i].value);
+        vars_tpl_free(c->add_headers[i].tpl);
     }
     free(c->add_headers);
     for (size_t i = 0; i < c->nerror_pages; i++)
@@ -1549,6 +1577,11 @@ static void srv_conf_free(struct srv_conf *c)
     free(c->error_pages);
     free(c->return_text);
     free(c->access);
+    vars_tpl_free(c->return_tpl);
+    vars_tpl_free(c->dir_tpl);
+    for (size_t i = 0; c->try_tpl != NULL && i < c->ntry_files; i++)
+        vars_tpl_free(c->try_tpl[i]);
+    free(c->try_tpl);
     if (c->types_set)
         mime_table_free(c->types);
 }

@@ -37,9 +37,12 @@ enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
 enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
 
+struct vars_tpl;
+
 struct add_header {
     char *name, *value;
     int always;
+    struct vars_tpl *tpl; /* the value, when it names variables; else NULL */
 };
 
 struct error_page {
@@ -110,6 +113,10 @@ struct srv_conf {
     struct access_rule *access;
     size_t naccess;
     int access_set;
+    /* values with variables, compiled once the configuration is merged */
+    struct vars_tpl *return_tpl; /* of return_text */
+    struct vars_tpl **try_tpl;   /* of try_files[] */
+    struct vars_tpl *dir_tpl;    /* of alias, else root */
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };

@@ -254,7 +254,7 @@ static const char *server_header(const struct ctx *x)
     return x->srv->c.server_tokens ? "ktlsd/" KTLSD_VERSION : "ktlsd";
 }
 
-static size_t expand(struct ctx *x, const char *in, char *out, size_t cap);
+static size_t expand(struct ctx *x, const struct vars_tpl *t, char *out, size_t cap);
 
 /* add_header values that name variables: expanded per response into the
  * context's own copy of the list. */
@@ -263,16 +263,16 @@ static void expand_add_headers(struct ctx *x, struct response *resp)
     size_t used = 0, n = x->conf->nadd_headers;
     int any = 0;
     for (size_t i = 0; i < n && !any; i++)
-        any = vars_any(x->conf->add_headers[i].value);
+        any = x->conf->add_headers[i].tpl != NULL;
     if (!any || n > MAX_ADD_HEADERS)
         return;
     for (size_t i = 0; i < n; i++) {
         const struct add_header *h = &x->conf->add_headers[i];
         x->add[i] = *h;
-        if (vars_any(h->value) && used < sizeof(x->add_values)) {
+        if (h->tpl != NULL && used < sizeof(x->add_values)) {
             x->add[i].value = x->add_values + used;
-            used += expand(x, h->value, x->add_values + used, sizeof(x->add_values) - used) + 1;
-        } else if (vars_any(h->value)) {
+            used += expand(x, h->tpl, x->add_values + used, sizeof(x->add_values) - used) + 1;
+        } else if (h->tpl != NULL) {
             x->add[i].value = ""; /* no room left: never the unexpanded text */
         }
     }
@@ -623,12 +623,12 @@ static int var_get(void *arg, const struct var_ref *v, const char **val, size_t 
     return 1;
 }
 
-static size_t expand(struct ctx *x, const char *in, char *out, size_t cap)
+static size_t expand(struct ctx *x, const struct vars_tpl *t, char *out, size_t cap)
 {
-    return vars_expand(in, var_get, x, out, cap);
+    return vars_render(t, var_get, x, out, cap);
 }
 
-static int do_return(struct ctx *x, int code, const char *text)
+static int do_return(struct ctx *x, int code, const char *text, const struct vars_tpl *tpl)
 {
     char val[URI_MAX];
     size_t n;
@@ -640,7 +640,7 @@ static int do_return(struct ctx *x, int code, const char *text)
         x->r->close = 1;
         return DONE;
     }
-    n = text ? expand(x, text, val, sizeof(val)) : 0;
+    n = text ? expand(x, tpl, val, sizeof(val)) : 0;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
         x->error_status = 1; /* no error_page for our own redirects */
         return answer_status(x, code, text ? val : NULL, n);
@@ -693,7 +693,7 @@ static int dynamic_dir(struct ctx *x, const char *tpl, char *rel, size_t cap, si
         x->dyn_tpl = tpl;
     }
     x->in_dir = 1;
-    n = expand(x, tpl, x->docroot, sizeof(x->docroot));
+    n = expand(x, x->conf->dir_tpl, x->docroot, sizeof(x->docroot));
     x->in_dir = 0;
     if (x->dyn_fd < 0 || n < plen || n - plen + 2 > cap)
         return -1;
@@ -1205,7 +1205,7 @@ static int try_files(struct ctx *x)
         struct stat st;
         int dir_fd, fd,
             test_dir = c->try_files[i][0] && c->try_files[i][strlen(c->try_files[i]) - 1] == '/';
-        size_t n = expand(x, c->try_files[i], cand, sizeof(cand)), len;
+        size_t n = expand(x, c->try_tpl[i], cand, sizeof(cand)), len;
         char norm[URI_MAX];
         if (test_dir && n > 0)
             cand[--n] = '\0';
@@ -1241,7 +1241,7 @@ static int try_files(struct ctx *x)
             x->internal = 1;
             return REDIRECT;
         }
-        expand(x, last, cand, sizeof(cand));
+        expand(x, c->try_tpl[c->ntry_files - 1], cand, sizeof(cand));
         set_uri(x, cand);
         x->internal = 1;
         return REDIRECT;
@@ -1291,7 +1291,7 @@ static int handle(struct ctx *x)
         return answer_status(x, 403, NULL, 0);
     }
     if (x->loc != NULL && x->conf->return_code != CONF_UNSET)
-        return do_return(x, x->conf->return_code, x->conf->return_text);
+        return do_return(x, x->conf->return_code, x->conf->return_text, x->conf->return_tpl);
     if (x->conf->status_page)
         return answer_stats(x);
     /* nginx's static handler: other methods get 405 at once; POST gets it
@@ -1397,7 +1397,7 @@ void request_respond(struct request_env *env, struct reply *r)
         }
     }
     if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
-        do_return(x, x->srv->c.return_code, x->srv->c.return_text);
+        do_return(x, x->srv->c.return_code, x->srv->c.return_text, x->srv->c.return_tpl);
         return;
     }
     for (int i = 0; i <= MAX_REDIRECTS; i++) {

@@ -243,22 +243,65 @@ int vars_family(const struct var_ref *v, const struct vars_src *src, const char 
     }
 }
 
-size_t vars_expand(const char *text, vars_get_fn get, void *arg, char *out, size_t cap)
+struct vars_part {
+    int literal;
+    struct var_ref v; /* literal: key/klen is the text */
+};
+
+struct vars_tpl {
+    char *text; /* the parts point into it */
+    size_t n;
+    struct vars_part parts[];
+};
+
+struct vars_tpl *vars_compile(const char *text, char *err, size_t errlen)
+{
+    size_t n = 1, len = strlen(text);
+    struct vars_tpl *t;
+    const char *p, *lit;
+    for (p = text; (p = strchr(p, '$')) != NULL; p++)
+        n += 2;
+    t = xcalloc(1, sizeof(*t) + n * sizeof(t->parts[0]));
+    t->text = xstrndup(text, len);
+    for (p = lit = t->text;; lit = p) {
+        struct var_ref v;
+        size_t span;
+        p = strchr(p, '$');
+        if (p == NULL || p > lit) {
+            size_t l = p != NULL ? (size_t)(p - lit) : strlen(lit);
+            if (l > 0)
+                t->parts[t->n++] = (struct vars_part){1, {VAR_SCHEME, lit, l}};
+        }
+        if (p == NULL)
+            return t;
+        span = vars_parse(p, &v, err, errlen);
+        if (span == 0) {
+            vars_tpl_free(t);
+            return NULL;
+        }
+        t->parts[t->n++] = (struct vars_part){0, v};
+        p += span;
+    }
+}
+
+void vars_tpl_free(struct vars_tpl *t)
+{
+    if (t == NULL)
+        return;
+    free(t->text);
+    free(t);
+}
+
+size_t vars_render(const struct vars_tpl *t, vars_get_fn get, void *arg, char *out, size_t cap)
 {
     size_t o = 0;
     if (cap == 0)
         return 0;
-    while (*text && o + 1 < cap) {
-        struct var_ref v;
-        const char *val;
-        size_t n, vlen;
-        char err[8];
-        if (*text != '$' || (n = vars_parse(text, &v, err, sizeof(err))) == 0) {
-            out[o++] = *text++;
-            continue;
-        }
-        text += n;
-        if (!get(arg, &v, &val, &vlen))
+    for (size_t i = 0; i < t->n && o + 1 < cap; i++) {
+        const struct vars_part *part = &t->parts[i];
+        const char *val = part->v.key;
+        size_t vlen = part->v.klen;
+        if (!part->literal && !get(arg, &part->v, &val, &vlen))
             continue;
         if (vlen > cap - 1 - o)
             vlen = cap - 1 - o;

@@ -75,9 +75,15 @@ typedef int (*vars_get_fn)(void *arg, const struct var_ref *v, const char **val,
 size_t vars_parse(const char *s, struct var_ref *v, char *err, size_t errlen);
 /* KT_OK, or KT_ERROR with the first problem in err. */
 int vars_check(const char *text, char *err, size_t errlen);
-/* text with its variables replaced; truncated to cap-1, NUL-terminated.
- * Returns the length. text must have passed vars_check. */
-size_t vars_expand(const char *text, vars_get_fn get, void *arg, char *out, size_t cap);
+
+/* A value compiled once at load: literal parts and variables. */
+struct vars_tpl;
+/* NULL with err set when vars_check would fail. */
+struct vars_tpl *vars_compile(const char *text, char *err, size_t errlen);
+void vars_tpl_free(struct vars_tpl *t);
+/* The value with its variables replaced; truncated to cap-1,
+ * NUL-terminated. Returns the length. */
+size_t vars_render(const struct vars_tpl *t, vars_get_fn get, void *arg, char *out, size_t cap);
 /* A regex's named captures become variables (config load; pcre2_code). */
 void vars_add_captures(const void *re);
 /* Forgets them: a new configuration is being read. */

@@ -44,8 +44,23 @@ static const char *fam(enum var_id id, const char *key, const struct vars_src *s
 static const char *ex(const char *text)
 {
     static char out[256];
-    vars_expand(text, fake_get, NULL, out, sizeof(out));
+    static char err[128];
+    struct vars_tpl *t = vars_compile(text, err, sizeof(err));
+    if (t == NULL)
+        return err;
+    vars_render(t, fake_get, NULL, out, sizeof(out));
+    vars_tpl_free(t);
     return out;
+}
+
+/* Renders into a buffer of cap bytes. */
+static size_t ex_small(const char *text, char *out, size_t cap)
+{
+    char err[128];
+    struct vars_tpl *t = vars_compile(text, err, sizeof(err));
+    size_t n = t != NULL ? vars_render(t, fake_get, NULL, out, cap) : 0;
+    vars_tpl_free(t);
+    return n;
 }
 
 static const char *check(const char *text)
@@ -116,10 +131,14 @@ int main(void)
     }
 
     /* truncated to the buffer, always terminated */
-    CHECK(vars_expand("abcdefghij", fake_get, NULL, out, sizeof(out)) == 7);
+    CHECK(ex_small("abcdefghij", out, sizeof(out)) == 7);
     CHECK_STR(out, "abcdefg");
-    CHECK(vars_expand("$uri", fake_get, NULL, out, sizeof(out)) == 7);
+    CHECK(ex_small("$uri", out, sizeof(out)) == 7);
     CHECK(out[7] == '\0');
+    CHECK_STR(ex("a$nosuch"), "unknown \"nosuch\" variable"); /* compile fails as check does */
+    CHECK_STR(ex("$$uri"), "invalid variable name");
+    snprintf(want, sizeof(want), "x<%d:uri>y<%d:args>", VAR_URI, VAR_ARGS);
+    CHECK_STR(ex("x${uri}y$args"), want);
     vars_reset_captures();
     CHECK_STR(check("$d"), "unknown \"d\" variable");
     return unit_done();

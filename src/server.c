@@ -91,7 +91,7 @@ int server_activate(struct config *cf, char *err, size_t errlen)
         struct server_conf *s = cf->servers[i];
         int need_ssl = 0;
         s->root_fd = static_root_open(s->c.root);
-        if (s->root_fd < 0)
+        if (s->root_fd < 0 && strchr(s->c.root, '$') == NULL) /* "$": opened per request */
             log_error(LL_WARN, NULL,
                       "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
                       s->file, s->line, s->c.root, errno, strerror(errno));

@@ -263,11 +263,16 @@ static int set_try_files(struct parser *p, const struct directive *d, char **a, 
 
 static int set_index(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         if (strchr(a[i], '$') != NULL) {
             perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
             return KT_ERROR;
         }
+        if (a[i][0] == '/') { /* nginx: an internal redirect to that URI */
+            perr(p, "absolute index \"%s\" is not supported by ktlsd", a[i]);
+            return KT_ERROR;
+        }
+    }
     return set_list(p, d, a, n, conf);
 }
 

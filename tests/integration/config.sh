@@ -95,6 +95,8 @@ for v in 'location = /v { return 302 /x?$nosuchvar; }' \
         bad "unknown variable ($v)" "$B" "$B" "$(line_of nosuchvar "$B")" 'unknown "nosuchvar" variable$'
     fi
 done
+SERVER_EXTRA='index /index.html;' gen_config "$B"
+[ "$IS_NGINX" = 1 ] || bad "absolute index (nginx: an internal redirect)" "$B" "$B" "$(line_of 'index /index' "$B")" 'absolute index'
 SERVER_EXTRA='index $host.html;' gen_config "$B"
 [ "$IS_NGINX" = 1 ] || bad "variables in index (not honoured)" "$B" "$B" "$(line_of 'index .host' "$B")" 'not supported'
 

@@ -72,9 +72,10 @@ struct ctx {
     struct location *named; /* the target of an internal redirect to "@name" */
     const char *dyn_tpl;    /* the root or alias with variables dyn_fd is open for */
     int dyn_fd;
-    int in_dir;         /* expanding that root or alias: $document_root is empty */
-    char uri[URI_MAX];  /* decoded and normalised */
-    char args[URI_MAX]; /* the query, raw */
+    int in_dir;                  /* expanding that root or alias: $document_root is empty */
+    const struct response *resp; /* the head being written, or NULL */
+    char uri[URI_MAX];           /* decoded and normalised */
+    char args[URI_MAX];          /* the query, raw */
     char locbuf[URI_MAX * 2];
     struct captures cap[2]; /* of the regex server_name [0], of the regex location [1] */
     char scratch[PATH_MAX + 64];
@@ -289,7 +290,6 @@ static void init_response(struct ctx *x, struct response *resp, int status)
     resp->expires_time = x->conf->expires_time;
     resp->add = x->conf->add_headers;
     resp->nadd = x->conf->nadd_headers;
-    expand_add_headers(x, resp);
 }
 
 static void write_head(struct ctx *x, struct response *resp)
@@ -298,6 +298,9 @@ static void write_head(struct ctx *x, struct response *resp)
     r->status = resp->status;
     r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
+    x->resp = resp; /* for $sent_http_ in add_header values */
+    expand_add_headers(x, resp);
+    x->resp = NULL;
     r->head_len = http_head(x->env->buf, x->env->cap, resp);
     if (r->head_len == 0) { /* only with absurd add_header lists */
         r->close = 1;
@@ -426,8 +429,44 @@ static const char *request_header(const void *rq, const char *lname, size_t *len
     return http_header(rq, lname, len);
 }
 
-/* One variable's value for vars_expand (nginx's get_variable handlers).
- * Formatted values go to x->scratch, which vars_expand copies at once. */
+/* $sent_http_NAME while add_header values are expanded: the headers ktlsd
+ * has set by then (nginx's headers_out); others are empty. */
+static int sent_header(struct ctx *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct response *resp = x->resp;
+    char *sc = x->scratch;
+    size_t cap = sizeof(x->scratch);
+    int n = -1;
+    *val = NULL;
+    if (v->klen == 12 && strncasecmp(v->key, "content_type", 12) == 0)
+        *val = resp->content_type;
+    else if (v->klen == 16 && strncasecmp(v->key, "content_encoding", 16) == 0)
+        *val = resp->content_encoding;
+    else if (v->klen == 4 && strncasecmp(v->key, "etag", 4) == 0)
+        *val = resp->etag;
+    else if (v->klen == 8 && strncasecmp(v->key, "location", 8) == 0 && resp->location != NULL) {
+        *val = resp->location;
+        *len = resp->location_len;
+        return 1;
+    } else if (v->klen == 14 && strncasecmp(v->key, "content_length", 14) == 0 &&
+               resp->content_length >= 0)
+        n = snprintf(sc, cap, "%lld", resp->content_length);
+    else if (v->klen == 13 && strncasecmp(v->key, "last_modified", 13) == 0 &&
+             resp->last_modified > 0)
+        n = (int)time_http_date(sc, cap, resp->last_modified);
+    if (n >= 0) {
+        *val = sc;
+        *len = (size_t)n;
+        return 1;
+    }
+    if (*val == NULL)
+        return 0;
+    *len = strlen(*val);
+    return 1;
+}
+
+/* One variable's value for vars_render (nginx's get_variable handlers).
+ * Formatted values go to x->scratch, which vars_render copies at once. */
 static int var_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
 {
     struct ctx *x = arg;
@@ -586,10 +625,13 @@ static int var_get(void *arg, const struct var_ref *v, const char **val, size_t 
     case VAR_CONTENT_LENGTH:
         *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);
         return *val != NULL;
+    case VAR_SENT_HTTP:
+        if (x->resp != NULL)
+            return sent_header(x, v, val, len);
+        return 0;
     case VAR_HTTP:
     case VAR_ARG:
-    case VAR_COOKIE:
-    case VAR_SENT_HTTP: { /* no response head yet: $sent_http_ is empty here */
+    case VAR_COOKIE: {
         struct vars_src src = {request_header, rq, x->args, x->alen, NULL, 0};
         return vars_family(v, &src, val, len);
     }

@@ -76,6 +76,7 @@ printf 'raw\n' >"$WWW/raw/file.unknownext"
 ln -s ../a.txt "$WWW/links/in.txt"
 ln -s a.txt "$WWW/sym.txt"
 printf 'hdr\n' >"$WWW/hdr/f.txt"
+mkdir -p "$WWW/sent" && printf 'sent\n' >"$WWW/sent/f.txt"
 printf 'a\n' >"$WWW/who.txt"
 printf 'b\n' >"$T/vhost-b/who.txt"
 printf 'c\n' >"$T/vhost-c/who.txt"
@@ -150,6 +151,7 @@ shared_http() {
         location /fb/ { try_files /nonexistent @fallback; }
         location /fbfile/ { try_files /nonexistent @fbfile; }
         location /ep/ { error_page 404 @fbfile; }
+        location /sent/ { add_header X-Sent "\$sent_http_content_type|\$sent_http_content_length|\$sent_http_etag|\$sent_http_last_modified|\$sent_http_x_nope"; }
         location /epeq/ { error_page 404 = @fbfile; }
         location /epequri/ { error_page 404 = /a.txt; }
         location /epcode/ { error_page 404 =200 @fallback; }

@@ -257,6 +257,38 @@ static const char *server_header(const struct ctx *x)
 
 static size_t expand(struct ctx *x, const struct vars_tpl *t, char *out, size_t cap);
 
+/* A value expanded into a header (Location, add_header) can hold what the
+ * client sent, decoded: "$1" of "/a%0d%0aSet-Cookie:..." holds CR LF. Control
+ * bytes become %XX, so that no value can end the header line (nginx writes
+ * them as they are). Returns the new length, truncated to cap-1. */
+static size_t header_safe(char *s, size_t n, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        extra += ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? 2 : 0;
+    if (extra == 0)
+        return n;
+    if (n + extra >= cap) /* no room to escape: cut before the first control byte */
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+                s[i] = '\0';
+                return i;
+            }
+    s[n + extra] = '\0';
+    for (size_t i = n, o = n + extra; i-- > 0;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            s[--o] = hex[c & 15];
+            s[--o] = hex[c >> 4];
+            s[--o] = '%';
+        } else {
+            s[--o] = (char)c;
+        }
+    }
+    return n + extra;
+}
+
 /* add_header values that name variables: expanded per response into the
  * context's own copy of the list. */
 static void expand_add_headers(struct ctx *x, struct response *resp)
@@ -271,8 +303,10 @@ static void expand_add_headers(struct ctx *x, struct response *resp)
         const struct add_header *h = &x->conf->add_headers[i];
         x->add[i] = *h;
         if (h->tpl != NULL && used < sizeof(x->add_values)) {
-            x->add[i].value = x->add_values + used;
-            used += expand(x, h->tpl, x->add_values + used, sizeof(x->add_values) - used) + 1;
+            char *v = x->add_values + used;
+            size_t room = sizeof(x->add_values) - used;
+            x->add[i].value = v;
+            used += header_safe(v, expand(x, h->tpl, v, room), room) + 1;
         } else if (h->tpl != NULL) {
             x->add[i].value = ""; /* no room left: never the unexpanded text */
         }
@@ -685,6 +719,7 @@ static int do_return(struct ctx *x, int code, const char *text, const struct var
     n = text ? expand(x, tpl, val, sizeof(val)) : 0;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
         x->error_status = 1; /* no error_page for our own redirects */
+        n = header_safe(val, n, sizeof(val));
         return answer_status(x, code, text ? val : NULL, n);
     }
     if (code == 204) {

@@ -489,6 +489,7 @@ static const char *log_header(const void *req, const char *lname, size_t *len)
 static void access_log(struct conn *c)
 {
     struct log_vars v;
+    char host[256];
     char line[HTTP_MAX_URL + 64];
     const char *val;
     size_t len;
@@ -514,10 +515,16 @@ static void access_log(struct conn *c)
         v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
     if ((val = http_header(c->req, "x-forwarded-for", &len)) != NULL)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
-    if ((val = http_header(c->req, "host", &len)) != NULL)
-        v.v[LV_HOST] = (struct str){val, len};
     if (srv->nnames > 0)
-        v.v[LV_SERVER_NAME] = (struct str){srv->names[0], strlen(srv->names[0])};
+        v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
+    if ((val = http_header(c->req, "host", &len)) != NULL && len > 0) {
+        /* nginx's $host: lowercase, without the port */
+        const char *colon = val[0] != '[' ? memchr(val, ':', len) : NULL;
+        size_t hn = colon != NULL ? (size_t)(colon - val) : len;
+        for (size_t i = 0; i < hn && i < sizeof(host); i++)
+            host[i] = (val[i] >= 'A' && val[i] <= 'Z') ? (char)(val[i] + 32) : val[i];
+        v.v[LV_HOST] = (struct str){host, hn < sizeof(host) ? hn : sizeof(host)};
+    }
     if (c->ssl != NULL) {
         v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};

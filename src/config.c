@@ -1439,10 +1439,17 @@ static int compile_values(struct srv_conf *c, char *err, size_t errlen)
     for (size_t i = 0; i < c->ntry_files; i++)
         if ((c->try_tpl[i] = vars_compile(c->try_files[i], err, errlen)) == NULL)
             return KT_ERROR;
-    for (size_t i = 0; i < c->nadd_headers; i++)
-        if (vars_any(c->add_headers[i].value) &&
-            (c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
+    for (size_t i = 0; i < c->nadd_headers; i++) {
+        if (!vars_any(c->add_headers[i].value))
+            continue;
+        if (c->nadd_headers > ADD_HEADERS_MAX) {
+            snprintf(err, errlen, "more than %d \"add_header\" lines with variables in one block",
+                     ADD_HEADERS_MAX);
             return KT_ERROR;
+        }
+        if ((c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
+            return KT_ERROR;
+    }
     return KT_OK;
 }
 

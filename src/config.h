@@ -39,6 +39,10 @@ enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
 
 struct vars_tpl;
 
+/* A level whose add_header values name variables has at most this many
+ * add_header lines (request.c expands them into a fixed array). */
+#define ADD_HEADERS_MAX 64
+
 struct add_header {
     char *name, *value;
     int always;

@@ -36,7 +36,6 @@
 #define MAX_REDIRECTS 10
 #define MAX_RANGES 64
 #define MAX_CAPTURES 10 /* $0..$9 */
-#define MAX_ADD_HEADERS 64
 #define URI_MAX (HTTP_MAX_URL + 512)
 
 enum { DONE, REDIRECT };
@@ -80,7 +79,7 @@ struct ctx {
     struct captures cap[2]; /* of the regex server_name [0], of the regex location [1] */
     char scratch[PATH_MAX + 64];
     char docroot[PATH_MAX];                 /* a root or alias with variables, expanded */
-    struct add_header add[MAX_ADD_HEADERS]; /* add_header values with variables, expanded */
+    struct add_header add[ADD_HEADERS_MAX]; /* add_header values with variables, expanded */
     char add_values[8192];
 };
 
@@ -297,7 +296,7 @@ static void expand_add_headers(struct ctx *x, struct response *resp)
     int any = 0;
     for (size_t i = 0; i < n && !any; i++)
         any = x->conf->add_headers[i].tpl != NULL;
-    if (!any || n > MAX_ADD_HEADERS)
+    if (!any || n > ADD_HEADERS_MAX) /* refused by the config check */
         return;
     for (size_t i = 0; i < n; i++) {
         const struct add_header *h = &x->conf->add_headers[i];

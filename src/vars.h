@@ -1,7 +1,9 @@
 /* vars.h: nginx variables ($name, ${name}, $1..$9) in directive values.
- * The config check runs vars_check on each value that takes variables, so an
- * unknown name fails "ktlsd -t" with nginx's words; a request expands the
- * value with vars_expand, which asks a getter (request.c) for each value. */
+ * The config parser runs vars_check on each value that takes variables, so
+ * an unknown name fails "ktlsd -t" with nginx's words and FILE:LINE; once
+ * merged, each value is compiled (vars_compile) into literal parts and
+ * resolved variables, which a request renders (vars_render) by asking a
+ * getter (request.c) for each variable's value. */
 #ifndef KTLSD_VARS_H
 #define KTLSD_VARS_H
 

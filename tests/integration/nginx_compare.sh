@@ -174,7 +174,7 @@ shared_http() {
         root $WWW;
         ssl_certificate $CERT;
         ssl_certificate_key $KEY;
-        location / { return 200 "rx dom=\$dom 1=\$1 2=\$2 host=\$host\n"; }
+        location / { return 200 "rx dom=\$dom 1=\$1 2=\$2 host=\$host sn=\$server_name\n"; }
         location ~ ^/in/(\w+)\$ { return 200 "rx dom=\$dom 1=\$1 2=\$2\n"; }
         location ~ ^/nocap/ { return 200 "rx 2=\$2\n"; }
     }

@@ -548,6 +548,8 @@ static void access_log(struct conn *c)
             v.src.alen = c->req->url.len - (size_t)(q + 1 - u);
         }
     }
+    v.reqv = c->xf->reply.log_values;
+    v.nreqv = c->xf->reply.nlog_values;
     if (c->xf->reply.head_copy != NULL) {
         v.src.head = c->xf->reply.head_copy;
         v.src.hlen = c->xf->reply.head_len;

@@ -535,10 +535,10 @@ static int var_get(void *arg, const struct var_ref *v, const char **val, size_t 
         *len = x->ulen;
         return 1;
     case VAR_ARGS:
-    case VAR_QUERY_STRING:
+    case VAR_QUERY_STRING: /* not found without a query (nginx: "-" in logs) */
         *val = x->args;
         *len = x->alen;
-        return 1;
+        return x->alen > 0;
     case VAR_IS_ARGS:
         *val = x->alen ? "?" : "";
         break;
@@ -1403,9 +1403,54 @@ long long request_body_limit(const struct request_env *env)
     return l != NULL ? l->c.client_max_body_size : srv->c.client_max_body_size;
 }
 
+/* The request variables the server's access log names ($uri, $scheme, $1,
+ * ...): valued now, while the request's state exists, into one block (the
+ * values follow the array); the log line is written after the body. */
+static void keep_log_values(struct ctx *x)
+{
+    const struct var_ref *refs;
+    size_t n = x->r->srv != NULL ? access_log_request_vars(x->r->srv->access_log, &refs) : 0,
+           total = n * sizeof(struct str);
+    char vals[LOG_MAX_REQUEST_VARS][512], *p;
+    size_t lens[LOG_MAX_REQUEST_VARS];
+    struct str *out;
+    if (n == 0)
+        return;
+    int found[LOG_MAX_REQUEST_VARS];
+    for (size_t i = 0; i < n; i++) {
+        const char *v;
+        size_t len = 0;
+        found[i] = var_get(x, &refs[i], &v, &len);
+        if (!found[i])
+            len = 0;
+        if (len >= sizeof(vals[i]))
+            len = sizeof(vals[i]) - 1;
+        if (len > 0)
+            memcpy(vals[i], v, len);
+        lens[i] = len;
+        total += len;
+    }
+    out = xmalloc(total);
+    p = (char *)(out + n);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(p, vals[i], lens[i]);
+        out[i] = (struct str){found[i] ? p : NULL, lens[i]}; /* NULL: "-" in the log */
+        p += lens[i];
+    }
+    x->r->log_values = out;
+    x->r->nlog_values = n;
+}
+
+static void respond(struct ctx *x, struct request_env *env, struct reply *r);
+
 void request_respond(struct request_env *env, struct reply *r)
 {
-    struct ctx *x = &the_ctx;
+    respond(&the_ctx, env, r);
+    keep_log_values(&the_ctx);
+}
+
+static void respond(struct ctx *x, struct request_env *env, struct reply *r)
+{
     const struct request *rq = env->req;
     const char *target = env->rbuf + rq->url.off, *q;
     size_t tlen = rq->url.len;
@@ -1505,4 +1550,7 @@ void reply_free(struct reply *r)
     r->mem = NULL;
     free(r->head_copy);
     r->head_copy = NULL;
+    free(r->log_values);
+    r->log_values = NULL;
+    r->nlog_values = 0;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "log.h"
 #include "send.h"
 
 struct request;
@@ -53,9 +54,11 @@ struct reply {
     int fd; /* file behind file segments, or -1 */
     size_t nsegs;
     unsigned long long body_len;
-    unsigned long long file_len;         /* of which file bytes */
-    char *mem;                           /* allocated body memory, freed after sending */
-    char *head_copy;                     /* the head kept for $sent_http_ in the access log */
+    unsigned long long file_len; /* of which file bytes */
+    char *mem;                   /* allocated body memory, freed after sending */
+    char *head_copy;             /* the head kept for $sent_http_ in the access log */
+    struct str *log_values;      /* the access log's request variables, valued while answering */
+    size_t nlog_values;
     struct server_conf *srv;             /* the server block that answered */
     struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
 };

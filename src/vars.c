@@ -301,7 +301,7 @@ size_t vars_render(const struct vars_tpl *t, vars_get_fn get, void *arg, char *o
         const struct vars_part *part = &t->parts[i];
         const char *val = part->v.key;
         size_t vlen = part->v.klen;
-        if (!part->literal && !get(arg, &part->v, &val, &vlen))
+        if ((!part->literal && !get(arg, &part->v, &val, &vlen)) || vlen == 0)
             continue;
         if (vlen > cap - 1 - o)
             vlen = cap - 1 - o;

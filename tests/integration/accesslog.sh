@@ -82,7 +82,7 @@ fi
 rm -f "$T/vars.log"
 new_ports
 PLAIN=1 \
-    HTTP_EXTRA="log_format v '\$host \$status [\$sent_http_content_type] [\$sent_http_x_tag] [\$http_x_test] [\$arg_a] [\$cookie_sid]';" \
+    HTTP_EXTRA="log_format v '\$host \$status [\$sent_http_content_type] [\$sent_http_x_tag] [\$http_x_test] [\$arg_a] [\$cookie_sid] [\$uri] [\$scheme] [\$is_args\$args] [\$server_protocol]';" \
     SERVER_EXTRA='add_header X-Tag "t-$arg_a"; location = /drop { return 444; }
         location = /v { return 200 "$server_port|$time_iso8601|$scheme|$https|$server_addr\n"; }' \
     ACCESS_LOG="$T/vars.log v" gen_config
@@ -95,8 +95,8 @@ expect_match "^$PORT\|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][
 V=$(curl "${CURL_OPTS[@]}" "$(purl /v)")
 expect_match "^$PLAIN_PORT\|.*\|http\|\|127\.0\.0\.1$" "$V" "the same on the plain listener"
 stop_server
-expect_file_match '^www\.example\.com 200 \[application/octet-stream\] \[t-1\] \[hi\] \[1\] \[abc\]$' "$T/vars.log" "\$host (lowercase, no port), \$sent_http_NAME, \$http_NAME, \$arg_NAME, \$cookie_NAME"
-expect_file_match '^127\.0\.0\.1 444 \[-\] \[-\] \[-\] \[-\] \[-\]$' "$T/vars.log" "return 444 is logged as 444"
+expect_file_match '^www\.example\.com 200 \[application/octet-stream\] \[t-1\] \[hi\] \[1\] \[abc\] \[/big\.bin\] \[https\] \[\?a=1&b=2\] \[HTTP/1\.1\]$' "$T/vars.log" "\$host (lowercase, no port), \$sent_http_NAME, \$http_NAME, \$arg_NAME, \$cookie_NAME, request variables"
+expect_file_match '^127\.0\.0\.1 444 \[-\] \[-\] \[-\] \[-\] \[-\] \[/drop\] \[https\] \[-\] \[HTTP/1\.1\]$' "$T/vars.log" "return 444 is logged as 444"
 
 rm -f "$T/access.log"
 new_ports

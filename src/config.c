@@ -6,6 +6,7 @@
 #include "log.h"
 #include "mime.h"
 #include "util.h"
+#include "vars.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -220,6 +221,105 @@ static int set_list(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
+/* A value that takes variables: each must be one ktlsd knows (nginx's
+ * "unknown "NAME" variable" otherwise). */
+static int check_vars(struct parser *p, const char *v)
+{
+    char msg[256];
+    if (vars_check(v, msg, sizeof(msg)) != KT_OK) {
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* A path nginx would expand variables in but ktlsd takes literally: refused,
+ * never served from a directory named "$host". */
+static int set_path(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    if (strchr(a[0], '$') != NULL) {
+        perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
+        return KT_ERROR;
+    }
+    return set_str(p, d, a, n, conf);
+}
+
+/* root and alias: variables are expanded per request (request.c opens the
+ * directory before the first variable). */
+static int set_dir(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    if (check_vars(p, a[0]) != KT_OK)
+        return KT_ERROR;
+    return set_str(p, d, a, n, conf);
+}
+
+static int set_try_files(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    for (int i = 0; i < n; i++)
+        if (check_vars(p, a[i]) != KT_OK)
+            return KT_ERROR;
+    return set_list(p, d, a, n, conf);
+}
+
+static int set_index(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    for (int i = 0; i < n; i++) {
+        if (strchr(a[i], '$') != NULL) {
+            perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
+            return KT_ERROR;
+        }
+        if (a[i][0] == '/') { /* nginx: an internal redirect to that URI */
+            perr(p, "absolute index \"%s\" is not supported by ktlsd", a[i]);
+            return KT_ERROR;
+        }
+    }
+    return set_list(p, d, a, n, conf);
+}
+
+/* server_name: "~regex" names are compiled (caseless, as nginx does); their
+ * named captures become variables. */
+static int set_server_name(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct server_conf *s = conf;
+    for (int i = 0; i < n; i++) {
+        pcre2_code *re = NULL;
+        char host[256] = "";
+        if (strcmp(a[i], "$hostname") == 0) { /* nginx: this machine's name */
+            if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+                perr(p, "gethostname() failed in \"server_name\" directive");
+                return KT_ERROR;
+            }
+        } else if (strchr(a[i], '$') != NULL && a[i][0] != '~') {
+            perr(p, "invalid server name \"%s\": only \"$hostname\" is a variable here", a[i]);
+            return KT_ERROR;
+        }
+        if (a[i][0] == '~') {
+            int errcode;
+            PCRE2_SIZE erroff;
+            re = pcre2_compile((PCRE2_SPTR)a[i] + 1, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+                               &errcode, &erroff, NULL);
+            if (re == NULL) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(errcode, msg, sizeof(msg));
+                perr(p, "pcre2_compile() failed: %s in \"%s\" at \"%s\"", (char *)msg, a[i] + 1,
+                     a[i] + 1 + erroff);
+                return KT_ERROR;
+            }
+            vars_add_captures(re);
+        }
+        s->name_re = xrealloc(s->name_re, (s->nnames + 1) * sizeof(*s->name_re));
+        s->name_re[s->nnames] = re;
+        s->name_md = xrealloc(s->name_md, (s->nnames + 1) * sizeof(*s->name_md));
+        s->name_md[s->nnames] = re != NULL ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+        {
+            char *one[1] = {host[0] != '\0' ? host : a[i]};
+            if (set_list(p, d, one, 1, conf) != KT_OK)
+                return KT_ERROR;
+        }
+    }
+    return KT_OK;
+}
+
 static int set_worker_processes(struct parser *p, const struct directive *d, char **a, int n,
                                 void *conf)
 {
@@ -263,6 +363,10 @@ static int set_access_log(struct parser *p, const struct directive *d, char **a,
     (void)d;
     if (c->access_log_path != NULL) {
         perr(p, "\"access_log\" directive is duplicate (ktlsd writes one access log per server)");
+        return KT_ERROR;
+    }
+    if (strchr(a[0], '$') != NULL) {
+        perr(p, "variables in \"access_log\" paths are not supported by ktlsd");
         return KT_ERROR;
     }
     if (strcmp(a[0], "off") == 0 && n > 1) {
@@ -624,7 +728,7 @@ static int set_add_header(struct parser *p, const struct directive *d, char **a,
         perr(p, "invalid parameter \"%s\" in \"add_header\" directive", a[2]);
         return KT_ERROR;
     }
-    if (no_variables(p, "add_header", a[1]) != KT_OK)
+    if (check_vars(p, a[1]) != KT_OK)
         return KT_ERROR;
     for (const char *q = a[0]; *q; q++)
         if (*q <= ' ' || *q == ':' || *q >= 0x7f) {
@@ -637,7 +741,8 @@ static int set_add_header(struct parser *p, const struct directive *d, char **a,
             return KT_ERROR;
         }
     c->add_headers = xrealloc(c->add_headers, (c->nadd_headers + 1) * sizeof(*c->add_headers));
-    c->add_headers[c->nadd_headers++] = (struct add_header){xstrdup(a[0]), xstrdup(a[1]), n == 3};
+    c->add_headers[c->nadd_headers++] =
+        (struct add_header){xstrdup(a[0]), xstrdup(a[1]), n == 3, NULL};
     c->add_headers_set = 1;
     return KT_OK;
 }
@@ -655,10 +760,10 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
             perr(p, "invalid value \"%s\" in \"error_page\" directive", a[n - 2]);
             return KT_ERROR;
         }
-        new_code = a[n - 2][1] ? (int)v : 0;
+        new_code = a[n - 2][1] ? (int)v : -1; /* "=": the status of the page's own answer */
     }
-    if (ncodes < 1 ||
-        (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
+    if (ncodes < 1 || (uri[0] != '/' && uri[0] != '@' && strncmp(uri, "http://", 7) != 0 &&
+                       strncmp(uri, "https://", 8) != 0)) {
         perr(p, "invalid URI \"%s\" in \"error_page\" directive", uri);
         return KT_ERROR;
     }
@@ -683,6 +788,8 @@ static int set_return(struct parser *p, const struct directive *d, char **a, int
     (void)d;
     if (n == 1 && (strncmp(a[0], "http://", 7) == 0 || strncmp(a[0], "https://", 8) == 0 ||
                    strncmp(a[0], "$scheme", 7) == 0)) {
+        if (check_vars(p, a[0]) != KT_OK)
+            return KT_ERROR;
         c->return_code = 302;
         c->return_text = xstrdup(a[0]);
         return KT_OK;
@@ -691,6 +798,8 @@ static int set_return(struct parser *p, const struct directive *d, char **a, int
         perr(p, "invalid return code \"%s\"", a[0]);
         return KT_ERROR;
     }
+    if (n == 2 && check_vars(p, a[1]) != KT_OK)
+        return KT_ERROR;
     c->return_code = (int)v;
     if (n == 2)
         c->return_text = xstrdup(a[1]);
@@ -828,16 +937,13 @@ static int block_location(struct parser *p, const struct directive *d, char **a,
             l->kind = LOC_REGEX;
         else if (strcmp(mod, "~*") == 0)
             l->kind = LOC_REGEX_CASELESS;
-        else if (strcmp(mod, "@") == 0 || mod[0] == '@') {
-            perr(p, "named locations are not supported by ktlsd");
-            goto fail;
-        } else {
+        else {
             perr(p, "invalid location modifier \"%s\"", mod);
             goto fail;
         }
     } else if (pat[0] == '@') {
-        perr(p, "named locations are not supported by ktlsd");
-        goto fail;
+        l->kind = LOC_NAMED;
+        l->internal = 1;
     }
     l->pattern = xstrdup(pat);
     l->plen = strlen(pat);
@@ -855,7 +961,8 @@ static int block_location(struct parser *p, const struct directive *d, char **a,
             goto fail;
         }
         l->md = pcre2_match_data_create_from_pattern(l->re, NULL);
-    } else if (pat[0] != '/') {
+        vars_add_captures(l->re);
+    } else if (l->kind != LOC_NAMED && pat[0] != '/') {
         perr(p, "location \"%s\" must start with \"/\"", pat);
         goto fail;
     }
@@ -915,12 +1022,12 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, client_header_timeout), 0, 86400},
     {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0,
      86400},
-    {"root", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, root), 0, 0},
-    {"index", HSL, TARGET_SRV, 1, -1, set_list, offsetof(struct srv_conf, index), 0, 0},
+    {"root", HSL, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, root), 0, 0},
+    {"index", HSL, TARGET_SRV, 1, -1, set_index, offsetof(struct srv_conf, index), 0, 0},
     {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
-    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_certificate),
+    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, ssl_certificate),
      0, 0},
-    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_str,
+    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_path,
      offsetof(struct srv_conf, ssl_certificate_key), 0, 0},
     {"ssl_protocols", HS, TARGET_SRV, 1, 6, set_ssl_protocols, 0, 0, 0},
     {"ssl_ciphers", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_ciphers), 0, 0},
@@ -932,13 +1039,13 @@ static const struct directive directives[] = {
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
      offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
     {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
-    {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_list, offsetof(struct server_conf, names),
-     0, 0},
+    {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_server_name,
+     offsetof(struct server_conf, names), 0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
     {"types", HSL, TARGET_SRV, 0, BLOCK, block_types, 0, 0, 0},
-    {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, alias), 0, 0},
+    {"alias", CTX_LOC, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, alias), 0, 0},
     {"internal", CTX_LOC, TARGET_LOC, 0, 0, set_on, offsetof(struct location, internal), 0, 0},
-    {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_list,
+    {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_try_files,
      offsetof(struct srv_conf, try_files), 0, 0},
     {"expires", HSL, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
     {"add_header", HSL, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
@@ -1329,7 +1436,7 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
         for (size_t i = 0; i < parent->nadd_headers; i++)
             c->add_headers[i] = (struct add_header){xstrdup(parent->add_headers[i].name),
                                                     xstrdup(parent->add_headers[i].value),
-                                                    parent->add_headers[i].always};
+                                                    parent->add_headers[i].always, NULL};
         c->nadd_headers = parent->nadd_headers;
     }
     if (!c->error_pages_set && parent->nerror_pages > 0) {
@@ -1355,6 +1462,35 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
                                                     xstrdup(parent->ssl_conf_cmds[i].value)};
         c->nssl_conf_cmds = parent->nssl_conf_cmds;
     }
+}
+
+/* Compiles the values that take variables, once merged (their names were
+ * checked, with FILE:LINE, as they were read). */
+static int compile_values(struct srv_conf *c, char *err, size_t errlen)
+{
+    const char *dir = c->alias != NULL ? c->alias : c->root;
+    if (c->return_text != NULL &&
+        (c->return_tpl = vars_compile(c->return_text, err, errlen)) == NULL)
+        return KT_ERROR;
+    if (dir != NULL && (c->dir_tpl = vars_compile(dir, err, errlen)) == NULL)
+        return KT_ERROR;
+    if (c->ntry_files > 0)
+        c->try_tpl = xcalloc(c->ntry_files, sizeof(*c->try_tpl));
+    for (size_t i = 0; i < c->ntry_files; i++)
+        if ((c->try_tpl[i] = vars_compile(c->try_files[i], err, errlen)) == NULL)
+            return KT_ERROR;
+    for (size_t i = 0; i < c->nadd_headers; i++) {
+        if (!vars_any(c->add_headers[i].value))
+            continue;
+        if (c->nadd_headers > ADD_HEADERS_MAX) {
+            snprintf(err, errlen, "more than %d \"add_header\" lines with variables in one block",
+                     ADD_HEADERS_MAX);
+            return KT_ERROR;
+        }
+        if ((c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
+            return KT_ERROR;
+    }
+    return KT_OK;
 }
 
 static int same_addr(const struct listen_conf *a, const struct listen_conf *b)
@@ -1432,6 +1568,7 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     cf->error_log_level = LL_ERR;
     cf->worker_connections = 512;
     srv_conf_init(&cf->http);
+    vars_reset_captures();
     if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
         goto fail;
     for (size_t i = 0; i < cf->nservers; i++) {
@@ -1444,14 +1581,12 @@ struct config *config_load(const char *path, char *err, size_t errlen)
                          l->line);
                 goto fail;
             }
-            if (l->c.alias != NULL && l->re != NULL) {
-                snprintf(err, errlen,
-                         "%s:%d: \"alias\" in a regex location is not supported by ktlsd", l->file,
-                         l->line);
-                goto fail;
-            }
             srv_conf_merge(&l->c, &s->c);
+            if (compile_values(&l->c, err, errlen) != KT_OK)
+                goto fail;
         }
+        if (compile_values(&s->c, err, errlen) != KT_OK)
+            goto fail;
     }
     if (check(cf, err, errlen) != KT_OK)
         goto fail;
@@ -1505,6 +1640,7 @@ static void srv_conf_free(struct srv_conf *c)
     for (size_t i = 0; i < c->nadd_headers; i++) {
         free(c->add_headers[i].name);
         free(c->add_headers[i].value);
+        vars_tpl_free(c->add_headers[i].tpl);
     }
     free(c->add_headers);
     for (size_t i = 0; i < c->nerror_pages; i++)
@@ -1512,6 +1648,11 @@ static void srv_conf_free(struct srv_conf *c)
     free(c->error_pages);
     free(c->return_text);
     free(c->access);
+    vars_tpl_free(c->return_tpl);
+    vars_tpl_free(c->dir_tpl);
+    for (size_t i = 0; c->try_tpl != NULL && i < c->ntry_files; i++)
+        vars_tpl_free(c->try_tpl[i]);
+    free(c->try_tpl);
     if (c->types_set)
         mime_table_free(c->types);
 }
@@ -1533,8 +1674,13 @@ void config_free(struct config *cf)
             free(l);
         }
         free(s->locs);
-        for (size_t j = 0; j < s->nnames; j++)
+        for (size_t j = 0; j < s->nnames; j++) {
             free(s->names[j]);
+            pcre2_match_data_free(s->name_md[j]);
+            pcre2_code_free(s->name_re[j]);
+        }
+        free(s->name_re);
+        free(s->name_md);
         free(s->names);
         free(s->listens);
         if (s->ssl_ctx != NULL)

@@ -40,15 +40,22 @@ enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
 enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
 
+struct vars_tpl;
+
+/* A level whose add_header values name variables has at most this many
+ * add_header lines (request.c expands them into a fixed array). */
+#define ADD_HEADERS_MAX 64
+
 struct add_header {
     char *name, *value;
     int always;
+    struct vars_tpl *tpl; /* the value, when it names variables; else NULL */
 };
 
 struct error_page {
     int code;     /* the status it catches */
-    int new_code; /* "=CODE", or 0 to keep the status */
-    char *uri;
+    int new_code; /* "=CODE"; -1: "=" (the error page's own status); 0: keep the status */
+    char *uri;    /* "/path", "@named" or an absolute URL */
 };
 
 struct access_rule {
@@ -115,9 +122,13 @@ struct srv_conf {
     struct access_rule *access;
     size_t naccess;
     int access_set;
+    /* values with variables, compiled once the configuration is merged */
+    struct vars_tpl *return_tpl; /* of return_text */
+    struct vars_tpl **try_tpl;   /* of try_files[] */
+    struct vars_tpl *dir_tpl;    /* of alias, else root */
 };
 
-enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS };
+enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
 
 struct location {
     struct srv_conf c;
@@ -138,6 +149,8 @@ struct server_conf {
     size_t nlistens;
     char **names;
     size_t nnames;
+    void **name_re; /* per name: pcre2_code of a "~regex" name, else NULL */
+    void **name_md; /* its match data */
     struct location **locs;
     size_t nlocs;
     const char *file;

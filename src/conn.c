@@ -537,9 +537,15 @@ static const char *ktls_text(const struct conn *c)
     return c->ktls_tx ? (c->ktls_rx ? "tx+rx" : "tx") : (c->ktls_rx ? "rx" : "off");
 }
 
+static const char *log_header(const void *req, const char *lname, size_t *len)
+{
+    return http_header(req, lname, len);
+}
+
 static void access_log(struct conn *c)
 {
     struct log_vars v;
+    char host[256];
     char line[HTTP_MAX_URL + 64];
     const char *val;
     size_t len;
@@ -570,10 +576,16 @@ static void access_log(struct conn *c)
         v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
     if ((val = http_header(c->req, "x-forwarded-for", &len)) != NULL)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
-    if ((val = http_header(c->req, "host", &len)) != NULL)
-        v.v[LV_HOST] = (struct str){val, len};
     if (srv->nnames > 0)
-        v.v[LV_SERVER_NAME] = (struct str){srv->names[0], strlen(srv->names[0])};
+        v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
+    if ((val = http_header(c->req, "host", &len)) != NULL && len > 0) {
+        /* nginx's $host: lowercase, without the port */
+        const char *colon = val[0] != '[' ? memchr(val, ':', len) : NULL;
+        size_t hn = colon != NULL ? (size_t)(colon - val) : len;
+        for (size_t i = 0; i < hn && i < sizeof(host); i++)
+            host[i] = (val[i] >= 'A' && val[i] <= 'Z') ? (char)(val[i] + 32) : val[i];
+        v.v[LV_HOST] = (struct str){host, hn < sizeof(host) ? hn : sizeof(host)};
+    }
     if (c->ssl != NULL) {
         v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
@@ -590,6 +602,25 @@ static void access_log(struct conn *c)
     v.msec = ev_now(c->pool->loop);
     v.connection = c->log.id;
     v.connection_requests = c->requests;
+    v.src.header = log_header;
+    v.src.req = c->req;
+    if (c->req->url.len > 0) {
+        const char *u = c->rbuf + c->req->url.off, *q = memchr(u, '?', c->req->url.len);
+        if (q != NULL) {
+            v.src.args = q + 1;
+            v.src.alen = c->req->url.len - (size_t)(q + 1 - u);
+        }
+    }
+    if (c->xf == NULL) { /* a request cut short (408): no answer to tell of */
+        access_log_write(srv->access_log, &v);
+        return;
+    }
+    v.reqv = c->xf->reply.log_values;
+    v.nreqv = c->xf->reply.nlog_values;
+    if (c->xf->reply.head_copy != NULL) {
+        v.src.head = c->xf->reply.head_copy;
+        v.src.hlen = c->xf->reply.head_len;
+    }
     access_log_write(srv->access_log, &v);
 }
 
@@ -613,6 +644,8 @@ static void handle_request(struct conn *c)
         .ssl = c->ssl != NULL,
         .ktls_tx = c->ktls_tx,
         .peer = (const struct sockaddr *)&c->peer_addr,
+        .fd = c->fd,
+        .tls = c->ssl,
         .log = &c->log,
         .plain_on_tls = c->plain_on_tls,
     };
@@ -642,6 +675,8 @@ static void handle_request(struct conn *c)
     if (!c->req->complete || c->plain_on_tls)
         r->close = 1; /* a body still on its way is drained by the lingering close */
     c->status = r->status;
+    if (r->srv != NULL && access_log_wants_head(r->srv->access_log)) /* the send reuses sbuf */
+        r->head_copy = xstrndup(c->sbuf, r->head_len);
     if (c->ssl != NULL && c->ktls_tx) /* the kernel encrypts what the socket gets */
         mode = r->sendfile ? SEND_KTLS : SEND_PLAIN_COPY;
     else if (c->ssl != NULL)

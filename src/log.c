@@ -183,7 +183,8 @@ static const struct {
 
 struct log_op {
     enum log_var var;
-    size_t off, len; /* literal: a span of text */
+    size_t off, len; /* literal: a span of text; family: the name's rest */
+    enum var_id family;
 };
 
 struct log_format {
@@ -191,6 +192,9 @@ struct log_format {
     char *text;
     struct log_op *ops;
     size_t nops;
+    int sent_headers;                             /* names a $sent_http_ variable */
+    struct var_ref reqvars[LOG_MAX_REQUEST_VARS]; /* keys point into text */
+    size_t nreqvars;
 };
 
 static void add_op(struct log_format *f, enum log_var var, size_t off, size_t len)
@@ -198,7 +202,7 @@ static void add_op(struct log_format *f, enum log_var var, size_t off, size_t le
     if (var == LV_LITERAL && len == 0)
         return;
     f->ops = xrealloc(f->ops, (f->nops + 1) * sizeof(*f->ops));
-    f->ops[f->nops++] = (struct log_op){var, off, len};
+    f->ops[f->nops++] = (struct log_op){var, off, len, VAR_HTTP};
 }
 
 struct log_format *log_format_compile(const char *name, const char *text, char *err, size_t errlen)
@@ -232,9 +236,35 @@ struct log_format *log_format_compile(const char *name, const char *text, char *
             if (strlen(var_names[j].name) == end - start &&
                 strncmp(var_names[j].name, text + start, end - start) == 0)
                 break;
-        if (j == ARRAY_LEN(var_names)) {
-            snprintf(err, errlen, "unknown \"%.*s\" variable", (int)(end - start), text + start);
-            goto fail;
+        if (j == ARRAY_LEN(var_names)) { /* the variables vars.c knows */
+            struct var_ref ref;
+            char msg[128];
+            size_t span = vars_parse(text + i, &ref, msg, sizeof(msg));
+            if (span == 0) {
+                snprintf(err, errlen, "%s", msg);
+                goto fail;
+            }
+            end = i + span - (size_t)braced; /* "$1abc": "$1", then text */
+            ref.key = f->text + (ref.key - text);
+            if (ref.id != VAR_HTTP && ref.id != VAR_ARG && ref.id != VAR_COOKIE &&
+                ref.id != VAR_SENT_HTTP) { /* valued by request.c while answering */
+                if (f->nreqvars == LOG_MAX_REQUEST_VARS) {
+                    snprintf(err, errlen, "more than %d request variables in log_format \"%s\"",
+                             LOG_MAX_REQUEST_VARS, name);
+                    goto fail;
+                }
+                add_op(f, LV_REQUEST_VAR, f->nreqvars, 0);
+                f->reqvars[f->nreqvars++] = ref;
+                i = end + (size_t)braced;
+                lit = i;
+                continue;
+            }
+            add_op(f, LV_FAMILY, (size_t)(ref.key - f->text), ref.klen);
+            f->ops[f->nops - 1].family = ref.id;
+            f->sent_headers |= ref.id == VAR_SENT_HTTP;
+            i = end + (size_t)braced;
+            lit = i;
+            continue;
         }
         add_op(f, var_names[j].var, 0, 0);
         i = end + (size_t)braced;
@@ -354,6 +384,22 @@ size_t log_format_render(const struct log_format *f, const struct log_vars *v, c
         case LV_CONNECTION_REQUESTS:
             pos = put_fmt(out, pos, cap, "%lu", v->connection_requests);
             break;
+        case LV_REQUEST_VAR: /* as nginx: "-" when not found, nothing when empty */
+            if (op->off < v->nreqv && v->reqv[op->off].p != NULL && v->reqv[op->off].len == 0)
+                break;
+            pos = put_escaped(out, pos, cap,
+                              op->off < v->nreqv ? v->reqv[op->off] : (struct str){NULL, 0});
+            break;
+        case LV_FAMILY: {
+            struct var_ref ref = {op->family, f->text + op->off, op->len};
+            struct str s = {NULL, 0};
+            if (!vars_family(&ref, &v->src, &s.p, &s.len))
+                s.p = NULL;
+            else if (s.len == 0) /* found but empty: nothing, as nginx */
+                break;
+            pos = put_escaped(out, pos, cap, s);
+            break;
+        }
         default:
             pos = put_escaped(out, pos, cap, v->v[op->var]);
             break;
@@ -377,6 +423,19 @@ struct access_log {
     char *buf;
     size_t len;
 };
+
+int access_log_wants_head(const struct access_log *l)
+{
+    return l != NULL && l->fmt->sent_headers;
+}
+
+size_t access_log_request_vars(const struct access_log *l, const struct var_ref **refs)
+{
+    if (l == NULL)
+        return 0;
+    *refs = l->fmt->reqvars;
+    return l->fmt->nreqvars;
+}
 
 struct access_log *access_log_open(const char *path, const struct log_format *f)
 {

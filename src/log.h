@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "vars.h"
+
 /* nginx's levels, most severe first. */
 enum log_level { LL_EMERG, LL_ALERT, LL_CRIT, LL_ERR, LL_WARN, LL_NOTICE, LL_INFO, LL_DEBUG };
 
@@ -56,6 +58,8 @@ enum log_var {
     LV_CONNECTION_REQUESTS,
     LV_REMOTE_USER,
     LV_HTTP_X_FORWARDED_FOR,
+    LV_FAMILY,      /* $http_NAME, $arg_NAME, $cookie_NAME, $sent_http_NAME: from src */
+    LV_REQUEST_VAR, /* any other variable vars.c knows: from reqv */
     LV__COUNT
 };
 
@@ -70,7 +74,13 @@ struct log_vars {
     unsigned long long body_bytes, bytes;
     double request_time, msec;
     unsigned long connection, connection_requests;
+    struct vars_src src;
+    const struct str *reqv; /* the request variables the format names, in order */
+    size_t nreqv;
 };
+
+/* A format names at most this many request variables ($uri, $scheme, ...). */
+#define LOG_MAX_REQUEST_VARS 16
 
 struct log_format;
 /* Compiles an nginx log_format string; on an unknown variable returns NULL
@@ -88,6 +98,11 @@ struct access_log;
 /* Opens (O_APPEND, creating) an access log; NULL with errno on failure. */
 struct access_log *access_log_open(const char *path, const struct log_format *f);
 void access_log_write(struct access_log *l, const struct log_vars *v);
+/* Whether its format names a $sent_http_ variable (the head must be kept). */
+int access_log_wants_head(const struct access_log *l);
+/* The request variables its format names ($uri, $scheme, $1, ...), in order:
+ * request.c takes their values while answering, for log_vars.reqv. */
+size_t access_log_request_vars(const struct access_log *l, const struct var_ref **refs);
 void access_log_flush(struct access_log *l);
 /* Reopens the file under its path (after rotation). */
 int access_log_reopen(struct access_log *l);

@@ -12,10 +12,13 @@
 #include "mime.h"
 #include "static.h"
 #include "stats.h"
+#include "tls.h"
 #include "util.h"
+#include "vars.h"
 #include "version.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +35,18 @@
 
 #define MAX_REDIRECTS 10
 #define MAX_RANGES 64
+#define MAX_CAPTURES 10 /* $0..$9 */
 #define URI_MAX (HTTP_MAX_URL + 512)
 
 enum { DONE, REDIRECT };
+
+/* What a regex with capture groups matched. */
+struct captures {
+    const pcre2_code *re; /* NULL: none */
+    int n;
+    PCRE2_SIZE ov[2 * MAX_CAPTURES];
+    char subject[URI_MAX];
+};
 
 /* One request's working state. The buffers come last: a request resets
  * only what precedes them (a worker answers one request at a time, so one
@@ -56,9 +68,19 @@ struct ctx {
     int internal;
     int error_status; /* serving an error_page: the status to answer with */
     int method;
-    char uri[URI_MAX];  /* decoded and normalised */
-    char args[URI_MAX]; /* the query, raw */
+    struct location *named; /* the target of an internal redirect to "@name" */
+    const char *dyn_tpl;    /* the root or alias with variables dyn_fd is open for */
+    int dyn_fd;
+    int in_dir;                  /* expanding that root or alias: $document_root is empty */
+    const struct response *resp; /* the head being written, or NULL */
+    char uri[URI_MAX];           /* decoded and normalised */
+    char args[URI_MAX];          /* the query, raw */
     char locbuf[URI_MAX * 2];
+    struct captures cap[2]; /* of the regex server_name [0], of the regex location [1] */
+    char scratch[PATH_MAX + 64];
+    char docroot[PATH_MAX];                 /* a root or alias with variables, expanded */
+    struct add_header add[ADD_HEADERS_MAX]; /* add_header values with variables, expanded */
+    char add_values[8192];
 };
 
 static struct ctx the_ctx;
@@ -82,23 +104,76 @@ static int name_matches(const char *name, const char *host, size_t len)
     return 0;
 }
 
-struct server_conf *request_server(const struct vhosts *vh, const char *host, size_t len)
+/* Keeps what a regex matched (nginx's r->captures and named-capture
+ * variables): $1..$9 come from the last regex that matched, the location's
+ * if there was one (even one without groups: then they are empty, as in
+ * nginx); a named capture from the regex that has that name, the
+ * location's first. */
+static void keep_captures(struct captures *c, const pcre2_code *re, pcre2_match_data *md, int rc,
+                          const char *subject, size_t len)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    uint32_t groups = 0;
+    c->re = re;
+    c->n = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+    if (groups == 0)
+        return;
+    if (len >= sizeof(c->subject))
+        len = sizeof(c->subject) - 1;
+    memcpy(c->subject, subject, len);
+    c->subject[len] = '\0';
+    c->n = rc > MAX_CAPTURES || rc == 0 ? MAX_CAPTURES : rc;
+    memcpy(c->ov, ov, (size_t)c->n * 2 * sizeof(*ov));
+}
+
+/* The server block for a host: exact names, then wildcards, then the first
+ * "~regex" name in file order that matches (nginx's order); its captures go
+ * to x when there is one. */
+static struct server_conf *pick_server(const struct vhosts *vh, const char *host, size_t len,
+                                       struct ctx *x)
 {
     struct server_conf *best = NULL;
     int best_score = 0;
+    char lower[256];
     if (host == NULL || vh == NULL)
         return vh != NULL ? vh->dflt : NULL;
     if (len > 0 && host[len - 1] == '.')
         len--;
     for (size_t i = 0; i < vh->n; i++)
         for (size_t j = 0; j < vh->servers[i]->nnames; j++) {
-            int score = name_matches(vh->servers[i]->names[j], host, len);
+            int score = vh->servers[i]->name_re[j] != NULL
+                            ? 0
+                            : name_matches(vh->servers[i]->names[j], host, len);
             if (score > best_score) {
                 best_score = score;
                 best = vh->servers[i];
             }
         }
-    return best != NULL ? best : vh->dflt;
+    if (best != NULL || len >= sizeof(lower))
+        return best != NULL ? best : vh->dflt;
+    for (size_t k = 0; k < len; k++) /* nginx matches the lowercased Host */
+        lower[k] = (host[k] >= 'A' && host[k] <= 'Z') ? (char)(host[k] + 32) : host[k];
+    for (size_t i = 0; i < vh->n; i++)
+        for (size_t j = 0; j < vh->servers[i]->nnames; j++) {
+            pcre2_code *re = vh->servers[i]->name_re[j];
+            pcre2_match_data *md = vh->servers[i]->name_md[j];
+            int rc;
+            if (re == NULL)
+                continue;
+            rc = pcre2_match(re, (PCRE2_SPTR)lower, len, 0, 0, md, NULL);
+            if (rc < 0)
+                continue;
+            if (x != NULL)
+                keep_captures(&x->cap[0], re, md, rc, lower, len);
+            return vh->servers[i];
+        }
+    return vh->dflt;
+}
+
+struct server_conf *request_server(const struct vhosts *vh, const char *host, size_t len)
+{
+    return pick_server(vh, host, len, NULL);
 }
 
 /* --- locations -------------------------------------------------------------- */
@@ -106,7 +181,7 @@ struct server_conf *request_server(const struct vhosts *vh, const char *host, si
 /* nginx's order: an exact "=" match; else the longest prefix, which ends
  * the search if it is "^~"; else the first regex in the file's order; else
  * that longest prefix. */
-static struct location *find_location(struct server_conf *s, const char *uri, size_t len)
+static struct location *find_location(struct server_conf *s, const char *uri, size_t len, int *rc)
 {
     struct location *prefix = NULL;
     for (size_t i = 0; i < s->nlocs; i++) {
@@ -123,10 +198,22 @@ static struct location *find_location(struct server_conf *s, const char *uri, si
         struct location *l = s->locs[i];
         if (l->re == NULL)
             continue;
-        if (pcre2_match(l->re, (PCRE2_SPTR)uri, len, 0, 0, l->md, NULL) >= 0)
+        int m = pcre2_match(l->re, (PCRE2_SPTR)uri, len, 0, 0, l->md, NULL);
+        if (m >= 0) {
+            if (rc != NULL)
+                *rc = m;
             return l;
+        }
     }
     return prefix;
+}
+
+static struct location *find_named(const struct server_conf *s, const char *name)
+{
+    for (size_t i = 0; i < s->nlocs; i++)
+        if (s->locs[i]->kind == LOC_NAMED && strcmp(s->locs[i]->pattern, name) == 0)
+            return s->locs[i];
+    return NULL;
 }
 
 static int access_allowed(const struct srv_conf *c, const struct sockaddr *peer)
@@ -167,6 +254,65 @@ static const char *server_header(const struct ctx *x)
     return x->srv->c.server_tokens ? "ktlsd/" KTLSD_VERSION : "ktlsd";
 }
 
+static size_t expand(struct ctx *x, const struct vars_tpl *t, char *out, size_t cap);
+
+/* A value expanded into a header (Location, add_header) can hold what the
+ * client sent, decoded: "$1" of "/a%0d%0aSet-Cookie:..." holds CR LF. Control
+ * bytes become %XX, so that no value can end the header line (nginx writes
+ * them as they are). Returns the new length, truncated to cap-1. */
+static size_t header_safe(char *s, size_t n, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        extra += ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? 2 : 0;
+    if (extra == 0)
+        return n;
+    if (n + extra >= cap) /* no room to escape: cut before the first control byte */
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+                s[i] = '\0';
+                return i;
+            }
+    s[n + extra] = '\0';
+    for (size_t i = n, o = n + extra; i-- > 0;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            s[--o] = hex[c & 15];
+            s[--o] = hex[c >> 4];
+            s[--o] = '%';
+        } else {
+            s[--o] = (char)c;
+        }
+    }
+    return n + extra;
+}
+
+/* add_header values that name variables: expanded per response into the
+ * context's own copy of the list. */
+static void expand_add_headers(struct ctx *x, struct response *resp)
+{
+    size_t used = 0, n = x->conf->nadd_headers;
+    int any = 0;
+    for (size_t i = 0; i < n && !any; i++)
+        any = x->conf->add_headers[i].tpl != NULL;
+    if (!any || n > ADD_HEADERS_MAX) /* refused by the config check */
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const struct add_header *h = &x->conf->add_headers[i];
+        x->add[i] = *h;
+        if (h->tpl != NULL && used < sizeof(x->add_values)) {
+            char *v = x->add_values + used;
+            size_t room = sizeof(x->add_values) - used;
+            x->add[i].value = v;
+            used += header_safe(v, expand(x, h->tpl, v, room), room) + 1;
+        } else if (h->tpl != NULL) {
+            x->add[i].value = ""; /* no room left: never the unexpanded text */
+        }
+    }
+    resp->add = x->add;
+}
+
 static void init_response(struct ctx *x, struct response *resp, int status)
 {
     memset(resp, 0, sizeof(*resp));
@@ -187,6 +333,9 @@ static int write_head(struct ctx *x, struct response *resp)
     r->status = resp->status;
     r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
+    x->resp = resp; /* for $sent_http_ in add_header values */
+    expand_add_headers(x, resp);
+    x->resp = NULL;
     r->head_len = http_head(x->env->buf, x->env->cap, resp);
     if (r->head_len == 0) { /* absurd add_header lists, a huge Location */
         r->close = 1;
@@ -266,12 +415,25 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
             const struct error_page *e = &x->conf->error_pages[i];
             if (e->code != status)
                 continue;
+            if (e->uri[0] == '@') { /* a named location: the URI stays */
+                x->named = find_named(x->srv, e->uri);
+                if (x->named == NULL) {
+                    log_error(LL_ERR, x->env->log, "could not find named location \"%s\"", e->uri);
+                    break;
+                }
+                x->error_status = e->new_code > 0 ? e->new_code : e->new_code < 0 ? 1 : status;
+                x->internal = 1;
+                return REDIRECT;
+            }
             if (e->uri[0] != '/') { /* error_page 404 https://...: a redirect */
                 x->error_status = 1;
                 return answer_status(x, e->new_code >= 300 && e->new_code < 400 ? e->new_code : 302,
                                      e->uri, strlen(e->uri));
             }
-            x->error_status = e->new_code ? e->new_code : status == 497 ? 400 : status;
+            x->error_status = e->new_code > 0   ? e->new_code
+                              : e->new_code < 0 ? 1
+                              : status == 497   ? 400
+                                                : status;
             x->internal = 1;
             x->ulen = (size_t)snprintf(x->uri, sizeof(x->uri), "%s", e->uri);
             x->alen = 0;
@@ -312,77 +474,270 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
     return DONE;
 }
 
-/* The few variables return and try_files need: $scheme $host $request_uri
- * $uri $args $server_name. Unknown ones stay as written. */
-static size_t expand(const struct ctx *x, const char *in, char *out, size_t cap)
+static const char *conf_dir(const struct ctx *x);
+
+static const char *request_header(const void *rq, const char *lname, size_t *len)
 {
-    size_t o = 0;
-    while (*in && o + 1 < cap) {
-        const char *val = NULL;
-        size_t vlen = 0, nlen = 0;
-        if (*in == '$') {
-            static const char *const names[] = {"scheme", "host",         "request_uri", "uri",
-                                                "args",   "query_string", "server_name"};
-            for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-                size_t n = strlen(names[i]);
-                if (strncmp(in + 1, names[i], n) == 0) {
-                    char next = in[1 + n];
-                    if ((next >= 'a' && next <= 'z') || next == '_' || (next >= '0' && next <= '9'))
-                        continue;
-                    nlen = n + 1;
-                    switch (i) {
-                    case 0:
-                        val = x->env->ssl ? "https" : "http";
-                        vlen = strlen(val);
-                        break;
-                    case 1:
-                        val = x->host ? x->host : x->srv->nnames ? x->srv->names[0] : "";
-                        vlen = x->host ? x->hlen : strlen(val);
-                        break;
-                    case 2:
-                        val = x->target;
-                        vlen = x->tlen;
-                        break;
-                    case 3:
-                        val = x->uri;
-                        vlen = x->ulen;
-                        break;
-                    case 4:
-                    case 5:
-                        val = x->args;
-                        vlen = x->alen;
-                        break;
-                    case 6:
-                        val = x->srv->nnames ? x->srv->names[0] : "";
-                        vlen = strlen(val);
-                        break;
-                    }
-                    break;
-                }
-            }
-        }
-        if (nlen == 0) {
-            out[o++] = *in++;
-            continue;
-        }
-        if (vlen > cap - 1 - o)
-            vlen = cap - 1 - o;
-        memcpy(out + o, val, vlen);
-        o += vlen;
-        in += nlen;
-    }
-    out[o] = '\0';
-    return o;
+    return http_header(rq, lname, len);
 }
 
-static int do_return(struct ctx *x, int code, const char *text)
+/* $sent_http_NAME while add_header values are expanded: the headers ktlsd
+ * has set by then (nginx's headers_out); others are empty. */
+static int sent_header(struct ctx *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct response *resp = x->resp;
+    char *sc = x->scratch;
+    size_t cap = sizeof(x->scratch);
+    int n = -1;
+    *val = NULL;
+    if (v->klen == 12 && strncasecmp(v->key, "content_type", 12) == 0)
+        *val = resp->content_type;
+    else if (v->klen == 16 && strncasecmp(v->key, "content_encoding", 16) == 0)
+        *val = resp->content_encoding;
+    else if (v->klen == 4 && strncasecmp(v->key, "etag", 4) == 0)
+        *val = resp->etag;
+    else if (v->klen == 8 && strncasecmp(v->key, "location", 8) == 0 && resp->location != NULL) {
+        *val = resp->location;
+        *len = resp->location_len;
+        return 1;
+    } else if (v->klen == 14 && strncasecmp(v->key, "content_length", 14) == 0 &&
+               resp->content_length >= 0)
+        n = snprintf(sc, cap, "%lld", resp->content_length);
+    else if (v->klen == 13 && strncasecmp(v->key, "last_modified", 13) == 0 &&
+             resp->last_modified > 0)
+        n = (int)time_http_date(sc, cap, resp->last_modified);
+    if (n >= 0) {
+        *val = sc;
+        *len = (size_t)n;
+        return 1;
+    }
+    if (*val == NULL)
+        return 0;
+    *len = strlen(*val);
+    return 1;
+}
+
+/* One variable's value for vars_render (nginx's get_variable handlers).
+ * Formatted values go to x->scratch, which vars_render copies at once. */
+static int var_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
+{
+    struct ctx *x = arg;
+    const struct request *rq = x->env->req;
+    char *sc = x->scratch, key[128];
+    size_t cap = sizeof(x->scratch);
+    int n = -1;
+
+    *val = sc;
+    switch (v->id) {
+    case VAR_SCHEME:
+        *val = x->env->ssl ? "https" : "http";
+        break;
+    case VAR_HTTPS:
+        *val = x->env->ssl ? "on" : "";
+        break;
+    case VAR_HOST: /* lowercased Host without port, else the server's first name */
+        if (x->host == NULL) {
+            *val = x->srv->nnames ? x->srv->names[0] : "";
+            break;
+        }
+        *len = x->hlen < cap ? x->hlen : cap - 1;
+        for (size_t i = 0; i < *len; i++)
+            sc[i] = (x->host[i] >= 'A' && x->host[i] <= 'Z') ? (char)(x->host[i] + 32) : x->host[i];
+        return 1;
+    case VAR_REQUEST_URI:
+        *val = x->target;
+        *len = x->tlen;
+        return 1;
+    case VAR_URI:
+    case VAR_DOCUMENT_URI:
+        *val = x->uri;
+        *len = x->ulen;
+        return 1;
+    case VAR_ARGS:
+    case VAR_QUERY_STRING: /* not found without a query (nginx: "-" in logs) */
+        *val = x->args;
+        *len = x->alen;
+        return x->alen > 0;
+    case VAR_IS_ARGS:
+        *val = x->alen ? "?" : "";
+        break;
+    case VAR_SERVER_NAME:
+        *val = x->srv->nnames ? x->srv->names[0] : "";
+        break;
+    case VAR_SERVER_PORT:
+    case VAR_SERVER_ADDR: {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (x->env->fd < 0 || getsockname(x->env->fd, (struct sockaddr *)&ss, &sl) != 0)
+            return 0;
+        if (v->id == VAR_SERVER_PORT)
+            n = snprintf(sc, cap, "%u",
+                         ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                        : ((struct sockaddr_in *)&ss)->sin_port));
+        else if (inet_ntop(ss.ss_family,
+                           ss.ss_family == AF_INET6
+                               ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                               : (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
+                           sc, (socklen_t)cap) != NULL)
+            n = (int)strlen(sc);
+        break;
+    }
+    case VAR_REMOTE_ADDR:
+    case VAR_REMOTE_PORT: {
+        const struct sockaddr *pa = x->env->peer;
+        if (pa == NULL || (pa->sa_family != AF_INET && pa->sa_family != AF_INET6))
+            return 0;
+        if (v->id == VAR_REMOTE_PORT)
+            n = snprintf(sc, cap, "%u",
+                         ntohs(pa->sa_family == AF_INET6
+                                   ? ((const struct sockaddr_in6 *)pa)->sin6_port
+                                   : ((const struct sockaddr_in *)pa)->sin_port));
+        else if (inet_ntop(pa->sa_family,
+                           pa->sa_family == AF_INET6
+                               ? (const void *)&((const struct sockaddr_in6 *)pa)->sin6_addr
+                               : (const void *)&((const struct sockaddr_in *)pa)->sin_addr,
+                           sc, (socklen_t)cap) != NULL)
+            n = (int)strlen(sc);
+        break;
+    }
+    case VAR_SERVER_PROTOCOL:
+        n = snprintf(sc, cap, "HTTP/%d.%d", rq->http_major, rq->http_minor);
+        break;
+    case VAR_REQUEST_METHOD:
+        *val = http_method_name(rq);
+        break;
+    case VAR_REQUEST:
+        n = snprintf(sc, cap, "%s %.*s HTTP/%d.%d", http_method_name(rq), (int)rq->url.len,
+                     x->env->rbuf + rq->url.off, rq->http_major, rq->http_minor);
+        break;
+    case VAR_DOCUMENT_ROOT:
+        if (x->in_dir)
+            return 0;
+        *val = conf_dir(x);
+        break;
+    case VAR_REALPATH_ROOT:
+        if (x->in_dir || realpath(conf_dir(x), sc) == NULL)
+            return 0;
+        break;
+    case VAR_REQUEST_FILENAME:
+        if (x->in_dir)
+            return 0;
+        if (x->conf->alias != NULL && x->loc != NULL && x->loc->re != NULL)
+            n = snprintf(sc, cap, "%s", conf_dir(x));
+        else if (x->conf->alias != NULL && x->loc != NULL && x->ulen >= x->loc->plen)
+            n = snprintf(sc, cap, "%s%.*s", conf_dir(x), (int)(x->ulen - x->loc->plen),
+                         x->uri + x->loc->plen);
+        else
+            n = snprintf(sc, cap, "%s%.*s", conf_dir(x), (int)x->ulen, x->uri);
+        break;
+    case VAR_TIME_ISO8601:
+    case VAR_TIME_LOCAL:
+    case VAR_MSEC: {
+        struct timespec ts;
+        struct tm tm;
+        long off;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (v->id == VAR_MSEC) {
+            n = snprintf(sc, cap, "%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+            break;
+        }
+        localtime_r(&ts.tv_sec, &tm);
+        off = tm.tm_gmtoff / 60;
+        if (v->id == VAR_TIME_LOCAL) {
+            time_update(ts.tv_sec);
+            *val = time_now.log_local;
+            break;
+        }
+        n = snprintf(sc, cap, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+        break;
+    }
+    case VAR_SSL_SESSION_REUSED:
+        if (x->env->tls == NULL)
+            return 0;
+        *val = tls_resumed(x->env->tls) ? "r" : ".";
+        break;
+    case VAR_SSL_SERVER_NAME:
+    case VAR_SSL_PROTOCOL:
+    case VAR_SSL_CIPHER:
+        if (x->env->tls == NULL)
+            return 0;
+        *val = v->id == VAR_SSL_SERVER_NAME ? tls_servername(x->env->tls)
+               : v->id == VAR_SSL_PROTOCOL  ? tls_protocol(x->env->tls)
+                                            : tls_cipher(x->env->tls);
+        if (*val == NULL)
+            return 0;
+        break;
+    case VAR_HOSTNAME:
+        if (gethostname(sc, cap) != 0)
+            return 0;
+        break;
+    case VAR_CONTENT_TYPE:
+    case VAR_CONTENT_LENGTH:
+        *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);
+        return *val != NULL;
+    case VAR_SENT_HTTP:
+        if (x->resp != NULL)
+            return sent_header(x, v, val, len);
+        return 0;
+    case VAR_HTTP:
+    case VAR_ARG:
+    case VAR_COOKIE: {
+        struct vars_src src = {request_header, rq, x->args, x->alen, NULL, 0};
+        return vars_family(v, &src, val, len);
+    }
+    case VAR_CAPTURE:
+    case VAR_NAMED_CAPTURE: {
+        const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];
+        int k = v->key[0] - '0';
+        if (v->id == VAR_NAMED_CAPTURE) {
+            if (v->klen >= sizeof(key))
+                return 0;
+            memcpy(key, v->key, v->klen);
+            key[v->klen] = '\0';
+            k = -1;
+            for (int i = 1; i >= 0 && k < 0; i--) {
+                c = &x->cap[i];
+                if (c->re != NULL)
+                    k = pcre2_substring_number_from_name(c->re, (PCRE2_SPTR)key);
+            }
+        }
+        if (c->re == NULL || k < 0 || k >= c->n || c->ov[2 * k] == PCRE2_UNSET)
+            return 0;
+        *val = c->subject + c->ov[2 * k];
+        *len = c->ov[2 * k + 1] - c->ov[2 * k];
+        return 1;
+    }
+    }
+    if (n >= 0)
+        *len = (size_t)n < cap ? (size_t)n : cap - 1;
+    else
+        *len = strlen(*val);
+    return 1;
+}
+
+static size_t expand(struct ctx *x, const struct vars_tpl *t, char *out, size_t cap)
+{
+    return vars_render(t, var_get, x, out, cap);
+}
+
+static int do_return(struct ctx *x, int code, const char *text, const struct vars_tpl *tpl)
 {
     char val[URI_MAX];
-    size_t n = text ? expand(x, text, val, sizeof(val)) : 0;
+    size_t n;
     struct response resp;
 
+    if (code == 444) { /* nginx closes the connection without an answer:
+                        * an empty reply that closes, logged as 444 */
+        x->r->status = 444;
+        x->r->close = 1;
+        return DONE;
+    }
+    n = text ? expand(x, tpl, val, sizeof(val)) : 0;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
         x->error_status = 1; /* no error_page for our own redirects */
+        n = header_safe(val, n, sizeof(val));
         return answer_status(x, code, text ? val : NULL, n);
     }
     if (code == 204) {
@@ -410,49 +765,95 @@ static const char *type_of(const struct ctx *x, const char *name, size_t len)
     return mime_lookup(name, len, x->conf->default_type);
 }
 
+/* A root or alias with variables ("alias /srv/$1", "root /srv/$host"), or
+ * the alias of a regex location: the directory up to the first variable
+ * (or the last '/') is opened, once per request and directive, and the
+ * expanded rest goes in front of the path beneath it, so that no value can
+ * climb out of that directory. Writes "/REST" into rel; returns the fd or
+ * -1, with *rlen the length written. */
+static int dynamic_dir(struct ctx *x, const char *tpl, char *rel, size_t cap, size_t *rlen)
+{
+    const char *dollar = strchr(tpl, '$');
+    size_t plen = dollar != NULL ? (size_t)(dollar - tpl) : strlen(tpl), n;
+    while (plen > 0 && tpl[plen - 1] != '/')
+        plen--;
+    if (plen == 0 || plen >= sizeof(x->docroot))
+        return -1;
+    if (x->dyn_tpl != tpl) {
+        if (x->dyn_fd >= 0)
+            close(x->dyn_fd);
+        memcpy(x->docroot, tpl, plen);
+        x->docroot[plen] = '\0';
+        x->dyn_fd = static_root_open(x->docroot);
+        x->dyn_tpl = tpl;
+    }
+    x->in_dir = 1;
+    n = expand(x, x->conf->dir_tpl, x->docroot, sizeof(x->docroot));
+    x->in_dir = 0;
+    if (x->dyn_fd < 0 || n < plen || n - plen + 2 > cap)
+        return -1;
+    rel[0] = '/';
+    memcpy(rel + 1, x->docroot + plen, n - plen + 1);
+    *rlen = n - plen + 1;
+    return x->dyn_fd;
+}
+
 /* The request's directory: where it lives on disk (root or alias) and the
  * path beneath it. An alias replaces the location's prefix: nginx joins
  * the two as strings, so "location /i { alias /srv/pub; }" maps "/i../x"
  * to "/srv/pub../x" and "/ix" to "/srv/pubx", outside the alias. ktlsd
  * serves only what lies beneath the alias directory: a rest that does not
  * start a new path segment is a 404, and "/i" itself is the directory (a
- * 301 to "/i/"). Returns 0, 404 or 414 (too long). */
-static int map_path(const struct ctx *x, const char *uri, size_t ulen, int *dir_fd, char *rel,
-                    size_t cap)
+ * 301 to "/i/"). In a regex location the alias (with its captures) is the
+ * whole path, as in nginx. Returns 0, 404 or 414 (too long). */
+static int map_path(struct ctx *x, const char *uri, size_t ulen, int *dir_fd, char *rel, size_t cap)
 {
-    const char *p = uri;
-    size_t n = ulen;
-    /* a location's own root that cannot be opened is a 404: never another
-     * directory's file */
-    *dir_fd = static_dir_fd(x->loc != NULL ? &x->loc->dir : &x->srv->dir, time_now.sec);
-    if (x->loc != NULL && x->conf->alias != NULL) {
-        const char *a = x->conf->alias;
+    const char *dir = x->conf->alias != NULL ? x->conf->alias : x->conf->root, *p = uri;
+    int alias = x->loc != NULL && x->conf->alias != NULL;
+    size_t n = ulen, o = 0;
+    char last = dir[0] != '\0' ? dir[strlen(dir) - 1] : '\0';
+
+    if ((alias && x->loc->re != NULL) || vars_any(dir)) {
+        *dir_fd = dynamic_dir(x, dir, rel, cap, &o);
+        if (*dir_fd < 0)
+            return 404;
+        if (alias && x->loc->re != NULL)
+            return 0;
+        last = rel[o - 1];
+    } else { /* a location's own root that cannot be opened is a 404: never another
+              * directory's file */
+        *dir_fd = static_dir_fd(x->loc != NULL ? &x->loc->dir : &x->srv->dir, time_now.sec);
+    }
+    if (alias) {
         p = uri + x->loc->plen;
         n = ulen - x->loc->plen;
-        if (n + 2 > cap)
+        if (o + n + 2 > cap)
             return 414;
         if (n == 0) { /* the alias directory itself */
-            memcpy(rel, ".", 2);
+            if (o == 0)
+                memcpy(rel, ".", 2);
             return 0;
         }
-        if (p[0] != '/' && (a[0] == '\0' || a[strlen(a) - 1] != '/'))
+        if (p[0] != '/' && last != '/')
             return 404;
-        rel[0] = '/';
-        memcpy(rel + (p[0] != '/'), p, n);
-        n += p[0] != '/';
-        rel[n] = '\0';
+        if (o == 0 && p[0] != '/')
+            rel[o++] = '/';
+        memcpy(rel + o, p, n);
+        rel[o + n] = '\0';
         return 0;
     }
-    if (n + 1 > cap)
+    if (o + n + 1 > cap)
         return 414;
-    memcpy(rel, p, n);
-    rel[n] = '\0';
+    memcpy(rel + o, p, n);
+    rel[o + n] = '\0';
     return 0;
 }
 
+/* The directory as configured, or as expanded for this request. */
 static const char *conf_dir(const struct ctx *x)
 {
-    return x->conf->alias != NULL ? x->conf->alias : x->conf->root;
+    const char *dir = x->conf->alias != NULL ? x->conf->alias : x->conf->root;
+    return x->dyn_tpl != NULL && x->dyn_tpl == dir ? x->docroot : dir;
 }
 
 static const char *header(const struct ctx *x, const char *name, size_t *len)
@@ -898,7 +1299,7 @@ static int try_files(struct ctx *x)
         struct stat st;
         int dir_fd, fd,
             test_dir = c->try_files[i][0] && c->try_files[i][strlen(c->try_files[i]) - 1] == '/';
-        size_t n = expand(x, c->try_files[i], cand, sizeof(cand)), len;
+        size_t n = expand(x, c->try_tpl[i], cand, sizeof(cand)), len;
         char norm[URI_MAX];
         if (test_dir && n > 0)
             cand[--n] = '\0';
@@ -925,7 +1326,16 @@ static int try_files(struct ctx *x)
             if (*end == '\0' && code >= 200 && code <= 599)
                 return answer_status(x, (int)code, NULL, 0);
         }
-        expand(x, last, cand, sizeof(cand));
+        if (last[0] == '@') {
+            x->named = find_named(x->srv, last);
+            if (x->named == NULL) {
+                log_error(LL_ERR, x->env->log, "could not find named location \"%s\"", last);
+                return answer_status(x, 500, NULL, 0);
+            }
+            x->internal = 1;
+            return REDIRECT;
+        }
+        expand(x, c->try_tpl[c->ntry_files - 1], cand, sizeof(cand));
         set_uri(x, cand);
         x->internal = 1;
         return REDIRECT;
@@ -957,7 +1367,15 @@ static int answer_stats(struct ctx *x)
 
 static int handle(struct ctx *x)
 {
-    x->loc = find_location(x->srv, x->uri, x->ulen);
+    if (x->named != NULL) {
+        x->loc = x->named;
+        x->named = NULL;
+    } else {
+        int rc = 0;
+        x->loc = find_location(x->srv, x->uri, x->ulen, &rc);
+        if (x->loc != NULL && x->loc->re != NULL)
+            keep_captures(&x->cap[1], x->loc->re, x->loc->md, rc, x->uri, x->ulen);
+    }
     x->conf = x->loc != NULL ? &x->loc->c : &x->srv->c;
     if (x->loc != NULL && x->loc->internal && !x->internal)
         return answer_status(x, 404, NULL, 0);
@@ -967,7 +1385,7 @@ static int handle(struct ctx *x)
         return answer_status(x, 403, NULL, 0);
     }
     if (x->loc != NULL && x->conf->return_code != CONF_UNSET)
-        return do_return(x, x->conf->return_code, x->conf->return_text);
+        return do_return(x, x->conf->return_code, x->conf->return_text, x->conf->return_tpl);
     if (x->conf->status_page)
         return answer_stats(x);
     /* nginx's static handler: other methods get 405 at once; POST gets it
@@ -999,13 +1417,58 @@ long long request_body_limit(const struct request_env *env)
         srv = env->srv;
     if (static_normalize(env->rbuf + rq->url.off, rq->url.len, norm, sizeof(norm), &len) != 0)
         return srv->c.client_max_body_size;
-    l = find_location(srv, norm, len);
+    l = find_location(srv, norm, len, NULL);
     return l != NULL ? l->c.client_max_body_size : srv->c.client_max_body_size;
 }
 
+/* The request variables the server's access log names ($uri, $scheme, $1,
+ * ...): valued now, while the request's state exists, into one block (the
+ * values follow the array); the log line is written after the body. */
+static void keep_log_values(struct ctx *x)
+{
+    const struct var_ref *refs;
+    size_t n = x->r->srv != NULL ? access_log_request_vars(x->r->srv->access_log, &refs) : 0,
+           total = n * sizeof(struct str);
+    char vals[LOG_MAX_REQUEST_VARS][512], *p;
+    size_t lens[LOG_MAX_REQUEST_VARS];
+    struct str *out;
+    if (n == 0)
+        return;
+    int found[LOG_MAX_REQUEST_VARS];
+    for (size_t i = 0; i < n; i++) {
+        const char *v;
+        size_t len = 0;
+        found[i] = var_get(x, &refs[i], &v, &len);
+        if (!found[i])
+            len = 0;
+        if (len >= sizeof(vals[i]))
+            len = sizeof(vals[i]) - 1;
+        if (len > 0)
+            memcpy(vals[i], v, len);
+        lens[i] = len;
+        total += len;
+    }
+    out = xmalloc(total);
+    p = (char *)(out + n);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(p, vals[i], lens[i]);
+        out[i] = (struct str){found[i] ? p : NULL, lens[i]}; /* NULL: "-" in the log */
+        p += lens[i];
+    }
+    x->r->log_values = out;
+    x->r->nlog_values = n;
+}
+
+static void respond(struct ctx *x, struct request_env *env, struct reply *r);
+
 void request_respond(struct request_env *env, struct reply *r)
 {
-    struct ctx *x = &the_ctx;
+    respond(&the_ctx, env, r);
+    keep_log_values(&the_ctx);
+}
+
+static void respond(struct ctx *x, struct request_env *env, struct reply *r)
+{
     const struct request *rq = env->req;
     const char *target = env->rbuf + rq->url.off, *q;
     size_t tlen = rq->url.len;
@@ -1013,6 +1476,8 @@ void request_respond(struct request_env *env, struct reply *r)
     memset(r, 0, offsetof(struct reply, segs));
     r->fd = -1;
     memset(x, 0, offsetof(struct ctx, uri));
+    x->cap[0].re = x->cap[1].re = NULL;
+    x->dyn_fd = -1;
     x->env = env;
     x->r = r;
     x->method = rq->method;
@@ -1046,7 +1511,7 @@ void request_respond(struct request_env *env, struct reply *r)
         if (x->hlen == 0)
             x->host = NULL;
         else
-            x->srv = request_server(env->vh, x->host, x->hlen);
+            x->srv = pick_server(env->vh, x->host, x->hlen, x);
         if (x->srv == NULL)
             x->srv = env->srv;
         x->conf = &x->srv->c;
@@ -1075,7 +1540,7 @@ void request_respond(struct request_env *env, struct reply *r)
         if (answer_status(x, 497, NULL, 0) == DONE)
             return;
     } else if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
-        do_return(x, x->srv->c.return_code, x->srv->c.return_text);
+        do_return(x, x->srv->c.return_code, x->srv->c.return_text, x->srv->c.return_tpl);
         return;
     }
     for (int i = 0; i <= MAX_REDIRECTS; i++) {
@@ -1094,6 +1559,8 @@ void request_respond(struct request_env *env, struct reply *r)
             answer_status(x, 500, NULL, 0);
         }
     }
+    if (x->dyn_fd >= 0) /* the files it served are open by now */
+        close(x->dyn_fd);
 }
 
 void reply_free(struct reply *r)
@@ -1105,4 +1572,9 @@ void reply_free(struct reply *r)
     r->mem = NULL;
     fcache_release(r->cached);
     r->cached = NULL;
+    free(r->head_copy);
+    r->head_copy = NULL;
+    free(r->log_values);
+    r->log_values = NULL;
+    r->nlog_values = 0;
 }

@@ -8,11 +8,13 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "log.h"
 #include "send.h"
 
 struct request;
 struct server_conf;
 struct fcache_data;
+struct ssl_st;
 struct log_ctx;
 
 /* The server blocks reachable on one listening address. */
@@ -37,6 +39,8 @@ struct request_env {
     int ktls_tx;   /* kTLS sends for this connection */
     int keepalive; /* the connection may stay open */
     const struct sockaddr *peer;
+    int fd;             /* the client socket, for $server_addr / $server_port; -1 if none */
+    struct ssl_st *tls; /* for the $ssl_* variables, or NULL */
     const struct log_ctx *log;
     int plain_on_tls; /* a plain HTTP request on a TLS port (nginx's 497) */
     char *buf;        /* the head (and small bodies) go here */
@@ -53,9 +57,12 @@ struct reply {
     int fd;      /* file behind file segments, or -1 */
     size_t nsegs;
     unsigned long long body_len;
-    unsigned long long file_len;         /* of which file bytes */
-    char *mem;                           /* allocated body memory, freed after sending */
-    struct fcache_data *cached;          /* the cached file bytes segments point into */
+    unsigned long long file_len; /* of which file bytes */
+    char *mem;                   /* allocated body memory, freed after sending */
+    struct fcache_data *cached;  /* the cached file bytes segments point into */
+    char *head_copy;             /* the head kept for $sent_http_ in the access log */
+    struct str *log_values;      /* the access log's request variables, valued while answering */
+    size_t nlog_values;
     struct server_conf *srv;             /* the server block that answered */
     struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
 };

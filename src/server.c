@@ -90,7 +90,8 @@ int server_activate(struct config *cf, char *err, size_t errlen)
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         int need_ssl = 0;
-        if (static_dir_open(&s->dir, s->c.root, time(NULL)) < 0)
+        if (static_dir_open(&s->dir, s->c.root, time(NULL)) < 0 &&
+            strchr(s->c.root, '$') == NULL) /* "$": opened per request */
             log_error(LL_WARN, NULL,
                       "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
                       s->file, s->line, s->c.root, errno, strerror(errno));

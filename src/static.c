@@ -102,10 +102,15 @@ int static_normalize(const char *target, size_t len, char *out, size_t cap, size
     return 0;
 }
 
+int static_root_open(const char *path)
+{
+    return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 int static_dir_open(struct static_dir *d, const char *path, time_t now)
 {
     struct stat st;
-    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = static_root_open(path);
     d->path = path;
     d->checked = now;
     if (fd >= 0 && fstat(fd, &st) != 0) {

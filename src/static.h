@@ -23,7 +23,10 @@ struct static_dir {
     ino_t ino;
     time_t checked;
 };
-/* Opens path; the fd, or -1 with errno. */
+/* Opens a directory (O_PATH) that files are then opened beneath: the fd,
+ * or -1 with errno. */
+int static_root_open(const char *path);
+/* Opens path into d; the fd, or -1 with errno. */
 int static_dir_open(struct static_dir *d, const char *path, time_t now);
 /* The directory's descriptor as of now (reopened if the path has come to
  * name another directory), or -1. */

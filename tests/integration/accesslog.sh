@@ -78,6 +78,26 @@ if [ "$IS_NGINX" = 0 ]; then
     expect_file_match '^TLSv1\.3 off 200$' "$T/tls.log" "ktls off -> \$ktls is off"
 fi
 
+# ---------------------------------------------------------------- variable families, return 444
+rm -f "$T/vars.log"
+new_ports
+PLAIN=1 \
+    HTTP_EXTRA="log_format v '\$host \$status [\$sent_http_content_type] [\$sent_http_x_tag] [\$http_x_test] [\$arg_a] [\$cookie_sid] [\$uri] [\$scheme] [\$is_args\$args] [\$server_protocol]';" \
+    SERVER_EXTRA='add_header X-Tag "t-$arg_a"; location = /drop { return 444; }
+        location = /v { return 200 "$server_port|$time_iso8601|$scheme|$https|$server_addr\n"; }' \
+    ACCESS_LOG="$T/vars.log v" gen_config
+start_server || finish
+curl "${CURL_OPTS[@]}" -o /dev/null -H 'X-Test: hi' -H 'Host: WWW.Example.COM:443' -b 'z=1; sid=abc' "$(url '/big.bin?a=1&b=2')"
+curl "${CURL_OPTS[@]}" -o /dev/null "$(url /drop)"
+check_not "return 444: no response" curl "${CURL_OPTS[@]}" -o /dev/null "$(url /drop)"
+V=$(curl "${CURL_OPTS[@]}" "$(url /v)")
+expect_match "^$PORT\|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}\|https\|on\|127\.0\.0\.1$" "$V" "\$server_port \$time_iso8601 \$scheme \$https \$server_addr"
+V=$(curl "${CURL_OPTS[@]}" "$(purl /v)")
+expect_match "^$PLAIN_PORT\|.*\|http\|\|127\.0\.0\.1$" "$V" "the same on the plain listener"
+stop_server
+expect_file_match '^www\.example\.com 200 \[application/octet-stream\] \[t-1\] \[hi\] \[1\] \[abc\] \[/big\.bin\] \[https\] \[\?a=1&b=2\] \[HTTP/1\.1\]$' "$T/vars.log" "\$host (lowercase, no port), \$sent_http_NAME, \$http_NAME, \$arg_NAME, \$cookie_NAME, request variables"
+expect_file_match '^127\.0\.0\.1 444 \[-\] \[-\] \[-\] \[-\] \[-\] \[/drop\] \[https\] \[-\] \[HTTP/1\.1\]$' "$T/vars.log" "return 444 is logged as 444"
+
 rm -f "$T/access.log"
 new_ports
 PLAIN=0 SERVER_EXTRA="" HTTP_EXTRA="" ACCESS_LOG="off" gen_config

@@ -81,6 +81,25 @@ bad "ssl_protocols TLSv9" "$B" "$B" "$(line_of 'ssl_protocols TLSv1.2 TLSv9' "$B
 HTTP_EXTRA="access_log $T/x.log nosuchformat;" gen_config "$B"
 bad "access_log with undefined format" "$B" "$B" "$(line_of nosuchformat "$B")" 'nosuchformat'
 
+# unknown variables: nginx's words; ktlsd adds FILE:LINE (nginx finds them
+# after parsing and has no line to give)
+for v in 'location = /v { return 302 /x?$nosuchvar; }' \
+    'location /v { try_files $uri /$nosuchvar =404; }' \
+    'add_header X-V "a $nosuchvar";'; do
+    SERVER_EXTRA=$v gen_config "$B"
+    if [ "$IS_NGINX" = 1 ]; then
+        ctest "$B"
+        expect_eq 1 "$TST" "unknown variable ($v): -t exits 1"
+        expect_file_match 'unknown "nosuchvar" variable' "$T/t.out" "unknown variable ($v): message"
+    else
+        bad "unknown variable ($v)" "$B" "$B" "$(line_of nosuchvar "$B")" 'unknown "nosuchvar" variable$'
+    fi
+done
+SERVER_EXTRA='index /index.html;' gen_config "$B"
+[ "$IS_NGINX" = 1 ] || bad "absolute index (nginx: an internal redirect)" "$B" "$B" "$(line_of 'index /index' "$B")" 'absolute index'
+SERVER_EXTRA='index $host.html;' gen_config "$B"
+[ "$IS_NGINX" = 1 ] || bad "variables in index (not honoured)" "$B" "$B" "$(line_of 'index .host' "$B")" 'not supported'
+
 gen_config "$B"
 sed -i 's/^\( *server_name localhost;\)$/\1 }/' "$B" # one closing brace too many
 ctest "$B"

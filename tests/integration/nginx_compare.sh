@@ -75,12 +75,14 @@ printf 'raw\n' >"$WWW/raw/file.unknownext"
 ln -s ../a.txt "$WWW/links/in.txt"
 ln -s a.txt "$WWW/sym.txt"
 printf 'hdr\n' >"$WWW/hdr/f.txt"
+mkdir -p "$WWW/sent" && printf 'sent\n' >"$WWW/sent/f.txt"
 printf 'a\n' >"$WWW/who.txt"
 printf 'b\n' >"$T/vhost-b/who.txt"
 printf 'c\n' >"$T/vhost-c/who.txt"
-chmod -R a+rX "$WWW" "$A" "$T/vhost-b" "$T/vhost-c"
+mkdir -p "$T/vr/one/vroot" && printf 'root one\n' >"$T/vr/one/vroot/x.txt"
+chmod -R a+rX "$WWW" "$A" "$T/vhost-b" "$T/vhost-c" "$T/vr"
 # fixed mtimes: ETag/Last-Modified/autoindex dates are the same for both
-find "$WWW" "$A" "$T/vhost-b" "$T/vhost-c" -exec touch -h -d '2021-03-04 05:06:07 UTC' {} +
+find "$WWW" "$A" "$T/vhost-b" "$T/vhost-c" "$T/vr" -exec touch -h -d '2021-03-04 05:06:07 UTC' {} +
 touch -d '2022-11-12 13:14:15 UTC' "$WWW/gz/s.css.gz" "$WWW/files/zeros.bin"
 
 gen_cert "$CERT" "$KEY" localhost
@@ -140,6 +142,40 @@ shared_http() {
         location /raw/ { default_type text/plain; }
         location /links/ { disable_symlinks on; }
         location /hdr/ { add_header X-Loc hdr; add_header Cache-Control "public, max-age=60"; }
+        # variables, captures, named locations, return 444 (issue "Trust first", part 3)
+        location ~* ^/cb/(.+)\.v\d+\.(css)\$ { try_files \$uri /\$1.\$2; }
+        location = /redir-host { return 301 https://\$http_host\$request_uri; }
+        location = /redir-arg { return 302 /x?a=\$arg_foo; }
+        location = /drop { return 444; }
+        location /fb/ { try_files /nonexistent @fallback; }
+        location /fbfile/ { try_files /nonexistent @fbfile; }
+        location /ep/ { error_page 404 @fbfile; }
+        location /sent/ { add_header X-Sent "\$sent_http_content_type|\$sent_http_content_length|\$sent_http_etag|\$sent_http_last_modified|\$sent_http_x_nope"; }
+        location /epeq/ { error_page 404 = @fbfile; }
+        location /epequri/ { error_page 404 = /a.txt; }
+        location /epcode/ { error_page 404 =200 @fallback; }
+        location @fallback { return 200 "fallback \$uri \$is_args\$args|\$arg_b\n"; }
+        location @fbfile { add_header X-Loc named; try_files /a.txt =404; }
+        location = /vars {
+            add_header X-Vars "\$scheme \$https \$server_protocol \$request_method \$is_args";
+            add_header X-Req "\$http_x_test|\$cookie_sid|\$arg_q|\$server_addr";
+            return 200 "\$host \$request_uri \$uri \$args \$document_root \$realpath_root \$request_filename \$ssl_server_name \$ssl_session_reused \$remote_addr \$server_name\n";
+        }
+        location ~ ^/ali/(\w+)/(.+)\$ { alias $A/\$1/\$2; }
+        location ~ ^/aln/(?<rest>.+)\$ { alias $A/sub/\$rest; }
+        location /av/ { alias $A/\$arg_d/; }
+        location /vroot/ { root $T/vr/\$arg_v; }
+        location ~ ^/cap/(?<word>[a-z]+)/(\d+)\$ { return 200 "word=\$word 1=\$1 2=\$2 3=\$3\n"; }
+    }
+    server {
+        listen 127.0.0.1:$p ssl;
+        server_name ~^(www\.)?(?<dom>.+)\.rx\.test\$;
+        root $WWW;
+        ssl_certificate $CERT;
+        ssl_certificate_key $KEY;
+        location / { return 200 "rx dom=\$dom 1=\$1 2=\$2 host=\$host sn=\$server_name\n"; }
+        location ~ ^/in/(\w+)\$ { return 200 "rx dom=\$dom 1=\$1 2=\$2\n"; }
+        location ~ ^/nocap/ { return 200 "rx 2=\$2\n"; }
     }
 
     server {

@@ -126,6 +126,34 @@ int main(void)
         config_free(cf);
     }
 
+    /* variables, regex server names, named locations (issue "Trust first") */
+    cf = load("http {\n server {\n  listen 80;\n  server_name a.test ~^(?<sub>.+)\\.x$;\n"
+              "  root /srv/$sub;\n  error_page 404 = @fb;\n  error_page 403 @fb;\n"
+              "  location @fb { return 200 \"$sub $1 $arg_a\"; }\n"
+              "  location ~ ^/(?<w>\\w+)$ { add_header X-W $w; try_files /$w /$1 =404; }\n"
+              " }\n}\n",
+              err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf == NULL)
+        fprintf(stderr, "  %s\n", err);
+    if (cf != NULL) {
+        struct server_conf *s = cf->servers[0];
+        CHECK(s->nnames == 2 && s->name_re[0] == NULL && s->name_re[1] != NULL);
+        CHECK(s->nlocs == 2 && s->locs[0]->kind == LOC_NAMED && s->locs[0]->internal);
+        CHECK(s->c.error_pages[0].new_code == -1 && s->c.error_pages[1].new_code == 0);
+        CHECK(s->c.dir_tpl != NULL && s->locs[0]->c.return_tpl != NULL);
+        CHECK(s->locs[1]->c.try_tpl != NULL && s->locs[1]->c.add_headers[0].tpl != NULL);
+        config_free(cf);
+    }
+    expect_error("http {\n server {\n  location / {\n   return 302 /x?$nosuchvar;\n  }\n }\n}\n", 4,
+                 "unknown \"nosuchvar\" variable");
+    expect_error("http {\n server {\n  add_header X $nope;\n }\n}\n", 3,
+                 "unknown \"nope\" variable");
+    expect_error("http {\n server {\n  server_name ~^(a;\n }\n}\n", 3, "pcre2_compile() failed");
+    expect_error("http {\n server {\n  server_name $host;\n }\n}\n", 3, "invalid server name");
+    expect_error("http {\n server {\n  index $uri;\n }\n}\n", 3, "not supported");
+    expect_error("http {\n server {\n  access_log /l/$host.log;\n }\n}\n", 3, "not supported");
+
     /* include with a glob, relative to the including file */
     {
         char sub[600];

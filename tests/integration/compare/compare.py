@@ -18,6 +18,8 @@ given.  Flags:
     RAW=...       the whole request, sent as is (no Host added)
     SNI=name      TLS server name (default: the Host name, else localhost)
     NOSENTINEL    do not probe the connection with a second request
+    NORESPONSE    both must close the connection without any response
+                  (nginx's "return 444")
 """
 import hashlib
 import re
@@ -73,7 +75,7 @@ class Req:
             m = re.match(r"^(BODY|RAW|SNI)=(.*)$", x, re.S)
             if m:
                 self.flags[m.group(1)] = m.group(2)
-            elif x in ("NOHOST", "NOSENTINEL"):
+            elif x in ("NOHOST", "NOSENTINEL", "NORESPONSE"):
                 self.flags[x] = True
             elif x:
                 headers.append(x)
@@ -314,6 +316,14 @@ def compare(req, a, b, pa, pb, na, nb, b_is_nginx):
     def d(what, x, y):
         diffs.append("%s %s: %s %s: %s" % (what, na, show(x), nb, show(y)))
 
+    if "NORESPONSE" in req.flags:
+        if a["responses"]:
+            return ["reference %s answered: %s" % (na, a["responses"][0]["line"])]
+        if b["responses"]:
+            d("response", a["error"], b["responses"][0]["line"])
+        elif b["error"] != a["error"]:
+            d("transport", a["error"], b["error"])
+        return diffs
     if a["error"] and not a["responses"]:
         return ["reference %s failed: %s" % (na, a["error"])]
     if b["error"]:

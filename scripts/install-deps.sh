@@ -15,7 +15,8 @@ set -euo pipefail
 # Run: openssl(1) makes the self-signed development certificate for `make run`.
 BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev node-llhttp openssl"
 
-# Test: curl and openssl s_client as clients, python3 for raw-socket tests,
+# Test: clang-format for `make check-format` (CI runs it); curl and openssl s_client as
+# clients, python3 for raw-socket tests,
 # nginx as the reference the tests compare ktlsd with (Debian 12's `nginx`; nginx-light
 # is only nginx plus the echo module there). The tests bring their own mime.types.
 # user-mode-linux + kmod + iproute2 for the kTLS tests (UML kernel with the tls module),
@@ -24,7 +25,7 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
 # to build and check the Debian package. tests/integration/deps.sh checks that every
 # command and system file the tests use comes from these lists.
-TEST_DEPS="curl python3 nginx user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
+TEST_DEPS="clang-format curl python3 nginx user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
 
 want_test=0
 check_only=0

@@ -1,19 +1,18 @@
-/* request.h: answering one parsed request: the virtual host, the location,
- * access rules, return / try_files / error_page, and for files the
- * validators, conditional requests, ranges and precompressed variants. The
- * answer is a head in a buffer and a body as send segments. */
+/* request.h: answering one parsed request, whatever protocol carried it:
+ * the virtual host, the location, access rules, return / try_files /
+ * error_page (request.c), files (file.c), listings (autoindex.c) and the
+ * status page (status.c). The answer is a reply (reply.h): a head in the
+ * caller's buffer and a body as send segments. */
 #ifndef KTLSD_REQUEST_H
 #define KTLSD_REQUEST_H
 
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "log.h"
-#include "send.h"
+#include "reply.h"
 
 struct request;
 struct server_conf;
-struct fcache_data;
 struct ssl_st;
 struct log_ctx;
 
@@ -47,31 +46,10 @@ struct request_env {
     size_t cap;
 };
 
-struct reply {
-    int status;
-    int close;     /* close after sending */
-    int keepalive; /* what the head announced */
-    int sendfile;  /* the location's "sendfile" */
-    size_t head_len;
-    int no_body; /* the head did not fit: a bodiless 500 went instead, add nothing */
-    int fd;      /* file behind file segments, or -1 */
-    size_t nsegs;
-    unsigned long long body_len;
-    unsigned long long file_len; /* of which file bytes */
-    char *mem;                   /* allocated body memory, freed after sending */
-    struct fcache_data *cached;  /* the cached file bytes segments point into */
-    char *head_copy;             /* the head kept for $sent_http_ in the access log */
-    struct str *log_values;      /* the access log's request variables, valued while answering */
-    size_t nlog_values;
-    struct server_conf *srv;             /* the server block that answered */
-    struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
-};
-
 /* Fills r (never fails: errors become error answers). */
 void request_respond(struct request_env *env, struct reply *r);
 /* client_max_body_size that applies to this request (decided from its head,
  * before the body is read). */
 long long request_body_limit(const struct request_env *env);
-void reply_free(struct reply *r);
 
 #endif

@@ -1,0 +1,108 @@
+/* answer.c: the builders a handler answers with: the response head with
+ * the location's defaults (add_header values with variables expanded, made
+ * safe for a header line), written into the caller's buffer; body bytes
+ * from the open file or the cached copy. */
+#include "answer.h"
+#include "mime.h"
+#include "reqvars.h"
+#include "util.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *server_header(const struct answer *x)
+{
+    return x->srv->c.server_tokens ? "ktlsd/" KTLSD_VERSION : "ktlsd";
+}
+
+/* add_header values that name variables: expanded per response into the
+ * context's own copy of the list. */
+static void expand_add_headers(struct answer *x, struct response *resp)
+{
+    size_t used = 0, n = x->conf->nadd_headers;
+    int any = 0;
+    for (size_t i = 0; i < n && !any; i++)
+        any = x->conf->add_headers[i].tpl != NULL;
+    if (!any || n > ADD_HEADERS_MAX) /* refused by the config check */
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const struct add_header *h = &x->conf->add_headers[i];
+        x->add[i] = *h;
+        if (h->tpl != NULL && used < sizeof(x->add_values)) {
+            char *v = x->add_values + used;
+            size_t room = sizeof(x->add_values) - used;
+            x->add[i].value = v;
+            used += reqvars_header_safe(v, reqvars_expand(x, h->tpl, v, room), room) + 1;
+        } else if (h->tpl != NULL) {
+            x->add[i].value = ""; /* no room left: never the unexpanded text */
+        }
+    }
+    resp->add = x->add;
+}
+
+void answer_response(struct answer *x, struct response *resp, int status)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->status = status;
+    resp->content_length = -1;
+    resp->server = server_header(x);
+    resp->expires = x->conf->expires;
+    resp->expires_time = x->conf->expires_time;
+    resp->add = x->conf->add_headers;
+    resp->nadd = x->conf->nadd_headers;
+}
+
+/* KT_ERROR when the head does not fit the send buffer: a bare 500 goes
+ * instead, and no body may follow it (its Content-Length is 0). */
+int answer_head(struct answer *x, struct response *resp)
+{
+    struct reply *r = x->r;
+    r->status = resp->status;
+    r->sendfile = x->conf->sendfile;
+    r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
+    x->resp = resp; /* for $sent_http_ in add_header values */
+    expand_add_headers(x, resp);
+    x->resp = NULL;
+    r->head_len = http_head(x->env->buf, x->env->cap, resp);
+    if (r->head_len == 0) { /* absurd add_header lists, a huge Location */
+        r->close = 1;
+        r->keepalive = 0;
+        r->status = 500;
+        r->no_body = 1;
+        r->nsegs = 0;
+        r->body_len = r->file_len = 0;
+        r->head_len = (size_t)snprintf(x->env->buf, x->env->cap,
+                                       "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                                       "Connection: close\r\n\r\n");
+        return KT_ERROR;
+    }
+    r->no_body = 0;
+    return KT_OK;
+}
+
+/* File bytes [off, off+len): from the cached copy, or the open file. */
+void answer_body(struct answer *x, off_t off, size_t len)
+{
+    if (x->body_mem != NULL)
+        reply_add_mem(x->r, x->body_mem + off, len);
+    else
+        reply_add_file(x->r, off, len);
+}
+
+int answer_head_only(const struct answer *x)
+{
+    return x->method == HTTP_HEAD;
+}
+
+const char *answer_type(const struct answer *x, const char *name, size_t len)
+{
+    if (x->conf->types != NULL)
+        return mime_table_lookup(x->conf->types, name, len, x->conf->default_type);
+    return mime_lookup(name, len, x->conf->default_type);
+}
+
+const char *answer_header(const struct answer *x, const char *name, size_t *len)
+{
+    return http_header(x->env->req, name, len);
+}

@@ -1,0 +1,133 @@
+/* autoindex.c: nginx's directory listing page (ngx_http_autoindex_module). */
+#include "autoindex.h"
+#include "answer.h"
+#include "log.h"
+#include "reqvars.h"
+#include "static.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+/* --- files ------------------------------------------------------------------ */
+
+static int cmp_names(const void *a, const void *b)
+{
+    const struct dirent *const *da = a, *const *db = b;
+    int dira = (*da)->d_type == DT_DIR, dirb = (*db)->d_type == DT_DIR;
+    if (dira != dirb)
+        return dirb - dira; /* directories first, as nginx lists them */
+    return strcmp((*da)->d_name, (*db)->d_name);
+}
+
+static size_t put_escaped_html(char *out, size_t o, size_t cap, const char *s, size_t max_chars,
+                               int uri)
+{
+    size_t chars = 0;
+    for (; *s && o + 8 < cap && chars < max_chars; s++, chars++) {
+        unsigned char c = (unsigned char)*s;
+        if (uri && (c <= ' ' || c >= 0x7f || strchr("\"#%&'+<>?\\^`{|}", c) != NULL)) {
+            o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
+        } else if (c == '<') {
+            memcpy(out + o, "&lt;", 4);
+            o += 4;
+        } else if (c == '>') {
+            memcpy(out + o, "&gt;", 4);
+            o += 4;
+        } else if (c == '&') {
+            memcpy(out + o, "&amp;", 5);
+            o += 5;
+        } else if (c == '"' && !uri) {
+            memcpy(out + o, "&quot;", 6);
+            o += 6;
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    return o;
+}
+
+/* nginx's autoindex page: directories first, then files, by name; hidden
+ * files left out; names escaped for HTML and for the link. */
+int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
+{
+    int fd = static_open_dir(dir_fd, rel, x->conf->disable_symlinks);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent **list = NULL, *e;
+    size_t n = 0, cap, o = 0, ncap = 0;
+    char *page;
+    struct response resp;
+
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        log_error(LL_ERR, x->env->log, "opendir() \"%s%s\" failed (%d: %s)", reqvars_dir(x), rel,
+                  errno, strerror(errno));
+        return errno == ENOENT ? 404 : 403;
+    }
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == ncap) {
+            ncap = ncap ? ncap * 2 : 64;
+            list = xrealloc(list, ncap * sizeof(*list));
+        }
+        list[n] = xmalloc(sizeof(struct dirent));
+        memcpy(list[n], e, sizeof(struct dirent));
+        if (fstatat(dirfd(d), e->d_name, &st, 0) == 0)
+            list[n]->d_type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+        n++;
+    }
+    qsort(list, n, sizeof(*list), cmp_names);
+    cap = 512 + 2 * x->ulen * 6 + n * (300 + 6 * 256);
+    page = xmalloc(cap);
+    o += (size_t)snprintf(page, cap, "<html>\r\n<head><title>Index of ");
+    o = put_escaped_html(page, o, cap, x->uri, SIZE_MAX, 0);
+    o += (size_t)snprintf(page + o, cap - o, "</title></head>\r\n<body>\r\n<h1>Index of ");
+    o = put_escaped_html(page, o, cap, x->uri, SIZE_MAX, 0);
+    o += (size_t)snprintf(page + o, cap - o, "</h1><hr><pre><a href=\"../\">../</a>\r\n");
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        struct tm tm;
+        char date[32], size[32];
+        int isdir = list[i]->d_type == DT_DIR;
+        size_t namelen = strlen(list[i]->d_name) + (size_t)isdir, shown, pad;
+        if (fstatat(dirfd(d), list[i]->d_name, &st, 0) != 0)
+            memset(&st, 0, sizeof(st));
+        o += (size_t)snprintf(page + o, cap - o, "<a href=\"");
+        o = put_escaped_html(page, o, cap, list[i]->d_name, SIZE_MAX, 1);
+        o += (size_t)snprintf(page + o, cap - o, "%s\">", isdir ? "/" : "");
+        shown = namelen > 50 ? 47 : namelen - (size_t)isdir;
+        o = put_escaped_html(page, o, cap, list[i]->d_name, shown, 0);
+        if (namelen > 50)
+            o += (size_t)snprintf(page + o, cap - o, "..&gt;</a>");
+        else
+            o += (size_t)snprintf(page + o, cap - o, "%s</a>", isdir ? "/" : "");
+        pad = namelen > 50 ? 1 : 51 - namelen;
+        gmtime_r(&st.st_mtime, &tm);
+        strftime(date, sizeof(date), "%d-%b-%Y %H:%M", &tm);
+        if (isdir)
+            snprintf(size, sizeof(size), "%19s", "-");
+        else
+            snprintf(size, sizeof(size), "%19lld", (long long)st.st_size);
+        o += (size_t)snprintf(page + o, cap - o, "%*s%s %s\r\n", (int)pad, "", date, size);
+        free(list[i]);
+    }
+    free(list);
+    closedir(d);
+    o += (size_t)snprintf(page + o, cap - o, "</pre><hr></body>\r\n</html>\r\n");
+    answer_response(x, &resp, 200);
+    resp.content_type = "text/html";
+    resp.content_length = answer_head_only(x) ? -1 : (long long)o;
+    answer_head(x, &resp);
+    x->r->mem = page;
+    if (!answer_head_only(x))
+        reply_add_mem(x->r, page, o);
+    return DONE;
+}

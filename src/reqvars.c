@@ -1,0 +1,305 @@
+/* reqvars.c: the values of variables for the request being answered
+ * (nginx's get_variable handlers): $uri, $args, $host, $http_NAME,
+ * $arg_NAME, $cookie_NAME, captures, $document_root, the $ssl_* family...
+ * vars.c knows the names and templates; this file knows the request. */
+#include "reqvars.h"
+#include "answer.h"
+#include "http.h"
+#include "log.h"
+#include "tls.h"
+#include "util.h"
+#include "vars.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+/* A value expanded into a header (Location, add_header) can hold what the
+ * client sent, decoded: "$1" of "/a%0d%0aSet-Cookie:..." holds CR LF. Control
+ * bytes become %XX, so that no value can end the header line (nginx writes
+ * them as they are). Returns the new length, truncated to cap-1. */
+size_t reqvars_header_safe(char *s, size_t n, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        extra += ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? 2 : 0;
+    if (extra == 0)
+        return n;
+    if (n + extra >= cap) /* no room to escape: cut before the first control byte */
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+                s[i] = '\0';
+                return i;
+            }
+    s[n + extra] = '\0';
+    for (size_t i = n, o = n + extra; i-- > 0;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            s[--o] = hex[c & 15];
+            s[--o] = hex[c >> 4];
+            s[--o] = '%';
+        } else {
+            s[--o] = (char)c;
+        }
+    }
+    return n + extra;
+}
+
+/* The directory as configured, or as expanded for this request. */
+const char *reqvars_dir(const struct answer *x)
+{
+    const char *dir = x->conf->alias != NULL ? x->conf->alias : x->conf->root;
+    return x->dyn_tpl != NULL && x->dyn_tpl == dir ? x->docroot : dir;
+}
+
+static const char *request_header(const void *rq, const char *lname, size_t *len)
+{
+    return http_header(rq, lname, len);
+}
+
+/* $sent_http_NAME while add_header values are expanded: the headers ktlsd
+ * has set by then (nginx's headers_out); others are empty. */
+static int sent_header(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct response *resp = x->resp;
+    char *sc = x->scratch;
+    size_t cap = sizeof(x->scratch);
+    int n = -1;
+    *val = NULL;
+    if (v->klen == 12 && strncasecmp(v->key, "content_type", 12) == 0)
+        *val = resp->content_type;
+    else if (v->klen == 16 && strncasecmp(v->key, "content_encoding", 16) == 0)
+        *val = resp->content_encoding;
+    else if (v->klen == 4 && strncasecmp(v->key, "etag", 4) == 0)
+        *val = resp->etag;
+    else if (v->klen == 8 && strncasecmp(v->key, "location", 8) == 0 && resp->location != NULL) {
+        *val = resp->location;
+        *len = resp->location_len;
+        return 1;
+    } else if (v->klen == 14 && strncasecmp(v->key, "content_length", 14) == 0 &&
+               resp->content_length >= 0)
+        n = snprintf(sc, cap, "%lld", resp->content_length);
+    else if (v->klen == 13 && strncasecmp(v->key, "last_modified", 13) == 0 &&
+             resp->last_modified > 0)
+        n = (int)time_http_date(sc, cap, resp->last_modified);
+    if (n >= 0) {
+        *val = sc;
+        *len = (size_t)n;
+        return 1;
+    }
+    if (*val == NULL)
+        return 0;
+    *len = strlen(*val);
+    return 1;
+}
+
+/* One variable's value for vars_render (nginx's get_variable handlers).
+ * Formatted values go to x->scratch, which vars_render copies at once. */
+int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
+{
+    struct answer *x = arg;
+    const struct request *rq = x->env->req;
+    char *sc = x->scratch, key[128];
+    size_t cap = sizeof(x->scratch);
+    int n = -1;
+
+    *val = sc;
+    switch (v->id) {
+    case VAR_SCHEME:
+        *val = x->env->ssl ? "https" : "http";
+        break;
+    case VAR_HTTPS:
+        *val = x->env->ssl ? "on" : "";
+        break;
+    case VAR_HOST: /* lowercased Host without port, else the server's first name */
+        if (x->host == NULL) {
+            *val = x->srv->nnames ? x->srv->names[0] : "";
+            break;
+        }
+        *len = x->hlen < cap ? x->hlen : cap - 1;
+        for (size_t i = 0; i < *len; i++)
+            sc[i] = (x->host[i] >= 'A' && x->host[i] <= 'Z') ? (char)(x->host[i] + 32) : x->host[i];
+        return 1;
+    case VAR_REQUEST_URI:
+        *val = x->target;
+        *len = x->tlen;
+        return 1;
+    case VAR_URI:
+    case VAR_DOCUMENT_URI:
+        *val = x->uri;
+        *len = x->ulen;
+        return 1;
+    case VAR_ARGS:
+    case VAR_QUERY_STRING: /* not found without a query (nginx: "-" in logs) */
+        *val = x->args;
+        *len = x->alen;
+        return x->alen > 0;
+    case VAR_IS_ARGS:
+        *val = x->alen ? "?" : "";
+        break;
+    case VAR_SERVER_NAME:
+        *val = x->srv->nnames ? x->srv->names[0] : "";
+        break;
+    case VAR_SERVER_PORT:
+    case VAR_SERVER_ADDR: {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (x->env->fd < 0 || getsockname(x->env->fd, (struct sockaddr *)&ss, &sl) != 0)
+            return 0;
+        if (v->id == VAR_SERVER_PORT)
+            n = snprintf(sc, cap, "%u",
+                         ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                        : ((struct sockaddr_in *)&ss)->sin_port));
+        else if (inet_ntop(ss.ss_family,
+                           ss.ss_family == AF_INET6
+                               ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                               : (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
+                           sc, (socklen_t)cap) != NULL)
+            n = (int)strlen(sc);
+        break;
+    }
+    case VAR_REMOTE_ADDR:
+    case VAR_REMOTE_PORT: {
+        const struct sockaddr *pa = x->env->peer;
+        if (pa == NULL || (pa->sa_family != AF_INET && pa->sa_family != AF_INET6))
+            return 0;
+        if (v->id == VAR_REMOTE_PORT)
+            n = snprintf(sc, cap, "%u",
+                         ntohs(pa->sa_family == AF_INET6
+                                   ? ((const struct sockaddr_in6 *)pa)->sin6_port
+                                   : ((const struct sockaddr_in *)pa)->sin_port));
+        else if (inet_ntop(pa->sa_family,
+                           pa->sa_family == AF_INET6
+                               ? (const void *)&((const struct sockaddr_in6 *)pa)->sin6_addr
+                               : (const void *)&((const struct sockaddr_in *)pa)->sin_addr,
+                           sc, (socklen_t)cap) != NULL)
+            n = (int)strlen(sc);
+        break;
+    }
+    case VAR_SERVER_PROTOCOL:
+        n = snprintf(sc, cap, "HTTP/%d.%d", rq->http_major, rq->http_minor);
+        break;
+    case VAR_REQUEST_METHOD:
+        *val = http_method_name(rq);
+        break;
+    case VAR_REQUEST:
+        n = snprintf(sc, cap, "%s %.*s HTTP/%d.%d", http_method_name(rq), (int)rq->url.len,
+                     x->env->rbuf + rq->url.off, rq->http_major, rq->http_minor);
+        break;
+    case VAR_DOCUMENT_ROOT:
+        if (x->in_dir)
+            return 0;
+        *val = reqvars_dir(x);
+        break;
+    case VAR_REALPATH_ROOT:
+        if (x->in_dir || realpath(reqvars_dir(x), sc) == NULL)
+            return 0;
+        break;
+    case VAR_REQUEST_FILENAME:
+        if (x->in_dir)
+            return 0;
+        if (x->conf->alias != NULL && x->loc != NULL && x->loc->re != NULL)
+            n = snprintf(sc, cap, "%s", reqvars_dir(x));
+        else if (x->conf->alias != NULL && x->loc != NULL && x->ulen >= x->loc->plen)
+            n = snprintf(sc, cap, "%s%.*s", reqvars_dir(x), (int)(x->ulen - x->loc->plen),
+                         x->uri + x->loc->plen);
+        else
+            n = snprintf(sc, cap, "%s%.*s", reqvars_dir(x), (int)x->ulen, x->uri);
+        break;
+    case VAR_TIME_ISO8601:
+    case VAR_TIME_LOCAL:
+    case VAR_MSEC: {
+        struct timespec ts;
+        struct tm tm;
+        long off;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (v->id == VAR_MSEC) {
+            n = snprintf(sc, cap, "%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+            break;
+        }
+        localtime_r(&ts.tv_sec, &tm);
+        off = tm.tm_gmtoff / 60;
+        if (v->id == VAR_TIME_LOCAL) {
+            time_update(ts.tv_sec);
+            *val = time_now.log_local;
+            break;
+        }
+        n = snprintf(sc, cap, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+        break;
+    }
+    case VAR_SSL_SESSION_REUSED:
+        if (x->env->tls == NULL)
+            return 0;
+        *val = tls_resumed(x->env->tls) ? "r" : ".";
+        break;
+    case VAR_SSL_SERVER_NAME:
+    case VAR_SSL_PROTOCOL:
+    case VAR_SSL_CIPHER:
+        if (x->env->tls == NULL)
+            return 0;
+        *val = v->id == VAR_SSL_SERVER_NAME ? tls_servername(x->env->tls)
+               : v->id == VAR_SSL_PROTOCOL  ? tls_protocol(x->env->tls)
+                                            : tls_cipher(x->env->tls);
+        if (*val == NULL)
+            return 0;
+        break;
+    case VAR_HOSTNAME:
+        if (gethostname(sc, cap) != 0)
+            return 0;
+        break;
+    case VAR_CONTENT_TYPE:
+    case VAR_CONTENT_LENGTH:
+        *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);
+        return *val != NULL;
+    case VAR_SENT_HTTP:
+        if (x->resp != NULL)
+            return sent_header(x, v, val, len);
+        return 0;
+    case VAR_HTTP:
+    case VAR_ARG:
+    case VAR_COOKIE: {
+        struct vars_src src = {request_header, rq, x->args, x->alen, NULL, 0};
+        return vars_family(v, &src, val, len);
+    }
+    case VAR_CAPTURE:
+    case VAR_NAMED_CAPTURE: {
+        const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];
+        int k = v->key[0] - '0';
+        if (v->id == VAR_NAMED_CAPTURE) {
+            if (v->klen >= sizeof(key))
+                return 0;
+            memcpy(key, v->key, v->klen);
+            key[v->klen] = '\0';
+            k = -1;
+            for (int i = 1; i >= 0 && k < 0; i--) {
+                c = &x->cap[i];
+                if (c->re != NULL)
+                    k = pcre2_substring_number_from_name(c->re, (PCRE2_SPTR)key);
+            }
+        }
+        if (c->re == NULL || k < 0 || k >= c->n || c->ov[2 * k] == PCRE2_UNSET)
+            return 0;
+        *val = c->subject + c->ov[2 * k];
+        *len = c->ov[2 * k + 1] - c->ov[2 * k];
+        return 1;
+    }
+    }
+    if (n >= 0)
+        *len = (size_t)n < cap ? (size_t)n : cap - 1;
+    else
+        *len = strlen(*val);
+    return 1;
+}
+
+size_t reqvars_expand(struct answer *x, const struct vars_tpl *t, char *out, size_t cap)
+{
+    return vars_render(t, reqvars_get, x, out, cap);
+}

@@ -56,6 +56,7 @@ enum log_var {
     LV_CONNECTION_REQUESTS,
     LV_REMOTE_USER,
     LV_HTTP_X_FORWARDED_FOR,
+    LV_KTLS_MODE, /* "tx=sw rx=sw": which kind of kTLS the kernel runs (ktls_info.h) */
     LV__COUNT
 };
 

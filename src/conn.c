@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "config.h"
 #include "http.h"
+#include "ktls_info.h"
 #include "log.h"
 #include "net.h"
 #include "request.h"
@@ -71,6 +72,7 @@ struct conn {
     unsigned close_clean : 1;  /* an ending that owes the peer a close_notify */
     int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback
                      */
+    struct ktls_modes ktls_mode; /* what the kernel runs each direction as (sw, hw, ...) */
     struct log_ctx log;
     char peer[INET6_ADDRSTRLEN];
     char *rbuf;
@@ -545,7 +547,7 @@ static const char *log_header(const void *req, const char *lname, size_t *len)
 static void access_log(struct conn *c)
 {
     struct log_vars v;
-    char host[256];
+    char host[256], kmode[32];
     char line[HTTP_MAX_URL + 64];
     const char *val;
     size_t len;
@@ -591,6 +593,8 @@ static void access_log(struct conn *c)
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
     }
     v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
+    val = ktls_modes_text(&c->ktls_mode, kmode, sizeof(kmode));
+    v.v[LV_KTLS_MODE] = (struct str){val, strlen(val)};
     v.status = c->status;
     if (c->xf != NULL) {
         v.bytes = c->xf->snd.bytes;
@@ -762,6 +766,7 @@ static void finish_request(struct conn *c)
 
 static void handshake_done(struct conn *c)
 {
+    char kmode[32];
     /* SNI chose the certificate only: without a Host header the request
      * goes to the address's default server, as in nginx */
     c->ktls_tx = (unsigned)tls_ktls_tx(c->ssl);
@@ -770,6 +775,10 @@ static void handshake_done(struct conn *c)
         stats_me->hs_resumed++;
     else
         stats_me->hs_full++;
+    /* which kind of kTLS: one sock_diag query, only when kTLS is on */
+    ktls_info_modes(c->fd, c->ktls_tx, c->ktls_rx, &c->ktls_mode, &c->log);
+    stats_me->ktls_mode_tx[c->ktls_mode.tx]++;
+    stats_me->ktls_mode_rx[c->ktls_mode.rx]++;
     if (c->ktls_tx)
         c->ktls_class = c->ktls_rx ? 1 : 0;
     else /* why not: switched off, no kernel support, or a cipher it cannot take */
@@ -778,8 +787,9 @@ static void handshake_done(struct conn *c)
                                                   : FB_CIPHER);
     (*ktls_gauge(c->ktls_class))++;
     if (log_enabled(LL_DEBUG))
-        log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s", tls_protocol(c->ssl), tls_cipher(c->ssl),
-                  ktls_text(c));
+        log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s (%s)", tls_protocol(c->ssl),
+                  tls_cipher(c->ssl), ktls_text(c),
+                  ktls_modes_text(&c->ktls_mode, kmode, sizeof(kmode)));
     set_state(c, C_READ);
     c->log.action = "reading client request line";
 }

@@ -179,6 +179,7 @@ static const struct {
     {"connection_requests", LV_CONNECTION_REQUESTS},
     {"remote_user", LV_REMOTE_USER},
     {"http_x_forwarded_for", LV_HTTP_X_FORWARDED_FOR},
+    {"ktls_mode", LV_KTLS_MODE},
 };
 
 struct log_op {

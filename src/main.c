@@ -1,5 +1,6 @@
 /* main.c: the command line: -c, -t/-T, -s, -v/-V, -h; then the master. */
 #include "config.h"
+#include "ktls_info.h"
 #include "log.h"
 #include "server.h"
 #include "tls.h"
@@ -30,7 +31,7 @@ static void usage(FILE *out)
             "  -s SIGNAL  send SIGNAL to the running master (found through the pid file):\n"
             "             reload, quit (graceful stop), stop (fast stop), reopen (log files)\n"
             "  -v         print the version and exit\n"
-            "  -V         print the version, OpenSSL and kTLS support, and exit\n"
+            "  -V         print the version, OpenSSL and kTLS support, NIC TLS offloads, and exit\n"
             "  -h         this help\n");
 }
 
@@ -52,6 +53,7 @@ static void print_versions(void)
         printf("kTLS: on for connections whose cipher the kernel takes (AES-GCM; "
                "ChaCha20-Poly1305 on\n      kernels >= 5.11 with its crypto modules): "
                "TLS 1.2 send+receive, TLS 1.3 send\n");
+    ktls_nic_print(stdout);
 }
 
 static const struct {

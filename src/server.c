@@ -9,6 +9,7 @@
  * their last worker exits. */
 #include "server.h"
 #include "config.h"
+#include "ktls_info.h"
 #include "log.h"
 #include "mime.h"
 #include "notify.h"
@@ -455,12 +456,13 @@ static void write_pid(const char *path)
 static void log_ktls_support(void)
 {
     struct ktls_support k;
+    char nics[512];
     tls_ktls_probe(&k);
     if (k.openssl && k.kernel)
         log_error(LL_NOTICE, NULL,
                   "kTLS available (%s, kernel TLS ULP present): connections whose cipher "
-                  "the kernel takes send bodies with SSL_sendfile",
-                  OpenSSL_version(OPENSSL_VERSION));
+                  "the kernel takes send bodies with SSL_sendfile; %s",
+                  OpenSSL_version(OPENSSL_VERSION), ktls_nic_summary(nics, sizeof(nics)));
     else
         log_error(LL_NOTICE, NULL, "kTLS unavailable: %s; serving TLS from user space", k.reason);
 }

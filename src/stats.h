@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "ktls_info.h"
+
 enum stats_fallback { FB_DISABLED, FB_NO_KERNEL, FB_CIPHER, FB__COUNT };
 
 struct stats {
@@ -17,6 +19,8 @@ struct stats {
     unsigned long long hs_full, hs_resumed, hs_failed;
     unsigned long long bytes_ktls, bytes_fallback, bytes_sendfile;
     unsigned long long key_update_closes; /* TLS 1.3 KeyUpdate that kTLS could not follow */
+    /* TLS connections (handshake done) by the kTLS mode of each direction */
+    unsigned long long ktls_mode_tx[KTLS_MODE__COUNT], ktls_mode_rx[KTLS_MODE__COUNT];
 };
 
 /* Maps the shared slots (the master, before the first fork). */
@@ -27,7 +31,8 @@ struct stats *stats_slot(size_t slot);
 size_t stats_slots(void);
 /* The sum over all slots. */
 void stats_total(struct stats *out);
-/* The page: nginx stub_status's layout plus ktlsd's lines, or JSON. */
+/* The page: nginx stub_status's layout plus ktlsd's lines, or JSON; the
+ * kernel's /proc/net/tls_stat counters are passed through by name. */
 size_t stats_render(char *out, size_t cap, int json);
 const char *stats_fallback_name(int reason);
 

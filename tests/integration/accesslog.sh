@@ -70,12 +70,12 @@ if [ "$IS_NGINX" = 0 ]; then
     rm -f "$T/tls.log"
     new_ports
     PLAIN=0 SERVER_EXTRA="ktls off;" \
-        HTTP_EXTRA="log_format k '\$ssl_protocol \$ktls \$status';" \
+        HTTP_EXTRA="log_format k '\$ssl_protocol \$ktls \$status [\$ktls_mode]';" \
         ACCESS_LOG="$T/tls.log k" gen_config
     start_server || finish
     curl "${CURL_OPTS[@]}" -o /dev/null "$(url /big.bin)"
     stop_server
-    expect_file_match '^TLSv1\.3 off 200$' "$T/tls.log" "ktls off -> \$ktls is off"
+    expect_file_match '^TLSv1\.3 off 200 \[off\]$' "$T/tls.log" "ktls off -> \$ktls and \$ktls_mode are off"
 fi
 
 # ---------------------------------------------------------------- variable families, return 444

@@ -45,6 +45,14 @@ expect_eq 2000 "$(d '["bytes"]["sendfile"]')" "file bytes through plain sendfile
 expect_eq 0 "$(d '["bytes"]["ssl_sendfile"]')" "no SSL_sendfile bytes on a kernel without kTLS"
 expect_eq 1 "$(echo "$after" | jget '["connections"]["active"]')" "one active connection: the status request"
 expect_eq 1 "$(echo "$after" | jget '["connections"]["writing"]')" "the status request counts as writing"
+# kTLS modes: every TLS connection that finished its handshake counts once
+# per direction (sw/hw/... with kTLS, off without: a kernel without kTLS)
+msum() { echo "$1" | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["ktls_modes"][sys.argv[1]].values()))' "$2"; }
+expect_eq 5 $(($(msum "$after" tx) - $(msum "$before" tx))) "TLS connections by kTLS TX mode: 3 curl + 2 s_client"
+expect_eq 5 $(($(msum "$after" rx) - $(msum "$before" rx))) "TLS connections by kTLS RX mode: 3 curl + 2 s_client"
+if [ ! -e /proc/net/tls_stat ]; then
+    expect_eq None "$(echo "$after" | jget '["tls_stat"]')" "no /proc/net/tls_stat: tls_stat is null"
+fi
 
 # a connection held open shows up as active, on the fallback for "no kernel TLS"
 python3 - "$PORT" >"$T/held" 2>&1 <<'PY' &
@@ -65,6 +73,11 @@ text=$(curl "${CURL_K[@]}" "http://127.0.0.1:$PLAIN_PORT/status")
 expect_match '^Active connections: [0-9]+ $' "$(echo "$text" | head -n1)" "text status: nginx stub_status first line"
 expect_match '^server accepts handled requests$' "$(echo "$text" | sed -n 2p)" "text status: stub_status layout"
 expect_match '^kTLS connections: tx [0-9]+ tx\+rx [0-9]+ fallback [0-9]+' "$text" "text status: kTLS line"
+expect_match '^kTLS TX modes: sw [0-9]+ hw [0-9]+ hw_record [0-9]+ unknown [0-9]+ off [0-9]+$' "$text" \
+    "text status: kTLS TX modes line"
+expect_match '^kTLS RX modes: sw [0-9]+ hw [0-9]+ hw_record [0-9]+ unknown [0-9]+ off [0-9]+$' "$text" \
+    "text status: kTLS RX modes line"
+expect_match '^Kernel TLS counters \(/proc/net/tls_stat\):' "$text" "text status: the kernel's counters line"
 expect_eq 403 "$(curl "${CURL_K[@]}" -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PLAIN_PORT/denied-status")" \
     "deny 127.0.0.1 -> 403"
 expect_eq 405 "$(curl "${CURL_K[@]}" -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PLAIN_PORT/status")" \

@@ -30,6 +30,7 @@ int main(void)
     v.v[LV_REQUEST] = S("GET /a HTTP/1.1");
     v.v[LV_HTTP_USER_AGENT] = S("curl/7.88");
     v.v[LV_KTLS] = S("tx+rx");
+    v.v[LV_KTLS_MODE] = S("tx=sw rx=sw");
     v.v[LV_SSL_PROTOCOL] = S("TLSv1.2");
     v.v[LV_SSL_CIPHER] = S("ECDHE-ECDSA-AES128-GCM-SHA256");
     v.status = 200;
@@ -39,6 +40,7 @@ int main(void)
     CHECK_STR(render("$remote_addr $status $body_bytes_sent", &v), "192.0.2.1 200 1234");
     CHECK_STR(render("$ssl_protocol/$ssl_cipher ktls=$ktls", &v),
               "TLSv1.2/ECDHE-ECDSA-AES128-GCM-SHA256 ktls=tx+rx");
+    CHECK_STR(render("[$ktls_mode]", &v), "[tx=sw rx=sw]");
     CHECK_STR(render("${status}x $request_time", &v), "200x 0.012");
     CHECK_STR(render("[$http_referer]", &v), "[-]"); /* empty -> "-" */
     CHECK_STR(render("no variables", &v), "no variables");

@@ -66,6 +66,7 @@ struct conn {
     SSL *ssl;
     enum state state;
     unsigned ktls_tx : 1, ktls_rx : 1;
+    unsigned ktls_zc : 1;      /* kTLS TX with zero-copy sendfile (TLS_TX_ZEROCOPY_RO) */
     unsigned tls_checked : 1;  /* the first byte was looked at: TLS or not */
     unsigned plain_on_tls : 1; /* plain HTTP on a TLS port: answered 400 (nginx's 497) */
     unsigned close_clean : 1;  /* an ending that owes the peer a close_notify */
@@ -540,7 +541,7 @@ static const char *ktls_text(const struct conn *c)
 static void access_log(struct conn *c)
 {
     struct log_vars v;
-    char line[HTTP_MAX_URL + 64];
+    char line[HTTP_MAX_URL + 64], s_dn[512];
     const char *val;
     size_t len;
     int n = 0;
@@ -577,6 +578,9 @@ static void access_log(struct conn *c)
     if (c->ssl != NULL) {
         v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
+        v.v[LV_SSL_CLIENT_VERIFY] = (struct str){tls_client_verify_text(c->ssl), 0};
+        v.v[LV_SSL_CLIENT_VERIFY].len = strlen(v.v[LV_SSL_CLIENT_VERIFY].p);
+        v.v[LV_SSL_CLIENT_S_DN] = (struct str){s_dn, tls_client_s_dn(c->ssl, s_dn, sizeof(s_dn))};
     }
     v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
     v.status = c->status;
@@ -615,6 +619,7 @@ static void handle_request(struct conn *c)
         .peer = (const struct sockaddr *)&c->peer_addr,
         .log = &c->log,
         .plain_on_tls = c->plain_on_tls,
+        .client_verify = c->ssl != NULL ? tls_client_verify(c->ssl, &c->log) : 0,
     };
     struct reply *r;
     enum send_mode mode;
@@ -735,9 +740,11 @@ static void handshake_done(struct conn *c)
         stats_me->hs_resumed++;
     else
         stats_me->hs_full++;
-    if (c->ktls_tx)
+    if (c->ktls_tx) {
         c->ktls_class = c->ktls_rx ? 1 : 0;
-    else /* why not: switched off, no kernel support, or a cipher it cannot take */
+        c->ktls_zc = (unsigned)tls_ktls_zerocopy(c->ssl, &c->log);
+        stats_me->ktls_zerocopy += c->ktls_zc;
+    } else /* why not: switched off, no kernel support, or a cipher it cannot take */
         c->ktls_class = 2 + (!c->srv->c.ktls      ? FB_DISABLED
                              : !tls_kernel_ktls() ? FB_NO_KERNEL
                                                   : FB_CIPHER);

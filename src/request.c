@@ -271,17 +271,21 @@ static int answer_status(struct ctx *x, int status, const char *location, size_t
                 return answer_status(x, e->new_code >= 300 && e->new_code < 400 ? e->new_code : 302,
                                      e->uri, strlen(e->uri));
             }
-            x->error_status = e->new_code ? e->new_code : status == 497 ? 400 : status;
+            x->error_status = e->new_code                      ? e->new_code
+                              : status >= 495 && status <= 497 ? 400
+                                                               : status;
             x->internal = 1;
             x->ulen = (size_t)snprintf(x->uri, sizeof(x->uri), "%s", e->uri);
             x->alen = 0;
             return REDIRECT;
         }
     if (status == 400 || status == 413 || status == 414 || status == 431 ||
-        status == HTTP_HEADER_TOO_LARGE || status == 497 || status >= 500)
+        (status >= HTTP_HEADER_TOO_LARGE && status <= 497) || status >= 500)
         x->r->close = 1;
     body = http_error_body(status, &blen);
-    if (status == HTTP_HEADER_TOO_LARGE || status == 497) /* nginx's 400s with their own page */
+    /* nginx's 400s with their own page: 494 head too large, 495 and 496
+     * client certificate, 497 plain HTTP */
+    if (status >= HTTP_HEADER_TOO_LARGE && status <= 497)
         status = 400;
     init_response(x, &resp, status);
     resp.content_type = "text/html";
@@ -1070,9 +1074,10 @@ void request_respond(struct request_env *env, struct reply *r)
             return;
         }
     }
-    if (env->plain_on_tls) { /* nginx's 497: a 400, or what error_page 497 says */
+    if (env->plain_on_tls || env->client_verify) { /* nginx's 497, 495, 496: a 400, or what
+                                                     error_page says */
         r->close = 1;
-        if (answer_status(x, 497, NULL, 0) == DONE)
+        if (answer_status(x, env->plain_on_tls ? 497 : env->client_verify, NULL, 0) == DONE)
             return;
     } else if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
         do_return(x, x->srv->c.return_code, x->srv->c.return_text);

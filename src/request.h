@@ -38,8 +38,9 @@ struct request_env {
     int keepalive; /* the connection may stay open */
     const struct sockaddr *peer;
     const struct log_ctx *log;
-    int plain_on_tls; /* a plain HTTP request on a TLS port (nginx's 497) */
-    char *buf;        /* the head (and small bodies) go here */
+    int plain_on_tls;  /* a plain HTTP request on a TLS port (nginx's 497) */
+    int client_verify; /* ssl_verify_client failed: nginx's 495 or 496; 0 */
+    char *buf;         /* the head (and small bodies) go here */
     size_t cap;
 };
 

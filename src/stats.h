@@ -17,6 +17,7 @@ struct stats {
     unsigned long long hs_full, hs_resumed, hs_failed;
     unsigned long long bytes_ktls, bytes_fallback, bytes_sendfile;
     unsigned long long key_update_closes; /* TLS 1.3 KeyUpdate that kTLS could not follow */
+    unsigned long long ktls_zerocopy;     /* connections on TLS_TX_ZEROCOPY_RO sendfile */
 };
 
 /* Maps the shared slots (the master, before the first fork). */

@@ -66,7 +66,6 @@ struct conn {
     SSL *ssl;
     enum state state;
     unsigned ktls_tx : 1, ktls_rx : 1;
-    unsigned ktls_zc : 1;      /* kTLS TX with zero-copy sendfile (TLS_TX_ZEROCOPY_RO) */
     unsigned tls_checked : 1;  /* the first byte was looked at: TLS or not */
     unsigned plain_on_tls : 1; /* plain HTTP on a TLS port: answered 400 (nginx's 497) */
     unsigned close_clean : 1;  /* an ending that owes the peer a close_notify */
@@ -742,12 +741,12 @@ static void handshake_done(struct conn *c)
         stats_me->hs_full++;
     if (c->ktls_tx) {
         c->ktls_class = c->ktls_rx ? 1 : 0;
-        c->ktls_zc = (unsigned)tls_ktls_zerocopy(c->ssl, &c->log);
-        stats_me->ktls_zerocopy += c->ktls_zc;
+        stats_me->ktls_zerocopy += (unsigned)tls_ktls_zerocopy(c->ssl, &c->log);
     } else /* why not: switched off, no kernel support, or a cipher it cannot take */
-        c->ktls_class = 2 + (!c->srv->c.ktls      ? FB_DISABLED
-                             : !tls_kernel_ktls() ? FB_NO_KERNEL
-                                                  : FB_CIPHER);
+        /* ssl_buffer_size below 16k turns it off too (tls_ctx_configure) */
+        c->ktls_class = 2 + (!c->srv->c.ktls || c->srv->c.ssl_buffer_size < 16384 ? FB_DISABLED
+                             : !tls_kernel_ktls()                                 ? FB_NO_KERNEL
+                                                                                  : FB_CIPHER);
     (*ktls_gauge(c->ktls_class))++;
     if (log_enabled(LL_DEBUG))
         log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s", tls_protocol(c->ssl), tls_cipher(c->ssl),

@@ -36,10 +36,8 @@ const char *tls_client_verify_text(SSL *ssl);
 /* $ssl_client_s_dn (RFC 2253) into buf; its length, 0 without a certificate. */
 size_t tls_client_s_dn(SSL *ssl, char *buf, size_t cap);
 /* ktls_zerocopy_sendfile: turns TLS_TX_ZEROCOPY_RO on for a kTLS TX
- * connection of a server that asks for it; 1 when it is on. */
+ * connection of a server that asks for it; 1 when the kernel says it is on. */
 int tls_ktls_zerocopy(SSL *ssl, const struct log_ctx *log);
-/* What the kernel says of TLS_TX_ZEROCOPY_RO on this socket. */
-int tls_ktls_zerocopy_on(SSL *ssl);
 
 /* SNI: pick(arg, name) returns the SSL_CTX of the server block for name
  * (or NULL to keep the default); arg is what tls_new was given. */

@@ -490,19 +490,22 @@ size_t tls_client_s_dn(SSL *ssl, char *buf, size_t cap)
 
 /* --- kTLS zero-copy sendfile ---------------------------------------------- */
 
-/* ktls_zerocopy_sendfile on: TLS_TX_ZEROCOPY_RO (Linux 5.19) lets the
- * kernel encrypt sendfile(2)'s page-cache pages in place instead of copying
- * them first. The catch, and why it is off by default: the pages are read
- * again if TCP retransmits, so a file changed while being sent can put
- * bytes on the wire that differ from those first sent and break the
- * record's MAC for the peer. OpenSSL 3.2 sets this itself with
- * SSL_OP_ENABLE_KTLS_TX_ZEROCOPY_SENDFILE; 3.0 has no such option, so ktlsd
- * sets the socket option once kTLS TX is on. Returns 1 when it is on. */
+/* ktls_zerocopy_sendfile on: TLS_TX_ZEROCOPY_RO (Linux 5.19) lets a NIC
+ * that encrypts (kTLS device offload, TLS_HW) take sendfile(2)'s page-cache
+ * pages directly instead of an in-kernel copy. The kernel uses it for
+ * device offload only (Documentation/networking/tls.rst): with software
+ * kTLS it accepts the option and encrypts from a copy as before. The catch,
+ * and why it is off by default: the NIC reads the pages again if TCP
+ * retransmits, so a file changed while being sent can put bytes on the
+ * wire that differ from those first sent (and fail the record's MAC). OpenSSL 3.2 sets this itself
+ * with SSL_OP_ENABLE_KTLS_TX_ZEROCOPY_SENDFILE; 3.0 has no such option, so ktlsd sets the socket
+ * option once kTLS TX is on. Returns 1 when it is on. */
 int tls_ktls_zerocopy(SSL *ssl, const struct log_ctx *log)
 {
     static int unsupported;
     struct tls_srv *t = srv_of(ssl);
     int one = 1;
+    socklen_t len = sizeof(one);
     if (t == NULL || !t->zerocopy || unsupported || !tls_ktls_tx(ssl))
         return 0;
     if (setsockopt(SSL_get_fd(ssl), SOL_TLS, TLS_TX_ZEROCOPY_RO, &one, sizeof(one)) != 0) {
@@ -519,16 +522,9 @@ int tls_ktls_zerocopy(SSL *ssl, const struct log_ctx *log)
         }
         return 0;
     }
-    return 1;
-}
-
-int tls_ktls_zerocopy_on(SSL *ssl)
-{
-    int v = 0;
-    socklen_t len = sizeof(v);
-    if (getsockopt(SSL_get_fd(ssl), SOL_TLS, TLS_TX_ZEROCOPY_RO, &v, &len) != 0)
-        return 0;
-    return v != 0;
+    /* counted as on when the kernel says so */
+    one = 0;
+    return getsockopt(SSL_get_fd(ssl), SOL_TLS, TLS_TX_ZEROCOPY_RO, &one, &len) == 0 && one != 0;
 }
 
 /* --- the server's settings ------------------------------------------------ */

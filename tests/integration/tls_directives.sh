@@ -52,6 +52,7 @@ chmod -R a+rX "$P"
 [ "$FAIL" = 0 ] || finish
 
 printf 'hello\n' >"$WWW/index.html"
+printf '<title>please log in with your certificate\n' >"$WWW/nocert.html"
 mkfile big.bin 30000
 chmod -R a+rX "$WWW"
 
@@ -102,6 +103,7 @@ http {
         ssl_client_certificate $P/ca.pem;
         ssl_verify_client on;
         ssl_verify_depth 2;
+        error_page 496 /nocert.html;
     }
     server {
         listen 127.0.0.1:$4 ssl;
@@ -141,6 +143,22 @@ o=$(s_client "$K1" -sigalgs ECDSA+SHA256 -status)
 expect_match 'Peer signature type: ECDSA' "$o" "ECDSA signature algorithms get the ECDSA certificate"
 expect_match 'OCSP response: no response sent' "$o" "... which the response is not for: no staple"
 
+# --- the stapling file is read again on reload (a response valid 2 days, not 1)
+next_update() { s_client "$K1" -sigalgs RSA-PSS+SHA256 -status | sed -n 's/^ *Next Update: //p' | head -1; }
+before=$(next_update)
+openssl ocsp -index "$P/index.txt" -rsigner "$P/ca.pem" -rkey "$P/ca.key" -CA "$P/ca.pem" \
+    -issuer "$P/ca.pem" -cert "$P/rsa.pem" -respout "$P/resp2.der" -ndays 2 >/dev/null 2>&1
+mv "$P/resp2.der" "$P/resp.der"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 100); do
+    grep -q 'generation 2' "$T/error-ktlsd.log" 2>/dev/null && break
+    sleep 0.05
+done
+sleep 0.3 # the old worker goes, the new one accepts
+after=$(next_update)
+check "reload staples the new response (Next Update $before -> $after)" \
+    [ -n "$before" ] && [ -n "$after" ] && [ "$before" != "$after" ]
+
 # --- DHE, groups
 o=$(s_client "$K1" -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256)
 expect_match 'Cipher is DHE-RSA-AES128-GCM-SHA256' "$o" "ssl_dhparam: TLS 1.2 DHE works"
@@ -174,8 +192,8 @@ clients() { # clients NAME PORT2 PORT3: one line per case, status and page title
     done >"$T/cases-$n"
 }
 clients ktlsd "$K2" "$K3"
-expect_eq "none on 400 <title>400 No required SSL certificate was sent" "$(sed -n 1p "$T/cases-ktlsd")" \
-    "ssl_verify_client on, no certificate: 400 (nginx's 496 page)"
+expect_eq "none on 400 <title>please log in with your certificate" "$(sed -n 1p "$T/cases-ktlsd")" \
+    "ssl_verify_client on, no certificate: 400 with error_page 496's page"
 expect_eq "none optional 200" "$(sed -n 2p "$T/cases-ktlsd")" "ssl_verify_client optional, no certificate: 200"
 expect_eq "good on 200" "$(sed -n 3p "$T/cases-ktlsd")" "on, a certificate from the CA: 200"
 expect_eq "good optional 200" "$(sed -n 4p "$T/cases-ktlsd")" "optional, a certificate from the CA: 200"

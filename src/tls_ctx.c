@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -398,10 +399,56 @@ static int verify_cb(int ok, X509_STORE_CTX *sctx)
     return 1;
 }
 
+/* A session carries the verification result of its client certificate:
+ * resumed on a server that trusts other CAs (or verifies differently), it
+ * would pass there unchecked. OpenSSL resumes a session only where the
+ * session id context is the one it was made under, so a verifying server
+ * gets its own: a hash of its verify settings and CA files (nginx's
+ * ngx_ssl_session_id_context hashes the same). */
+static int verify_sid_ctx(SSL_CTX *ctx, const struct srv_conf *c, char *err, size_t errlen)
+{
+    const char *files[] = {c->ssl_client_certificate, c->ssl_trusted_certificate};
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char head[64];
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    int ok = h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1;
+
+    snprintf(head, sizeof(head), "ktlsd verify %d depth %d", c->ssl_verify_client,
+             c->ssl_verify_depth);
+    ok = ok && EVP_DigestUpdate(h, head, strlen(head)) == 1;
+    for (size_t i = 0; i < ARRAY_LEN(files) && ok; i++) {
+        char buf[4096];
+        size_t n;
+        FILE *f;
+        if (files[i] == NULL)
+            continue;
+        if ((f = fopen(files[i], "re")) == NULL) {
+            snprintf(err, errlen, "open() \"%s\" failed (%d: %s)", files[i], errno,
+                     strerror(errno));
+            EVP_MD_CTX_free(h);
+            return KT_ERROR;
+        }
+        while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+            ok = EVP_DigestUpdate(h, buf, n) == 1;
+        fclose(f);
+    }
+    ok = ok && EVP_DigestFinal_ex(h, md, &mdlen) == 1 &&
+         SSL_CTX_set_session_id_context(ctx, md, mdlen) == 1;
+    EVP_MD_CTX_free(h);
+    if (!ok) {
+        snprintf(err, errlen, "cannot set the session id context (SSL: %s)", tls_error_text());
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int client_verify_set(SSL_CTX *ctx, const struct srv_conf *c, char *err, size_t errlen)
 {
     if (c->ssl_verify_client == VERIFY_OFF)
         return KT_OK;
+    if (verify_sid_ctx(ctx, c, err, errlen) != KT_OK)
+        return KT_ERROR;
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
     SSL_CTX_set_verify_depth(ctx, c->ssl_verify_depth);
     if (c->ssl_client_certificate != NULL) {

@@ -201,6 +201,13 @@ expect_eq "rogue on 400 <title>400 The SSL certificate error" "$(sed -n 5p "$T/c
     "on, a certificate from another CA: 400 (nginx's 495 page)"
 expect_eq "rogue optional 400 <title>400 The SSL certificate error" "$(sed -n 6p "$T/cases-ktlsd")" \
     "optional, a certificate from another CA: 400 (495)"
+# a session with a verified certificate resumes only where it was verified
+openssl s_client -connect "127.0.0.1:$K2" -tls1_2 -cert "$P/client.pem" -key "$P/client.key" \
+    -sess_out "$T/sess" </dev/null >/dev/null 2>&1
+o=$(s_client "$K2" -tls1_2 -sess_in "$T/sess")
+expect_match '^Reused' "$o" "a client-certificate session resumes on its server"
+o=$(s_client "$K3" -tls1_2 -sess_in "$T/sess")
+expect_match '^New' "$o" "... but not on a server that verifies otherwise (its own session id context)"
 sleep 1.2 # the access log is written out each second
 check "access log: \$ssl_client_verify and \$ssl_client_s_dn (RFC 2253)" \
     grep -q '^200 SUCCESS "O=ktlsd tests,CN=alice"$' "$T/access-ktlsd.log"

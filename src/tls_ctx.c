@@ -445,6 +445,14 @@ static int verify_sid_ctx(SSL_CTX *ctx, const struct srv_conf *c, char *err, siz
 
 static int client_verify_set(SSL_CTX *ctx, const struct srv_conf *c, char *err, size_t errlen)
 {
+    /* trusted for verification, but not named to the client; loaded (and
+     * so checked by -t) whether or not anything verifies, as nginx does */
+    if (c->ssl_trusted_certificate != NULL &&
+        SSL_CTX_load_verify_locations(ctx, c->ssl_trusted_certificate, NULL) != 1) {
+        snprintf(err, errlen, "cannot load trusted certificates \"%s\" (SSL: %s)",
+                 c->ssl_trusted_certificate, tls_error_text());
+        return KT_ERROR;
+    }
     if (c->ssl_verify_client == VERIFY_OFF)
         return KT_OK;
     if (verify_sid_ctx(ctx, c, err, errlen) != KT_OK)
@@ -466,13 +474,6 @@ static int client_verify_set(SSL_CTX *ctx, const struct srv_conf *c, char *err, 
             return KT_ERROR;
         }
         SSL_CTX_set_client_CA_list(ctx, names);
-    }
-    /* trusted for verification, but not named to the client (nginx) */
-    if (c->ssl_trusted_certificate != NULL &&
-        SSL_CTX_load_verify_locations(ctx, c->ssl_trusted_certificate, NULL) != 1) {
-        snprintf(err, errlen, "cannot load trusted certificates \"%s\" (SSL: %s)",
-                 c->ssl_trusted_certificate, tls_error_text());
-        return KT_ERROR;
     }
     return KT_OK;
 }

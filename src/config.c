@@ -75,6 +75,10 @@ static const char *keep_string(struct config *cf, const char *s)
 
 /* --- value setters ------------------------------------------------------ */
 
+static int set_keyword(struct parser *p, const struct directive *d, char **a, int n, void *conf,
+                       const char *const *words);
+static int parse_size(const char *s, long long *out);
+
 static int set_flag(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     int *v = (int *)((char *)conf + d->off);
@@ -235,13 +239,13 @@ static int check_vars(struct parser *p, const char *v)
 
 /* A path nginx would expand variables in but ktlsd takes literally: refused,
  * never served from a directory named "$host". */
-static int set_path(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+static int set_path_list(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     if (strchr(a[0], '$') != NULL) {
         perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
         return KT_ERROR;
     }
-    return set_str(p, d, a, n, conf);
+    return set_list(p, d, a, n, conf);
 }
 
 /* root and alias: variables are expanded per request (request.c opens the
@@ -484,6 +488,43 @@ static int set_ssl_conf_command(struct parser *p, const struct directive *d, cha
     c->ssl_conf_cmds[c->nssl_conf_cmds++] = (struct conf_cmd){xstrdup(a[0]), xstrdup(a[1])};
     c->ssl_conf_cmds_set = 1;
     return KT_OK;
+}
+
+/* ssl_buffer_size: the size of the TLS records ktlsd's userspace TLS
+ * writes (OpenSSL's max_send_fragment, 512..16k; a larger buffer still makes
+ * 16k records, as in nginx). See tls_ctx_create for what it does to kTLS. */
+static int set_ssl_buffer_size(struct parser *p, const struct directive *d, char **a, int n,
+                               void *conf)
+{
+    struct srv_conf *c = conf;
+    long long v;
+    (void)n;
+    if (parse_size(a[0], &v) != KT_OK || v < 512) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive (512 or more)", a[0], d->name);
+        return KT_ERROR;
+    }
+    c->ssl_buffer_size = v > 16384 ? 16384 : (int)v;
+    return KT_OK;
+}
+
+/* 0-RTT data can be replayed by anyone who saw it; ktlsd refuses it (no
+ * early data is ever read), so "on" is an error rather than a silent off. */
+static int set_ssl_early_data(struct parser *p, const struct directive *d, char **a, int n,
+                              void *conf)
+{
+    if (strcmp(a[0], "on") == 0) {
+        perr(p, "\"ssl_early_data on\" is not supported by ktlsd: TLS 1.3 0-RTT data is always "
+                "refused (the client sends it again after the handshake)");
+        return KT_ERROR;
+    }
+    return set_flag(p, d, a, n, conf);
+}
+
+static int set_verify_client(struct parser *p, const struct directive *d, char **a, int n,
+                             void *conf)
+{
+    static const char *const words[] = {"off", "on", "optional", "optional_no_ca", NULL};
+    return set_keyword(p, d, a, n, conf, words);
 }
 
 static int parse_addr(const char *host, const char *port, struct listen_conf *l)
@@ -868,6 +909,8 @@ static void srv_conf_init(struct srv_conf *c)
     c->client_max_body_size = CONF_UNSET;
     c->large_header_bufs = CONF_UNSET;
     c->large_header_size = CONF_UNSET;
+    c->ssl_buffer_size = c->ssl_early_data = c->ssl_stapling = c->ssl_stapling_verify = CONF_UNSET;
+    c->ssl_verify_client = c->ssl_verify_depth = c->ktls_zerocopy_sendfile = CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1025,10 +1068,33 @@ static const struct directive directives[] = {
     {"root", HSL, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, root), 0, 0},
     {"index", HSL, TARGET_SRV, 1, -1, set_index, offsetof(struct srv_conf, index), 0, 0},
     {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
-    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_path, offsetof(struct srv_conf, ssl_certificate),
-     0, 0},
-    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_path,
+    {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_path_list,
+     offsetof(struct srv_conf, ssl_certificate), 0, 0},
+    {"ssl_certificate_key", HS, TARGET_SRV, 1, 1, set_path_list,
      offsetof(struct srv_conf, ssl_certificate_key), 0, 0},
+    {"ssl_password_file", HS, TARGET_SRV, 1, 1, set_str,
+     offsetof(struct srv_conf, ssl_password_file), 0, 0},
+    {"ssl_dhparam", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_dhparam), 0, 0},
+    {"ssl_ecdh_curve", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_ecdh_curve), 0,
+     0},
+    {"ssl_buffer_size", HS, TARGET_SRV, 1, 1, set_ssl_buffer_size, 0, 0, 0},
+    {"ssl_early_data", HS, TARGET_SRV, 1, 1, set_ssl_early_data,
+     offsetof(struct srv_conf, ssl_early_data), 0, 0},
+    {"ssl_stapling", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ssl_stapling), 0, 0},
+    {"ssl_stapling_file", HS, TARGET_SRV, 1, 1, set_str,
+     offsetof(struct srv_conf, ssl_stapling_file), 0, 0},
+    {"ssl_stapling_verify", HS, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, ssl_stapling_verify), 0, 0},
+    {"ssl_trusted_certificate", HS, TARGET_SRV, 1, 1, set_str,
+     offsetof(struct srv_conf, ssl_trusted_certificate), 0, 0},
+    {"ssl_client_certificate", HS, TARGET_SRV, 1, 1, set_str,
+     offsetof(struct srv_conf, ssl_client_certificate), 0, 0},
+    {"ssl_verify_client", HS, TARGET_SRV, 1, 1, set_verify_client,
+     offsetof(struct srv_conf, ssl_verify_client), 0, 0},
+    {"ssl_verify_depth", HS, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, ssl_verify_depth),
+     0, 100},
+    {"ktls_zerocopy_sendfile", HS, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, ktls_zerocopy_sendfile), 0, 0},
     {"ssl_protocols", HS, TARGET_SRV, 1, 6, set_ssl_protocols, 0, 0, 0},
     {"ssl_ciphers", HS, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, ssl_ciphers), 0, 0},
     {"ssl_conf_command", HS, TARGET_SRV, 2, 2, set_ssl_conf_command, 0, 0, 0},
@@ -1399,8 +1465,30 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(ssl_session_timeout, CONF_UNSET, 300);
     MERGE_STR(root, "/var/www/ktlsd");
     MERGE_STR(default_type, "application/octet-stream");
-    MERGE_STR(ssl_certificate, (const char *)NULL);
-    MERGE_STR(ssl_certificate_key, (const char *)NULL);
+    MERGE(ssl_buffer_size, CONF_UNSET, 16384);
+    MERGE(ssl_early_data, CONF_UNSET, 0);
+    MERGE(ssl_stapling, CONF_UNSET, 0);
+    MERGE(ssl_stapling_verify, CONF_UNSET, 0);
+    MERGE(ssl_verify_client, CONF_UNSET, VERIFY_OFF);
+    MERGE(ssl_verify_depth, CONF_UNSET, 1);
+    MERGE(ktls_zerocopy_sendfile, CONF_UNSET, 0);
+    MERGE_STR(ssl_password_file, (const char *)NULL);
+    MERGE_STR(ssl_dhparam, (const char *)NULL);
+    MERGE_STR(ssl_ecdh_curve, (const char *)NULL);
+    MERGE_STR(ssl_stapling_file, (const char *)NULL);
+    MERGE_STR(ssl_trusted_certificate, (const char *)NULL);
+    MERGE_STR(ssl_client_certificate, (const char *)NULL);
+    /* the certificate list goes whole, with its keys (nginx) */
+    if (c->nssl_certificate == 0 && c->nssl_certificate_key == 0) {
+        c->nssl_certificate = parent->nssl_certificate;
+        c->ssl_certificate = xcalloc(c->nssl_certificate + 1, sizeof(char *));
+        for (size_t i = 0; i < c->nssl_certificate; i++)
+            c->ssl_certificate[i] = xstrdup(parent->ssl_certificate[i]);
+        c->nssl_certificate_key = parent->nssl_certificate_key;
+        c->ssl_certificate_key = xcalloc(c->nssl_certificate_key + 1, sizeof(char *));
+        for (size_t i = 0; i < c->nssl_certificate_key; i++)
+            c->ssl_certificate_key[i] = xstrdup(parent->ssl_certificate_key[i]);
+    }
     MERGE_STR(ssl_ciphers, (const char *)NULL);
     if (c->access_log_path == NULL) {
         c->access_log_path = xstrdup(parent->access_log_path ? parent->access_log_path
@@ -1498,6 +1586,36 @@ static int same_addr(const struct listen_conf *a, const struct listen_conf *b)
     return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
 }
 
+/* The TLS settings of a server that only make sense together (nginx's
+ * ngx_http_ssl_merge_srv_conf), reported at the "listen ... ssl" line. */
+static int check_ssl(const struct server_conf *s, const struct listen_conf *l, char *err,
+                     size_t errlen)
+{
+    const struct srv_conf *c = &s->c;
+    if (c->nssl_certificate != c->nssl_certificate_key) {
+        snprintf(err, errlen,
+                 "%s:%d: no \"ssl_certificate%s\" is defined for \"%s\": each certificate "
+                 "needs its key, in the same order",
+                 l->file, l->line, c->nssl_certificate < c->nssl_certificate_key ? "" : "_key",
+                 c->nssl_certificate < c->nssl_certificate_key
+                     ? c->ssl_certificate_key[c->nssl_certificate]
+                     : c->ssl_certificate[c->nssl_certificate_key]);
+        return KT_ERROR;
+    }
+    if ((c->ssl_verify_client == VERIFY_ON || c->ssl_verify_client == VERIFY_OPTIONAL) &&
+        c->ssl_client_certificate == NULL) {
+        snprintf(err, errlen, "%s:%d: no ssl_client_certificate for ssl_verify_client", l->file,
+                 l->line);
+        return KT_ERROR;
+    }
+    if (c->ssl_stapling_file != NULL && !c->ssl_stapling) {
+        snprintf(err, errlen, "%s:%d: \"ssl_stapling_file\" is set but \"ssl_stapling\" is off",
+                 l->file, l->line);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int check(struct config *cf, char *err, size_t errlen)
 {
     /* an empty file (or one without servers) would start, or reload, into
@@ -1520,13 +1638,15 @@ static int check(struct config *cf, char *err, size_t errlen)
         }
         for (size_t j = 0; j < s->nlistens; j++) {
             struct listen_conf *l = &s->listens[j];
-            if (l->ssl && (s->c.ssl_certificate == NULL || s->c.ssl_certificate_key == NULL)) {
+            if (l->ssl && (s->c.nssl_certificate == 0 || s->c.nssl_certificate_key == 0)) {
                 snprintf(err, errlen,
                          "%s:%d: no \"ssl_certificate%s\" is defined for the \"listen ... ssl\" "
                          "directive",
-                         l->file, l->line, s->c.ssl_certificate == NULL ? "" : "_key");
+                         l->file, l->line, s->c.nssl_certificate == 0 ? "" : "_key");
                 return KT_ERROR;
             }
+            if (l->ssl && check_ssl(s, l, err, errlen) != KT_OK)
+                return KT_ERROR;
             /* all servers on one address must agree on ssl; one default */
             for (size_t k = 0; k <= i; k++) {
                 struct server_conf *o = cf->servers[k];
@@ -1624,8 +1744,18 @@ static void srv_conf_free(struct srv_conf *c)
     free(c->index);
     free(c->access_log_path);
     free(c->access_log_format);
+    for (size_t i = 0; i < c->nssl_certificate; i++)
+        free(c->ssl_certificate[i]);
     free(c->ssl_certificate);
+    for (size_t i = 0; i < c->nssl_certificate_key; i++)
+        free(c->ssl_certificate_key[i]);
     free(c->ssl_certificate_key);
+    free(c->ssl_password_file);
+    free(c->ssl_dhparam);
+    free(c->ssl_ecdh_curve);
+    free(c->ssl_stapling_file);
+    free(c->ssl_trusted_certificate);
+    free(c->ssl_client_certificate);
     free(c->ssl_ciphers);
     free(c->default_type);
     for (size_t i = 0; i < c->nssl_conf_cmds; i++) {

@@ -39,6 +39,7 @@ enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME };
 enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
 enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
+enum { VERIFY_OFF, VERIFY_ON, VERIFY_OPTIONAL, VERIFY_OPTIONAL_NO_CA };
 
 struct vars_tpl;
 
@@ -78,8 +79,23 @@ struct srv_conf {
     int keepalive_requests;
     double client_header_timeout;
     double send_timeout;
-    char *ssl_certificate;
-    char *ssl_certificate_key;
+    char **ssl_certificate; /* one or more (RSA + ECDSA), paired by order with */
+    size_t nssl_certificate;
+    char **ssl_certificate_key; /* ... these */
+    size_t nssl_certificate_key;
+    char *ssl_password_file;
+    char *ssl_dhparam;
+    char *ssl_ecdh_curve;
+    int ssl_buffer_size;
+    int ssl_early_data;
+    int ssl_stapling;
+    char *ssl_stapling_file;
+    int ssl_stapling_verify;
+    char *ssl_trusted_certificate;
+    char *ssl_client_certificate;
+    int ssl_verify_client; /* VERIFY_* */
+    int ssl_verify_depth;
+    int ktls_zerocopy_sendfile;
     int ssl_protocols;
     char *ssl_ciphers;
     struct conf_cmd *ssl_conf_cmds;

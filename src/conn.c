@@ -547,7 +547,7 @@ static const char *log_header(const void *req, const char *lname, size_t *len)
 static void access_log(struct conn *c)
 {
     struct log_vars v;
-    char host[256], kmode[32];
+    char host[256], kmode[32], s_dn[512];
     char line[HTTP_MAX_URL + 64];
     const char *val;
     size_t len;
@@ -591,6 +591,9 @@ static void access_log(struct conn *c)
     if (c->ssl != NULL) {
         v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
+        v.v[LV_SSL_CLIENT_VERIFY] = (struct str){tls_client_verify_text(c->ssl), 0};
+        v.v[LV_SSL_CLIENT_VERIFY].len = strlen(v.v[LV_SSL_CLIENT_VERIFY].p);
+        v.v[LV_SSL_CLIENT_S_DN] = (struct str){s_dn, tls_client_s_dn(c->ssl, s_dn, sizeof(s_dn))};
     }
     v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
     val = ktls_modes_text(&c->ktls_mode, kmode, sizeof(kmode));
@@ -652,6 +655,7 @@ static void handle_request(struct conn *c)
         .tls = c->ssl,
         .log = &c->log,
         .plain_on_tls = c->plain_on_tls,
+        .client_verify = c->ssl != NULL ? tls_client_verify(c->ssl, &c->log) : 0,
     };
     struct reply *r;
     enum send_mode mode;
@@ -779,12 +783,14 @@ static void handshake_done(struct conn *c)
     ktls_info_modes(c->fd, c->ktls_tx, c->ktls_rx, &c->ktls_mode, &c->log);
     stats_me->ktls_mode_tx[c->ktls_mode.tx]++;
     stats_me->ktls_mode_rx[c->ktls_mode.rx]++;
-    if (c->ktls_tx)
+    if (c->ktls_tx) {
         c->ktls_class = c->ktls_rx ? 1 : 0;
-    else /* why not: switched off, no kernel support, or a cipher it cannot take */
-        c->ktls_class = 2 + (!c->srv->c.ktls      ? FB_DISABLED
-                             : !tls_kernel_ktls() ? FB_NO_KERNEL
-                                                  : FB_CIPHER);
+        stats_me->ktls_zerocopy += (unsigned)tls_ktls_zerocopy(c->ssl, &c->log);
+    } else /* why not: switched off, no kernel support, or a cipher it cannot take */
+        /* ssl_buffer_size below 16k turns it off too (tls_ctx_configure) */
+        c->ktls_class = 2 + (!c->srv->c.ktls || c->srv->c.ssl_buffer_size < 16384 ? FB_DISABLED
+                             : !tls_kernel_ktls()                                 ? FB_NO_KERNEL
+                                                                                  : FB_CIPHER);
     (*ktls_gauge(c->ktls_class))++;
     if (log_enabled(LL_DEBUG))
         log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s (%s)", tls_protocol(c->ssl),

@@ -741,9 +741,11 @@ const char *http_error_body(int status, size_t *len)
     const char *reason = status == 302 ? "Found" : http_reason(status); /* nginx's page title */
     int n;
     const char *why = status == HTTP_HEADER_TOO_LARGE ? "Request Header Or Cookie Too Large"
+                      : status == 495                 ? "The SSL certificate error"
+                      : status == 496                 ? "No required SSL certificate was sent"
                       : status == 497 ? "The plain HTTP request was sent to HTTPS port"
                                       : NULL;
-    if (why != NULL) { /* nginx's 494 and 497 pages: a 400 that says why */
+    if (why != NULL) { /* nginx's 494 to 497 pages: a 400 that says why */
         n = snprintf(body, sizeof(body),
                      "<html>\r\n<head><title>400 %s</title></head>\r\n<body>\r\n<center><h1>400 "
                      "Bad Request</h1></center>\r\n<center>%s</center>\r\n<hr><center>ktlsd</"

@@ -172,6 +172,8 @@ static const struct {
     {"ssl_protocol", LV_SSL_PROTOCOL},
     {"ssl_cipher", LV_SSL_CIPHER},
     {"ktls", LV_KTLS},
+    {"ssl_client_verify", LV_SSL_CLIENT_VERIFY},
+    {"ssl_client_s_dn", LV_SSL_CLIENT_S_DN},
     {"server_name", LV_SERVER_NAME},
     {"host", LV_HOST},
     {"msec", LV_MSEC},

@@ -58,6 +58,8 @@ enum log_var {
     LV_CONNECTION_REQUESTS,
     LV_REMOTE_USER,
     LV_HTTP_X_FORWARDED_FOR,
+    LV_SSL_CLIENT_VERIFY,
+    LV_SSL_CLIENT_S_DN,
     LV_KTLS_MODE,   /* "tx=sw rx=sw": which kind of kTLS the kernel runs (ktls_info.h) */
     LV_FAMILY,      /* $http_NAME, $arg_NAME, $cookie_NAME, $sent_http_NAME: from src */
     LV_REQUEST_VAR, /* any other variable vars.c knows: from reqv */

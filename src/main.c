@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -35,6 +36,20 @@ static void usage(FILE *out)
             "  -h         this help\n");
 }
 
+/* ktls_zerocopy_sendfile: TLS_TX_ZEROCOPY_RO came with Linux 5.19. */
+static void print_zerocopy(const struct ktls_support *k)
+{
+    struct utsname u;
+    int major = 0, minor = 0, have;
+    have = uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+           (major > 5 || (major == 5 && minor >= 19));
+    printf("kTLS zero-copy sendfile (ktls_zerocopy_sendfile, TLS_TX_ZEROCOPY_RO): %s (kernel %s, "
+           "needs 5.19+ with kTLS; headers %s it)\n",
+           have && k->openssl && k->kernel ? "available" : "unavailable",
+           major ? u.release : "unknown",
+           KTLSD_HAVE_TLS_TX_ZEROCOPY_RO ? "define" : "do not define");
+}
+
 /* The operator's first question: will connections get kTLS here? */
 static void print_versions(void)
 {
@@ -54,6 +69,7 @@ static void print_versions(void)
                "ChaCha20-Poly1305 on\n      kernels >= 5.11 with its crypto modules): "
                "TLS 1.2 send+receive, TLS 1.3 send\n");
     ktls_nic_print(stdout);
+    print_zerocopy(&k);
 }
 
 static const struct {

@@ -213,14 +213,14 @@ static size_t base_url(const struct answer *x, char *out, size_t cap)
 }
 
 /* Serving an error_page: no other error_page applies, and the page goes
- * out with the status it replaces (nginx's 494 and 497 as 400), with the
+ * out with the status it replaces (nginx's 494 to 497 as 400), with the
  * "=CODE" given, or with its own ("=" alone). */
 static void error_page_status(struct answer *x, const struct error_page *e, int status)
 {
     x->no_error_page = 1;
     x->page_status = e->new_code > 0                                    ? e->new_code
                      : e->new_code < 0                                  ? 0
-                     : status == HTTP_HEADER_TOO_LARGE || status == 497 ? 400
+                     : status >= HTTP_HEADER_TOO_LARGE && status <= 497 ? 400
                                                                         : status;
 }
 
@@ -259,10 +259,12 @@ static int answer_status(struct answer *x, int status, const char *location, siz
             return REDIRECT;
         }
     if (status == 400 || status == 413 || status == 414 || status == 431 ||
-        status == HTTP_HEADER_TOO_LARGE || status == 497 || status >= 500)
+        (status >= HTTP_HEADER_TOO_LARGE && status <= 497) || status >= 500)
         x->r->close = 1;
     body = http_error_body(status, &blen);
-    if (status == HTTP_HEADER_TOO_LARGE || status == 497) /* nginx's 400s with their own page */
+    /* nginx's 400s with their own page: 494 head too large, 495 and 496
+     * client certificate, 497 plain HTTP */
+    if (status >= HTTP_HEADER_TOO_LARGE && status <= 497)
         status = 400;
     answer_response(x, &resp, status);
     resp.content_type = "text/html";
@@ -575,9 +577,10 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r)
             return;
         }
     }
-    if (env->plain_on_tls) { /* nginx's 497: a 400, or what error_page 497 says */
+    if (env->plain_on_tls || env->client_verify) { /* nginx's 497, 495, 496: a 400, or what
+                                                     error_page says */
         r->close = 1;
-        if (answer_status(x, 497, NULL, 0) == DONE)
+        if (answer_status(x, env->plain_on_tls ? 497 : env->client_verify, NULL, 0) == DONE)
             return;
     } else if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
         do_return(x, x->srv->c.return_code, x->srv->c.return_text, x->srv->c.return_tpl);

@@ -21,6 +21,7 @@ struct stats {
     unsigned long long key_update_closes; /* TLS 1.3 KeyUpdate that kTLS could not follow */
     /* TLS connections (handshake done) by the kTLS mode of each direction */
     unsigned long long ktls_mode_tx[KTLS_MODE__COUNT], ktls_mode_rx[KTLS_MODE__COUNT];
+    unsigned long long ktls_zerocopy; /* connections on TLS_TX_ZEROCOPY_RO sendfile */
 };
 
 /* Maps the shared slots (the master, before the first fork). */

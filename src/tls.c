@@ -100,8 +100,14 @@ static int sni_select(SSL *ssl, int *alert, void *arg)
     if (name == NULL || sni_pick == NULL)
         return SSL_TLSEXT_ERR_NOACK;
     ctx = sni_pick(SSL_get_app_data(ssl), name);
-    if (ctx != NULL && ctx != SSL_get_SSL_CTX(ssl))
+    if (ctx != NULL && ctx != SSL_get_SSL_CTX(ssl)) {
         SSL_set_SSL_CTX(ssl, ctx);
+        /* SSL_set_SSL_CTX takes the certificates, not the client
+         * verification that the SSL copied from its first SSL_CTX (nginx's
+         * ngx_http_ssl_servername does the same) */
+        SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
+        SSL_set_verify_depth(ssl, SSL_CTX_get_verify_depth(ctx));
+    }
     return SSL_TLSEXT_ERR_OK;
 }
 
@@ -168,21 +174,8 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
         goto fail;
     }
     SSL_CTX_set_ciphersuites(ctx, DEFAULT_SUITES);
-    if (SSL_CTX_use_certificate_chain_file(ctx, c->ssl_certificate) != 1) {
-        snprintf(err, errlen, "cannot load certificate \"%s\" (SSL: %s)", c->ssl_certificate,
-                 tls_error_text());
+    if (tls_ctx_configure(ctx, c, err, errlen) != KT_OK)
         goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, c->ssl_certificate_key, SSL_FILETYPE_PEM) != 1) {
-        snprintf(err, errlen, "cannot load certificate key \"%s\" (SSL: %s)",
-                 c->ssl_certificate_key, tls_error_text());
-        goto fail;
-    }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-        snprintf(err, errlen, "certificate \"%s\" and key \"%s\" do not match (SSL: %s)",
-                 c->ssl_certificate, c->ssl_certificate_key, tls_error_text());
-        goto fail;
-    }
     /* ssl_conf_command last, so that it overrides what came before (nginx). */
     if (c->nssl_conf_cmds > 0) {
         cctx = SSL_CONF_CTX_new();

@@ -25,6 +25,20 @@ void tls_ktls_probe(struct ktls_support *s);
  * returns NULL with a message in err. */
 SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen);
 
+/* The server block's certificates, DH parameters, groups, record size,
+ * stapling, client certificates and zero-copy flag (tls_ctx.c). */
+int tls_ctx_configure(SSL_CTX *ctx, const struct srv_conf *c, char *err, size_t errlen);
+/* ssl_verify_client: 0 when the request may go on, else nginx's 495 (the
+ * certificate did not verify) or 496 (none sent); logged with log. */
+int tls_client_verify(SSL *ssl, const struct log_ctx *log);
+/* $ssl_client_verify: "SUCCESS", "FAILED:reason" or "NONE". */
+const char *tls_client_verify_text(SSL *ssl);
+/* $ssl_client_s_dn (RFC 2253) into buf; its length, 0 without a certificate. */
+size_t tls_client_s_dn(SSL *ssl, char *buf, size_t cap);
+/* ktls_zerocopy_sendfile: turns TLS_TX_ZEROCOPY_RO on for a kTLS TX
+ * connection of a server that asks for it; 1 when the kernel says it is on. */
+int tls_ktls_zerocopy(SSL *ssl, const struct log_ctx *log);
+
 /* SNI: pick(arg, name) returns the SSL_CTX of the server block for name
  * (or NULL to keep the default); arg is what tls_new was given. */
 void tls_set_sni_picker(SSL_CTX *(*pick)(void *arg, const char *name));

@@ -201,6 +201,37 @@ int main(void)
     expect_error("http {\n server { listen 80; }\n server { listen 80 ssl; ssl_certificate a; "
                  "ssl_certificate_key b; }\n}\n",
                  3, "mixes ssl and plain");
+    /* TLS directives (tests/integration/tls_directives.sh runs them) */
+    expect_error(
+        "http {\n server {\n  listen 443 ssl;\n  ssl_certificate a; ssl_certificate_key b;\n"
+        "  ssl_certificate c;\n }\n}\n",
+        3, "no \"ssl_certificate_key\" is defined for \"c\"");
+    expect_error("http {\n ssl_early_data on;\n}\n", 2, "0-RTT");
+    expect_error("http {\n ssl_verify_client sometimes;\n}\n", 2, "invalid value \"sometimes\"");
+    expect_error("http {\n ssl_buffer_size 1;\n}\n", 2, "invalid value \"1\"");
+    expect_error("http {\n ssl_verify_client on;\n server {\n  listen 443 ssl;\n"
+                 "  ssl_certificate a; ssl_certificate_key b;\n }\n}\n",
+                 4, "no ssl_client_certificate for ssl_verify_client");
+    expect_error("http {\n server {\n  listen 443 ssl; ssl_stapling_file f;\n"
+                 "  ssl_certificate a; ssl_certificate_key b;\n }\n}\n",
+                 3, "\"ssl_stapling\" is off");
+    cf = load("http {\n ssl_certificate r.pem; ssl_certificate_key r.key;\n"
+              " ssl_certificate e.pem; ssl_certificate_key e.key;\n ssl_buffer_size 64k;\n"
+              " server { listen 443 ssl; ssl_verify_client optional_no_ca; }\n"
+              " server { listen 444 ssl; ssl_certificate o.pem; ssl_certificate_key o.key; }\n}\n",
+              err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        const struct srv_conf *a = &cf->servers[0]->c, *b = &cf->servers[1]->c;
+        CHECK(a->nssl_certificate == 2 && a->nssl_certificate_key == 2);
+        CHECK(strcmp(a->ssl_certificate[1], "e.pem") == 0);
+        CHECK(strcmp(a->ssl_certificate_key[1], "e.key") == 0);
+        CHECK(b->nssl_certificate == 1 && strcmp(b->ssl_certificate[0], "o.pem") == 0);
+        CHECK(a->ssl_buffer_size == 16384); /* 64k: 16k records, as nginx's buffer makes */
+        CHECK(a->ssl_verify_client == VERIFY_OPTIONAL_NO_CA && b->ssl_verify_client == VERIFY_OFF);
+        CHECK(a->ssl_verify_depth == 1 && a->ktls_zerocopy_sendfile == 0);
+        config_free(cf);
+    }
     expect_error("events {\n worker_connections 10;\n", 3, "unexpected end of file");
     expect_error("http {}\nhttp {}\n", 2, "duplicate");
     expect_error("events;\n", 1, "has no opening");

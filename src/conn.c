@@ -577,6 +577,7 @@ static void access_log(struct conn *c)
     if (c->ssl != NULL) {
         v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
+        v.v[LV_SSL_SESSION_REUSED] = (struct str){tls_resumed(c->ssl) ? "r" : ".", 1};
     }
     v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
     v.status = c->status;

@@ -172,6 +172,7 @@ static const struct {
     {"ssl_protocol", LV_SSL_PROTOCOL},
     {"ssl_cipher", LV_SSL_CIPHER},
     {"ktls", LV_KTLS},
+    {"ssl_session_reused", LV_SSL_SESSION_REUSED},
     {"server_name", LV_SERVER_NAME},
     {"host", LV_HOST},
     {"msec", LV_MSEC},

@@ -49,6 +49,7 @@ enum log_var {
     LV_SSL_PROTOCOL,
     LV_SSL_CIPHER,
     LV_KTLS,
+    LV_SSL_SESSION_REUSED,
     LV_SERVER_NAME,
     LV_HOST,
     LV_MSEC,

@@ -11,6 +11,7 @@
 #include "tls.h"
 #include "config.h"
 #include "log.h"
+#include "sessions.h"
 #include "util.h"
 
 #include <errno.h>
@@ -156,9 +157,9 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
     /* One read(2) per record instead of two (5-byte header, then body):
      * OpenSSL reads as much as the socket has into its buffer. */
     SSL_CTX_set_read_ahead(ctx, 1);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ktlsd", 5);
-    SSL_CTX_set_timeout(ctx, (long)c->ssl_session_timeout);
+    /* session cache and ticket keys, shared by the workers (sessions.c) */
+    if (sessions_attach(ctx, c, err, errlen) != KT_OK)
+        goto fail;
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     SSL_CTX_set_tlsext_servername_callback(ctx, sni_select);
 

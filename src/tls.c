@@ -83,6 +83,20 @@ void tls_ktls_probe(struct ktls_support *s)
     close(fd);
 }
 
+/* OpenSSL has no call that says which directions it will offload: it
+ * decides inside, per connection, and ktlsd reads the outcome from the
+ * BIOs after each handshake ($ktls, the status page). For "ktlsd -V" this
+ * goes by the version of the library linked at run time (not the headers
+ * built against, so a distribution's OpenSSL upgrade shows): 3.0 to 3.4
+ * give the kernel the TLS 1.3 send key only, TLS 1.2 both; 3.5 adds TLS
+ * 1.3 receive offload (Linux 5.1 has the kernel side). */
+const char *tls_ktls_directions(int version)
+{
+    if (version == TLS1_3_VERSION && OpenSSL_version_num() < 0x30500000UL)
+        return "tx";
+    return "tx+rx";
+}
+
 static SSL_CTX *(*sni_pick)(void *arg, const char *name);
 
 void tls_set_sni_picker(SSL_CTX *(*pick)(void *arg, const char *name))

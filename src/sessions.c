@@ -472,7 +472,10 @@ static int key_init(const struct tkey *k, const unsigned char *iv, EVP_CIPHER_CT
 
 /* OpenSSL's ticket callback: seal with the first key; open with any key
  * whose name the ticket carries, and ask for a new ticket (return 2) when
- * it was not the first. 0: unknown key (a full handshake), -1: error. */
+ * it was not the first, or always in TLS 1.3: without one a TLS 1.3 client
+ * is left with the ticket it just used, which OpenSSL 3.0's client does not
+ * offer again, so every other connection would be a full handshake.
+ * 0: unknown key (a full handshake), -1: error. */
 static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
                          EVP_MAC_CTX *hctx, int enc)
 {
@@ -500,7 +503,11 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EV
         for (size_t i = 0; i < n; i++) {
             if (keys[i].size == 0 || memcmp(name, keys[i].name, 16) != 0)
                 continue;
-            r = key_init(&keys[i], iv, ectx, hctx, 0) != KT_OK ? -1 : i == 0 ? 1 : 2;
+            /* TLS 1.3: always a new ticket, as OpenSSL does with its own
+             * keys (and nginx): the client may not offer one twice */
+            r = key_init(&keys[i], iv, ectx, hctx, 0) != KT_OK ? -1
+                : i == 0 && SSL_version(ssl) != TLS1_3_VERSION ? 1
+                                                               : 2;
             break;
         }
     }

@@ -33,6 +33,20 @@ resumed() {
     echo "$n"
 }
 
+# chained PROTO FILE: as resumed, but each connection offers the session
+# the one before it got (a client that keeps the newest ticket, as browsers)
+chained() {
+    local n=0 _
+    cp "$2" "$T/chain"
+    for _ in 1 2 3 4; do
+        printf 'GET / HTTP/1.0\r\n\r\n' |
+            openssl s_client -ign_eof "$1" -connect "127.0.0.1:$PORT" -sess_in "$T/chain" \
+                -sess_out "$T/chain.new" 2>/dev/null | grep -q '^Reused' && n=$((n + 1))
+        mv "$T/chain.new" "$T/chain"
+    done
+    echo "$n"
+}
+
 # serve SERVER_LINES: (re)start the server, 2 workers, with these lines
 serve() {
     [ -n "${SERVER_PID:-}" ] && stop_server
@@ -69,11 +83,12 @@ session -tls1_2 "$T/s12"
 session -tls1_3 "$T/s13"
 expect_eq 4 "$(resumed -tls1_2 "$T/s12")" "shared cache, tickets off: TLS 1.2 session ID resumed 4 of 4"
 expect_eq 4 "$(resumed -tls1_3 "$T/s13")" "shared cache, tickets off: TLS 1.3 resumed 4 of 4"
+expect_eq 4 "$(chained -tls1_3 "$T/s13")" "shared cache, tickets off: TLS 1.3, each the newest ticket: 4 of 4"
 expect_eq 4 "$(grep -c '^TLSv1.2 r$' "$T/access.log")" '$ssl_session_reused is "r" for the 4 resumed TLS 1.2 requests'
 expect_eq 1 "$(grep -c '^TLSv1.2 \.$' "$T/access.log")" '$ssl_session_reused is "." for the full handshake'
 if [ "$IS_NGINX" = 0 ]; then
     st=$(curl "${CURL_OPTS[@]}" "$(url '/status?format=json')")
-    expect_match '"resumed":8[,}]' "$st" "the status page counts 8 resumed handshakes"
+    expect_match '"resumed":12[,}]' "$st" "the status page counts 12 resumed handshakes"
 fi
 reload_with 'ssl_session_cache shared:SSL:10m; ssl_session_tickets off;'
 expect_eq 4 "$(resumed -tls1_2 "$T/s12")" "after a reload: TLS 1.2 session from before resumed 4 of 4"
@@ -95,6 +110,7 @@ session -tls1_2 "$T/s12"
 session -tls1_3 "$T/s13"
 expect_eq 4 "$(resumed -tls1_2 "$T/s12")" "tickets, no cache: TLS 1.2 resumed 4 of 4 across 2 workers"
 expect_eq 4 "$(resumed -tls1_3 "$T/s13")" "tickets, no cache: TLS 1.3 resumed 4 of 4 across 2 workers"
+expect_eq 4 "$(chained -tls1_3 "$T/s13")" "tickets: TLS 1.3, each the newest ticket (a resumed handshake renews it): 4 of 4"
 if [ "$IS_NGINX" = 0 ]; then
     reload_with 'ssl_session_cache none; ssl_session_tickets on;'
     expect_eq 4 "$(resumed -tls1_2 "$T/s12")" "after a reload: TLS 1.2 ticket from before resumed 4 of 4"

@@ -556,8 +556,10 @@ static int set_ssl_session_cache(struct parser *p, const struct directive *d, ch
             if (colon == NULL || colon == name || parse_size(colon + 1, &size) != KT_OK ||
                 size == 0)
                 goto invalid;
-            if (size < 8 * 4096) {
-                perr(p, "zone \"%.*s\" is too small", (int)(colon - name), name);
+            if (size < 8 * 4096 || size > 1024LL * 1024 * 1024) {
+                /* the ring's offsets are 32-bit: up to 1g (about 4 million sessions) */
+                perr(p, "zone \"%.*s\" is too %s", (int)(colon - name), name,
+                     size < 8 * 4096 ? "small" : "large (at most 1g)");
                 return KT_ERROR;
             }
             c->ssl_cache_zone = xstrndup(name, (size_t)(colon - name));

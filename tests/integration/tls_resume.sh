@@ -139,6 +139,7 @@ stop_server
 head -c 10 /dev/urandom >"$T/bad.key"
 for bad in "ssl_session_cache shared:SSL;|invalid session cache" \
     "ssl_session_cache bogus;|invalid session cache" \
+    "ssl_session_cache shared:SSL:1k;|too small" \
     "ssl_session_ticket_key $T/bad.key;|must be 48 or 80 bytes"; do
     SERVER_EXTRA="${bad%%|*}" gen_config "$T/bad.conf"
     # shellcheck disable=SC2046

@@ -3,7 +3,8 @@
  * fetches: a fetch returns the latest DER stored under an ID or nothing
  * (evicted), the newest sessions are always there (eviction takes the
  * oldest first), the hash chains hold exactly the live entries, and an
- * expired session is never returned. */
+ * expired session is never returned. Ticket keys: rotation keeps the two
+ * previous keys for opening. */
 #include "unit.h"
 #include "../../src/sessions.c"
 
@@ -106,6 +107,38 @@ int main(void)
     cache_clear(c);
     CHECK(cache_alloc(c, c->cap + 8) < 0);
     CHECK(c->used == 0);
+
+    /* ticket keys: a ticket sealed before a rotation still opens after
+     * one or two (and asks for a new ticket), not after three */
+    {
+        char err[256];
+        SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+        SSL *ssl = SSL_new(ctx);
+        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        EVP_MAC_CTX *h = EVP_MAC_CTX_new(mac);
+        EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
+        unsigned char name[16], iv[16];
+        int renewals[4];
+        CHECK(auto_keys_init(60, err, sizeof(err)) == KT_OK);
+        CHECK(ticket_key_cb(ssl, name, iv, e, h, 1) == 1);
+        /* the current key: a new ticket only in TLS 1.3 (an SSL not yet
+         * connected says TLS 1.3, the highest it may speak) */
+        CHECK(ticket_key_cb(ssl, name, iv, e, h, 0) ==
+              (SSL_version(ssl) == TLS1_3_VERSION ? 2 : 1));
+        for (int i = 0; i < 4; i++) {
+            autok->rotate_at = 0; /* due */
+            sessions_tick();
+            renewals[i] = ticket_key_cb(ssl, name, iv, e, h, 0);
+        }
+        CHECK(renewals[0] == 2 && renewals[1] == 2); /* previous keys: open, renew */
+        CHECK(renewals[2] == 0 && renewals[3] == 0); /* gone: a full handshake */
+        CHECK(autok->rotate_at > time(NULL));        /* the next one period later */
+        EVP_CIPHER_CTX_free(e);
+        EVP_MAC_CTX_free(h);
+        EVP_MAC_free(mac);
+        SSL_free(ssl);
+        SSL_CTX_free(ctx);
+    }
 
     return unit_done();
 }

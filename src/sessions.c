@@ -358,6 +358,25 @@ struct ctx_data {
     size_t nkeys;
 };
 static int ctx_index = -1;
+static int ssl_index = -1; /* the ctx_data of the SSL's first SSL_CTX */
+
+/* OpenSSL runs the session and ticket callbacks of the SSL_CTX a
+ * connection started with (its listener's default server) even after SNI
+ * moved it to another server's: a TLS 1.2 session or ticket is looked up
+ * before the switch, a new one stored or sealed after it. So both sides
+ * use the first SSL_CTX's cache and keys (nginx's session_ctx), or a
+ * ticket sealed for a name-based server would never open again. */
+void sessions_bind(SSL *ssl)
+{
+    if (ssl_index >= 0)
+        SSL_set_ex_data(ssl, ssl_index, SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index));
+}
+
+static const struct ctx_data *data_of(SSL *ssl)
+{
+    const struct ctx_data *d = ssl_index >= 0 ? SSL_get_ex_data(ssl, ssl_index) : NULL;
+    return d != NULL ? d : SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+}
 
 static int key_make(struct tkey *k)
 {
@@ -479,7 +498,7 @@ static int key_init(const struct tkey *k, const unsigned char *iv, EVP_CIPHER_CT
 static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
                          EVP_MAC_CTX *hctx, int enc)
 {
-    const struct ctx_data *d = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+    const struct ctx_data *d = data_of(ssl);
     struct tkey copy[AUTO_KEYS];
     const struct tkey *keys = copy;
     size_t n = AUTO_KEYS;
@@ -520,7 +539,7 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EV
 
 static struct scache *cache_of(SSL *ssl)
 {
-    const struct ctx_data *d = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+    const struct ctx_data *d = data_of(ssl);
     return d != NULL ? d->cache : NULL;
 }
 
@@ -528,7 +547,7 @@ static struct scache *cache_of(SSL *ssl)
  * session travels whole in its (stateless) ticket: nothing to store. */
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
-    const struct ctx_data *d = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+    const struct ctx_data *d = data_of(ssl);
     unsigned char der[MAX_DER], *p = der;
     const unsigned char *id;
     unsigned int idlen;
@@ -604,6 +623,8 @@ int sessions_attach(SSL_CTX *ctx, const struct srv_conf *c, char *err, size_t er
 
     if (ctx_index < 0)
         ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_data_free);
+    if (ssl_index < 0)
+        ssl_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     d = xcalloc(1, sizeof(*d));
     if (ctx_index < 0 || SSL_CTX_set_ex_data(ctx, ctx_index, d) != 1) {
         free(d);

@@ -23,6 +23,9 @@ void sessions_begin(void);
  * callbacks, timeout, ticket keys. On error returns KT_ERROR with a message
  * in err. */
 int sessions_attach(SSL_CTX *ctx, const struct srv_conf *c, char *err, size_t errlen);
+/* For each new connection: its session cache and ticket keys are those of
+ * the SSL_CTX it starts with, whatever server SNI picks later. */
+void sessions_bind(SSL *ssl);
 /* The master, on every turn of its loop: rotates the automatic ticket keys
  * when they are due. */
 void sessions_tick(void);

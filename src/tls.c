@@ -231,6 +231,7 @@ SSL *tls_new(SSL_CTX *ctx, int fd, void *sni_arg)
     if (ssl == NULL)
         return NULL;
     SSL_set_app_data(ssl, sni_arg);
+    sessions_bind(ssl);
     /* SSL_set_fd makes a socket BIO: OpenSSL 3.0 enables kTLS only on those. */
     if (SSL_set_fd(ssl, fd) != 1) {
         SSL_free(ssl);

@@ -133,6 +133,33 @@ expect_eq 4 "$(resumed -tls1_3 "$T/n13")" "48-byte key file: TLS 1.3 resumed 4 o
 reload_with "ssl_session_cache off; ssl_session_ticket_key $T/k48.key;"
 expect_eq 0 "$(resumed -tls1_3 "$T/s13")" "a key no longer listed opens nothing"
 expect_eq 4 "$(resumed -tls1_3 "$T/n13")" "the 48-byte key's ticket still opens"
+
+# --- a name-based server with its own keys and cache: OpenSSL looks a
+# session up before SNI picks the server, so both ends use the first one's
+head -c 80 /dev/urandom >"$T/kb.key"
+stop_server
+SERVER_PID=
+WORKERS=2 HTTP_EXTRA="server {
+        listen 127.0.0.1:$PORT ssl;
+        server_name b.test;
+        root $WWW;
+        ssl_certificate $CERT;
+        ssl_certificate_key $KEY;
+        ssl_session_ticket_key $T/kb.key;
+        ssl_session_cache shared:B:1m;
+    }" SERVER_EXTRA="ssl_session_ticket_key $T/k80.key; ssl_session_cache shared:A:1m;" gen_config
+start_server || finish
+for v in -tls1_2 -tls1_3; do
+    rm -f "$T/sb"
+    printf 'GET / HTTP/1.0\r\n\r\n' | openssl s_client -ign_eof $v -servername b.test \
+        -connect "127.0.0.1:$PORT" -sess_out "$T/sb" >/dev/null 2>&1
+    n=0
+    for _ in 1 2 3 4; do
+        printf 'GET / HTTP/1.0\r\n\r\n' | openssl s_client -ign_eof $v -servername b.test \
+            -connect "127.0.0.1:$PORT" -sess_in "$T/sb" 2>/dev/null | grep -q '^Reused' && n=$((n + 1))
+    done
+    expect_eq 4 "$n" "SNI b.test (not the default server), tickets and cache of its own: TLS $(echo "${v#-tls}" | tr _ .) resumed 4 of 4"
+done
 stop_server
 
 # --- configuration errors

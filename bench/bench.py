@@ -255,7 +255,7 @@ http {{
         ssl_conf_command Options KTLS;
     }}
 }}
-""".format(workers=len(S.server_cpus), run=S.rundir, user='user %s;' % user if user else '# (not root: no user)',
+""".format(workers=S.workers, run=S.rundir, user='user %s;' % user if user else '# (not root: no user)',
            wc=worker_connections(S), access_log=access_log, port=port, www=S.www, cert=S.cert, key=S.key)
     with open(path, 'w') as f:
         f.write(text)
@@ -312,7 +312,7 @@ class Server:
                                    (self.name, self.proc.returncode, S.logdir))
             if port_open(S.port):
                 self.workers = children(self.proc.pid)
-                if len(self.workers) >= len(S.server_cpus):
+                if len(self.workers) >= S.workers:
                     break
             if time.time() - t0 > 15:
                 raise RuntimeError('%s did not come up on port %d within 15 s' % (self.name, S.port))
@@ -677,7 +677,7 @@ def machine_info(S):
                 bt = line.split('=', 1)[1].strip()
     m['build_type'] = bt
     m['pinning'] = 'servers on CPU %s (%d worker%s each), clients on CPU %s' % (
-        S.server_cpu_str, len(S.server_cpus), 's' if len(S.server_cpus) > 1 else '', S.client_cpu_str)
+        S.server_cpu_str, S.workers, "s" if S.workers > 1 else "", S.client_cpu_str)
     return m
 
 
@@ -773,6 +773,9 @@ def parse_args(argv):
     ap.add_argument('--work', help='corpus/scratch directory (default $TMPDIR/ktlsd-bench-$UID; reused)')
     ap.add_argument('--publish', action='store_true', help='copy the summary into bench/README.md')
     ap.add_argument('--server-cpus', help='CPU list for the servers (default 0)')
+    ap.add_argument('--workers', type=int,
+                    help='worker_processes of both servers (default: one per server CPU); e.g. 2 workers on '
+                    'one CPU show that resumption works whichever worker accepts')
     ap.add_argument('--client-cpus', help='CPU list for the load generators (default: the other CPUs, at most 8)')
     ap.add_argument('--ktlsd', default=os.environ.get('KTLSD', os.path.join(REPO, 'build', 'ktlsd')))
     ap.add_argument('--nginx', default=os.environ.get('NGINX', shutil.which('nginx') or '/usr/sbin/nginx'))
@@ -814,6 +817,7 @@ def main(argv):
     if set(S.server_cpus) & set(S.client_cpus):
         log('bench: WARNING: server and client CPUs overlap')
     S.server_cpu_str = ','.join(map(str, S.server_cpus))
+    S.workers = a.workers if a.workers else len(S.server_cpus)
     S.client_cpu_str = ','.join(map(str, S.client_cpus))
 
     S.ktlsd = os.path.abspath(a.ktlsd)

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "log.h"
 #include "mime.h"
+#include "sessions.h"
 #include "util.h"
 #include "vars.h"
 
@@ -668,6 +669,57 @@ static int set_large_header_buffers(struct parser *p, const struct directive *d,
 }
 
 /* A keyword out of a short list given in the directive's row: the index. */
+/* ssl_session_cache off | none | [builtin[:size]] [shared:name:size], as
+ * nginx: "off" tells clients that sessions are never reused, "none" hands
+ * out session IDs but keeps nothing, builtin is OpenSSL's cache in each
+ * worker (in sessions), shared one in shared memory for all (in bytes). */
+static int set_ssl_session_cache(struct parser *p, const struct directive *d, char **a, int n,
+                                 void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)d;
+    if (c->ssl_session_cache != CONF_UNSET) {
+        perr(p, "\"ssl_session_cache\" directive is duplicate");
+        return KT_ERROR;
+    }
+    c->ssl_session_cache = SCACHE_ON;
+    c->ssl_cache_builtin = 0;
+    for (int i = 0; i < n; i++) {
+        long v;
+        if (n == 1 && strcmp(a[i], "off") == 0) {
+            c->ssl_session_cache = SCACHE_OFF;
+        } else if (n == 1 && strcmp(a[i], "none") == 0) {
+            c->ssl_session_cache = SCACHE_NONE;
+        } else if (strcmp(a[i], "builtin") == 0) {
+            c->ssl_cache_builtin = -1;
+        } else if (strncmp(a[i], "builtin:", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK &&
+                   v > 0) {
+            c->ssl_cache_builtin = v;
+        } else if (strncmp(a[i], "shared:", 7) == 0 && c->ssl_cache_zone == NULL) {
+            const char *name = a[i] + 7, *colon = strchr(name, ':');
+            long long size;
+            if (colon == NULL || colon == name || parse_size(colon + 1, &size) != KT_OK ||
+                size == 0)
+                goto invalid;
+            if (size < 8 * 4096 || size > 1024LL * 1024 * 1024) {
+                /* the ring's offsets are 32-bit: up to 1g (about 4 million sessions) */
+                perr(p, "zone \"%.*s\" is too %s", (int)(colon - name), name,
+                     size < 8 * 4096 ? "small" : "large (at most 1g)");
+                return KT_ERROR;
+            }
+            c->ssl_cache_zone = xstrndup(name, (size_t)(colon - name));
+            c->ssl_cache_zone_size = size;
+        } else {
+            goto invalid;
+        }
+        continue;
+    invalid:
+        perr(p, "invalid session cache \"%s\"", a[i]);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_keyword(struct parser *p, const struct directive *d, char **a, int n, void *conf,
                        const char *const *words)
 {
@@ -899,6 +951,7 @@ static void srv_conf_init(struct srv_conf *c)
 {
     memset(c, 0, sizeof(*c));
     c->sendfile = c->ktls = c->keepalive_requests = c->ssl_protocols = CONF_UNSET;
+    c->ssl_session_cache = CONF_UNSET;
     c->ssl_prefer_server_ciphers = c->ssl_session_tickets = c->tcp_nodelay = c->server_tokens =
         CONF_UNSET;
     c->keepalive_timeout = c->client_header_timeout = c->send_timeout = c->ssl_session_timeout =
@@ -1102,6 +1155,9 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, ssl_prefer_server_ciphers), 0, 0},
     {"ssl_session_tickets", HS, TARGET_SRV, 1, 1, set_flag,
      offsetof(struct srv_conf, ssl_session_tickets), 0, 0},
+    {"ssl_session_cache", HS, TARGET_SRV, 1, 2, set_ssl_session_cache, 0, 0, 0},
+    {"ssl_session_ticket_key", HS, TARGET_SRV, 1, 1, set_list,
+     offsetof(struct srv_conf, ssl_ticket_keys), 0, 0},
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
      offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
     {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
@@ -1463,6 +1519,21 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(ssl_prefer_server_ciphers, CONF_UNSET, 1);
     MERGE(ssl_session_tickets, CONF_UNSET, 1);
     MERGE(ssl_session_timeout, CONF_UNSET, 300);
+    if (c->ssl_session_cache == CONF_UNSET) {
+        /* ktlsd's default: OpenSSL's cache in each worker, as before */
+        c->ssl_session_cache =
+            parent->ssl_session_cache != CONF_UNSET ? parent->ssl_session_cache : SCACHE_ON;
+        c->ssl_cache_builtin =
+            parent->ssl_session_cache != CONF_UNSET ? parent->ssl_cache_builtin : -1;
+        c->ssl_cache_zone = parent->ssl_cache_zone ? xstrdup(parent->ssl_cache_zone) : NULL;
+        c->ssl_cache_zone_size = parent->ssl_cache_zone_size;
+    }
+    if (c->nssl_ticket_keys == 0 && parent->nssl_ticket_keys > 0) {
+        c->ssl_ticket_keys = xcalloc(parent->nssl_ticket_keys, sizeof(char *));
+        for (size_t i = 0; i < parent->nssl_ticket_keys; i++)
+            c->ssl_ticket_keys[i] = xstrdup(parent->ssl_ticket_keys[i]);
+        c->nssl_ticket_keys = parent->nssl_ticket_keys;
+    }
     MERGE_STR(root, "/var/www/ktlsd");
     MERGE_STR(default_type, "application/octet-stream");
     MERGE(ssl_buffer_size, CONF_UNSET, 16384);
@@ -1757,6 +1828,10 @@ static void srv_conf_free(struct srv_conf *c)
     free(c->ssl_trusted_certificate);
     free(c->ssl_client_certificate);
     free(c->ssl_ciphers);
+    free(c->ssl_cache_zone);
+    for (size_t i = 0; i < c->nssl_ticket_keys; i++)
+        free(c->ssl_ticket_keys[i]);
+    free(c->ssl_ticket_keys);
     free(c->default_type);
     for (size_t i = 0; i < c->nssl_conf_cmds; i++) {
         free(c->ssl_conf_cmds[i].name);

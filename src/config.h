@@ -104,6 +104,12 @@ struct srv_conf {
     int ssl_prefer_server_ciphers;
     int ssl_session_tickets;
     double ssl_session_timeout;
+    int ssl_session_cache;         /* SCACHE_* (sessions.h) */
+    long ssl_cache_builtin;        /* 0: no builtin cache; -1: OpenSSL's default size */
+    char *ssl_cache_zone;          /* shared:NAME:SIZE, or NULL */
+    long long ssl_cache_zone_size; /* bytes */
+    char **ssl_ticket_keys;        /* ssl_session_ticket_key files; the first seals */
+    size_t nssl_ticket_keys;
     int tcp_nodelay;
     int server_tokens;
     char *default_type;

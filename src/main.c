@@ -62,12 +62,14 @@ static void print_versions(void)
            LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
     printf("kTLS in OpenSSL: %s\n", k.openssl ? "yes" : "no");
     printf("kernel TLS ULP: %s\n", k.kernel ? "available" : "unavailable");
+    if (k.openssl)
+        printf("kTLS with %s: TLS 1.2 %s, TLS 1.3 %s\n", OpenSSL_version(OPENSSL_VERSION),
+               tls_ktls_directions(TLS1_2_VERSION), tls_ktls_directions(TLS1_3_VERSION));
     if (!k.openssl || !k.kernel)
         printf("kTLS: off, TLS runs in user space: %s\n", k.reason);
     else
         printf("kTLS: on for connections whose cipher the kernel takes (AES-GCM; "
-               "ChaCha20-Poly1305 on\n      kernels >= 5.11 with its crypto modules): "
-               "TLS 1.2 send+receive, TLS 1.3 send\n");
+               "ChaCha20-Poly1305 on\n      kernels >= 5.11 with its crypto modules)\n");
     ktls_nic_print(stdout);
     print_zerocopy(&k);
 }

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mime.h"
 #include "notify.h"
+#include "sessions.h"
 #include "static.h"
 #include "stats.h"
 #include "tls.h"
@@ -88,6 +89,7 @@ static double now_mono(void)
 int server_activate(struct config *cf, char *err, size_t errlen)
 {
     mime_load("/etc/mime.types");
+    sessions_begin();
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         int need_ssl = 0;
@@ -692,6 +694,7 @@ int server_run(struct config *cf)
 
         reap(&m);
         collect_old(&m);
+        sessions_tick();
         switch (sig) {
         case SIGTERM:
         case SIGINT:

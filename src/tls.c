@@ -11,6 +11,7 @@
 #include "tls.h"
 #include "config.h"
 #include "log.h"
+#include "sessions.h"
 #include "util.h"
 
 #include <errno.h>
@@ -80,6 +81,20 @@ void tls_ktls_probe(struct ktls_support *s)
                  strerror(e));
     }
     close(fd);
+}
+
+/* OpenSSL has no call that says which directions it will offload: it
+ * decides inside, per connection, and ktlsd reads the outcome from the
+ * BIOs after each handshake ($ktls, the status page). For "ktlsd -V" this
+ * goes by the version of the library linked at run time (not the headers
+ * built against, so a distribution's OpenSSL upgrade shows): 3.0 to 3.4
+ * give the kernel the TLS 1.3 send key only, TLS 1.2 both; 3.5 adds TLS
+ * 1.3 receive offload (Linux 5.1 has the kernel side). */
+const char *tls_ktls_directions(int version)
+{
+    if (version == TLS1_3_VERSION && OpenSSL_version_num() < 0x30500000UL)
+        return "tx";
+    return "tx+rx";
 }
 
 static SSL_CTX *(*sni_pick)(void *arg, const char *name);
@@ -162,9 +177,9 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
     /* One read(2) per record instead of two (5-byte header, then body):
      * OpenSSL reads as much as the socket has into its buffer. */
     SSL_CTX_set_read_ahead(ctx, 1);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ktlsd", 5);
-    SSL_CTX_set_timeout(ctx, (long)c->ssl_session_timeout);
+    /* session cache and ticket keys, shared by the workers (sessions.c) */
+    if (sessions_attach(ctx, c, err, errlen) != KT_OK)
+        goto fail;
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     SSL_CTX_set_tlsext_servername_callback(ctx, sni_select);
 
@@ -209,6 +224,7 @@ SSL *tls_new(SSL_CTX *ctx, int fd, void *sni_arg)
     if (ssl == NULL)
         return NULL;
     SSL_set_app_data(ssl, sni_arg);
+    sessions_bind(ssl);
     /* SSL_set_fd makes a socket BIO: OpenSSL 3.0 enables kTLS only on those. */
     if (SSL_set_fd(ssl, fd) != 1) {
         SSL_free(ssl);

@@ -19,6 +19,9 @@ struct ktls_support {
     char reason[256]; /* why not, when either is 0 */
 };
 void tls_ktls_probe(struct ktls_support *s);
+/* "tx+rx" or "tx": what kTLS takes for a protocol version (TLS1_2_VERSION,
+ * TLS1_3_VERSION) with the OpenSSL this process runs with. */
+const char *tls_ktls_directions(int version);
 
 /* Creates the SSL_CTX for one server block: certificate chain, key (and that
  * they match), protocols, ciphers, ALPN, kTLS, ssl_conf_command. On error

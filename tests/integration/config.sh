@@ -222,6 +222,10 @@ if [ "$IS_NGINX" = 0 ]; then
     expect_match 'OpenSSL [0-9]+\.[0-9]+' "$out" "-V prints the OpenSSL version"
     expect_match 'kTLS in OpenSSL: (yes|no)' "$out" "-V prints 'kTLS in OpenSSL'"
     expect_match 'kernel TLS ULP: (available|unavailable)' "$out" "-V prints 'kernel TLS ULP'"
+    if echo "$out" | grep -q 'kTLS in OpenSSL: yes'; then
+        expect_match 'kTLS with OpenSSL .*: TLS 1\.2 tx\+rx, TLS 1\.3 tx(\+rx)?$' "$out" \
+            "-V prints the directions per protocol version"
+    fi
     if ! grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null &&
         [ ! -e "/lib/modules/$(uname -r)/kernel/net/tls" ]; then
         expect_match 'kernel TLS ULP: unavailable' "$out" "-V: ULP unavailable on this kernel"

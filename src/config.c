@@ -186,6 +186,34 @@ static int parse_time(const char *s, double *out)
     return KT_OK;
 }
 
+/* open_file_cache off | max=N [inactive=TIME] (nginx's syntax). */
+static int set_open_file_cache(struct parser *p, const struct directive *d, char **a, int n,
+                               void *conf)
+{
+    struct fdcache_conf *c = (struct fdcache_conf *)((char *)conf + d->off);
+    c->max = 0;
+    c->inactive = 60;
+    if (n == 1 && strcmp(a[0], "off") == 0)
+        return KT_OK;
+    for (int i = 0; i < n; i++) {
+        long v;
+        if (strncmp(a[i], "max=", 4) == 0 && parse_long(a[i] + 4, &v) == KT_OK && v > 0 &&
+            v <= (1 << 20))
+            c->max = (int)v;
+        else if (strncmp(a[i], "inactive=", 9) == 0 && parse_time(a[i] + 9, &c->inactive) == KT_OK)
+            ;
+        else {
+            perr(p, "invalid \"open_file_cache\" parameter \"%s\"", a[i]);
+            return KT_ERROR;
+        }
+    }
+    if (c->max == 0) {
+        perr(p, "\"open_file_cache\" must have the \"max\" parameter");
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_time(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     double v;
@@ -959,6 +987,8 @@ static void srv_conf_init(struct srv_conf *c)
     c->expires = c->autoindex = c->return_code = c->gzip_static = c->gzip_vary = c->brotli_static =
         CONF_UNSET;
     c->disable_symlinks = c->etag = c->if_modified_since = c->max_ranges = CONF_UNSET;
+    c->open_file_cache.max = c->open_file_cache.min_uses = c->open_file_cache.errors = CONF_UNSET;
+    c->open_file_cache.inactive = c->open_file_cache.valid = CONF_UNSET;
     c->client_max_body_size = CONF_UNSET;
     c->large_header_bufs = CONF_UNSET;
     c->large_header_size = CONF_UNSET;
@@ -1189,6 +1219,14 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, if_modified_since), 0, 0},
     {"max_ranges", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, max_ranges), 0,
      INT_MAX},
+    {"open_file_cache", HSL, TARGET_SRV, 1, 2, set_open_file_cache,
+     offsetof(struct srv_conf, open_file_cache), 0, 0},
+    {"open_file_cache_valid", HSL, TARGET_SRV, 1, 1, set_time,
+     offsetof(struct srv_conf, open_file_cache.valid), 0, 86400},
+    {"open_file_cache_min_uses", HSL, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, open_file_cache.min_uses), 1, INT_MAX},
+    {"open_file_cache_errors", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, open_file_cache.errors), 0, 0},
     {"ktlsd_status", CTX_LOC, TARGET_SRV, 0, 0, set_on, offsetof(struct srv_conf, status_page), 0,
      0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
@@ -1589,6 +1627,15 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(etag, CONF_UNSET, 1);
     MERGE(if_modified_since, CONF_UNSET, IMS_BEFORE); /* RFC 9110 13.1.3; nginx: exact */
     MERGE(max_ranges, CONF_UNSET, -1);
+    if (c->open_file_cache.max == CONF_UNSET) { /* the pair goes together */
+        c->open_file_cache.max =
+            parent->open_file_cache.max != CONF_UNSET ? parent->open_file_cache.max : 0;
+        c->open_file_cache.inactive =
+            parent->open_file_cache.inactive != CONF_UNSET ? parent->open_file_cache.inactive : 60;
+    }
+    MERGE(open_file_cache.valid, CONF_UNSET, 60);
+    MERGE(open_file_cache.min_uses, CONF_UNSET, 1);
+    MERGE(open_file_cache.errors, CONF_UNSET, 0);
     /* lists: a level that sets any replaces the inherited ones (nginx) */
     if (!c->add_headers_set && parent->nadd_headers > 0) {
         c->add_headers = xcalloc(parent->nadd_headers, sizeof(*c->add_headers));

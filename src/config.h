@@ -9,6 +9,7 @@
 
 #include <openssl/ssl.h>
 
+#include "fdcache.h"
 #include "static.h"
 
 struct access_log;
@@ -136,7 +137,8 @@ struct srv_conf {
     long long client_max_body_size;
     int large_header_bufs; /* large_client_header_buffers NUMBER SIZE */
     long long large_header_size;
-    int disable_symlinks; /* SYMLINKS_* */
+    int disable_symlinks;                /* SYMLINKS_* */
+    struct fdcache_conf open_file_cache; /* open_file_cache and its family */
     int etag;
     int if_modified_since; /* IMS_* */
     int max_ranges;        /* -1: unlimited */

@@ -9,6 +9,7 @@
 #include "answer.h"
 #include "autoindex.h"
 #include "fcache.h"
+#include "fdcache.h"
 #include "log.h"
 #include "reqvars.h"
 #include "static.h"
@@ -191,9 +192,7 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
 
     r->fd = fd;
     if (x->method == HTTP_POST && !x->no_error_page) {
-        if (fd >= 0)
-            close(fd);
-        r->fd = -1;
+        reply_drop_fd(r);
         return 405;
     }
     if (x->conf->etag)
@@ -221,9 +220,7 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
     c.if_modified_since = answer_header(x, "if-modified-since", &c.if_modified_since_len);
     cond = static_conditions(&c, resp.etag, st->st_mtime, 1, x->conf->if_modified_since);
     if (cond == 412) {
-        if (fd >= 0)
-            close(fd);
-        r->fd = -1;
+        reply_drop_fd(r);
         return 412;
     }
     if (cond == 304) {
@@ -247,9 +244,7 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
             rs = static_ranges(v, vlen, st->st_size, x->conf->max_ranges, ranges, MAX_RANGES, &n);
         if (rs == 416) {
             snprintf(x->crange, sizeof(x->crange), "bytes */%lld", (long long)st->st_size);
-            if (fd >= 0)
-                close(fd);
-            r->fd = -1;
+            reply_drop_fd(r);
             x->content_range = x->crange;
             return 416;
         }
@@ -319,6 +314,19 @@ static int cacheable_here(const struct answer *x)
            x->conf->brotli_static == STATIC_OFF && x->conf->disable_symlinks == SYMLINKS_OFF;
 }
 
+/* The file for a response the kernel sends (kTLS or plain sendfile):
+ * through the open_file_cache when the location has one and no variant or
+ * symlink rule needs a fresh open; the reply then holds the cache's
+ * reference instead of the descriptor. */
+static int open_for_sendfile(struct answer *x, int dir_fd, const char *rel, struct stat *st)
+{
+    const struct srv_conf *c = x->conf;
+    if (c->open_file_cache.max > 0 && c->gzip_static == STATIC_OFF &&
+        c->brotli_static == STATIC_OFF && c->disable_symlinks == SYMLINKS_OFF)
+        return fdcache_open(&c->open_file_cache, dir_fd, rel, st, time_now.sec, &x->r->fd_ref);
+    return static_open_file(dir_fd, rel, c->disable_symlinks, st);
+}
+
 /* Serves uri from the location's directory: a file, a directory's index,
  * an autoindex listing, or the matching error. */
 int file_serve(struct answer *x)
@@ -373,7 +381,7 @@ int file_serve(struct answer *x)
         if (x->body_mem != NULL)
             return answer_file_variant(x, -1, &st, rel, strlen(rel), NULL, 0);
     } else {
-        fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
+        fd = open_for_sendfile(x, dir_fd, rel, &st);
     }
     if (fd < 0 && errno == ENOENT && !x->no_error_page) {
         /* only FILE.gz / FILE.br on disk: served to clients that take it */

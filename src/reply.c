@@ -1,6 +1,7 @@
 /* reply.c: the body segments of a reply, and letting go of what it holds. */
 #include "reply.h"
 #include "fcache.h"
+#include "fdcache.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,11 +23,19 @@ void reply_add_file(struct reply *r, off_t off, size_t len)
     }
 }
 
+void reply_drop_fd(struct reply *r)
+{
+    if (r->fd_ref != NULL)
+        fdcache_release(r->fd_ref);
+    else if (r->fd >= 0)
+        close(r->fd);
+    r->fd_ref = NULL;
+    r->fd = -1;
+}
+
 void reply_free(struct reply *r)
 {
-    if (r->fd >= 0)
-        close(r->fd);
-    r->fd = -1;
+    reply_drop_fd(r);
     free(r->mem);
     r->mem = NULL;
     fcache_release(r->cached);

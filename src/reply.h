@@ -12,6 +12,7 @@
 
 struct server_conf;
 struct fcache_data;
+struct fdcache_ref;
 
 struct reply {
     int status;
@@ -26,6 +27,7 @@ struct reply {
     unsigned long long file_len; /* of which file bytes */
     char *mem;                   /* allocated body memory, freed after sending */
     struct fcache_data *cached;  /* the cached file bytes segments point into */
+    struct fdcache_ref *fd_ref;  /* fd belongs to the open_file_cache: released, not closed */
     char *head_copy;             /* the head kept for $sent_http_ in the access log */
     struct str *log_values;      /* the access log's request variables, valued while answering */
     size_t nlog_values;
@@ -36,6 +38,8 @@ struct reply {
 /* Appends a body segment (nothing once the head failed: r->no_body). */
 void reply_add_mem(struct reply *r, const char *p, size_t len);
 void reply_add_file(struct reply *r, off_t off, size_t len);
+/* Lets go of the file (closed, or released to the open_file_cache). */
+void reply_drop_fd(struct reply *r);
 /* Closes the file and frees what the reply holds. */
 void reply_free(struct reply *r);
 

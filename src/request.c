@@ -587,10 +587,7 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r)
         return;
     }
     for (int i = 0; i <= MAX_REDIRECTS; i++) {
-        if (r->fd >= 0) {
-            close(r->fd);
-            r->fd = -1;
-        }
+        reply_drop_fd(r);
         if (handle(x) == DONE)
             break;
         if (i == MAX_REDIRECTS) {

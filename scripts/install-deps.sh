@@ -20,12 +20,12 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # nginx as the reference the tests compare ktlsd with (Debian 12's `nginx`; nginx-light
 # is only nginx plus the echo module there). The tests bring their own mime.types.
 # user-mode-linux + kmod + iproute2 for the kTLS tests (UML kernel with the tls module),
-# procps for pgrep/ps in the test scripts; wrk as the load generator of the reload test;
+# procps for pgrep/ps in the test scripts; strace to count syscalls under UML; wrk as the load generator of the reload test;
 # systemd for systemd-analyze (unit checks) and systemd-socket-activate (nothing is booted),
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
 # to build and check the Debian package. tests/integration/deps.sh checks that every
 # command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 nginx user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
+TEST_DEPS="clang-format curl python3 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
 
 want_test=0
 check_only=0

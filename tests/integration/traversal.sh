@@ -54,6 +54,9 @@ EOF
         location /t/ { alias $S/pub/; try_files \$uri =404; }
         location /app/ { try_files \$uri \$uri/ /app/index.html; }
         location /nosym/ { disable_symlinks on; }
+        location ~ ^/ra/(.*)\$ { alias $S/pub/\$1; }
+        location ~ ^/rb/(?<rest>.*)\$ { alias $S/pub/\$rest; }
+        location /vr/ { root $S/\$arg_d; }
     }
 }
 EOF
@@ -90,7 +93,9 @@ compare /i/p.txt /i/sub/s.txt /i /i/ /j/p.txt /j/sub/s.txt /k/p.txt \
     '/t/p.txt' '/t/../secret.txt' '/t/%2e%2e/secret.txt' '/t/..%2fsecret.txt' '/t/nope.txt' \
     '/app/' '/app/../secret.txt' '/app/%2e%2e/%2e%2e/secret.txt' '/app/nothere' \
     '/ds/p.txt' '/ds/../secret.txt' '/outlink/o.txt' '/nosym/../outlink/o.txt' \
-    '/i/p.txt%00.png' '/i\..\secret.txt' '/i/.%2e/secret.txt' '/i/%252e%252e/secret.txt'
+    '/i/p.txt%00.png' '/i\..\secret.txt' '/i/.%2e/secret.txt' '/i/%252e%252e/secret.txt' \
+    '/ra/p.txt' '/ra/sub/s.txt' '/ra/../secret.txt' '/ra/%2e%2e/secret.txt' '/ra/sub/%2e%2e/%2e%2e/secret.txt' \
+    '/rb/p.txt' '/rb/%2e%2e/secret.txt' '/vr/w.txt?d=www' '/vr/../secret.txt?d=www'
 
 # Where nginx joins alias and URI as strings it leaves the directory:
 # "location /i" + "alias .../pub" maps "/i../secret.txt" to the sibling
@@ -106,6 +111,14 @@ for p in '/i../secret.txt' '/i%2e%2e/secret.txt' '/i%2E%2E/secret.txt' '/ix/x.tx
 done
 b=$(get "$PB" /sl/p.txt)
 expect_eq "200 public" "$b" "/sl/p.txt is served from the alias"
+
+# a capture or a variable in alias/root never climbs out, whatever it holds
+# (nginx would join "..": not compared)
+for p in '/vr/w.txt?d=..' '/vr/secret.txt?d=..' '/vr/secret.txt?d=www/..' '/vr/secret.txt?d=%2e%2e' \
+    '/vr/x.txt?d=pubx/..'; do
+    b=$(get "$PB" "$p")
+    expect_no_match SECRET "$b" "no secret in the answer to $p"
+done
 
 # disable_symlinks on: a symlink out of the root is refused by the kernel
 ln -s "$S/outside" "$S/pub/link"

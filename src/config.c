@@ -5,7 +5,6 @@
 #include "config.h"
 #include "log.h"
 #include "mime.h"
-#include "sessions.h"
 #include "util.h"
 #include "vars.h"
 
@@ -1922,7 +1921,8 @@ void config_free(struct config *cf)
             free(l->pattern);
             pcre2_match_data_free(l->md);
             pcre2_code_free(l->re);
-            static_dir_close(&l->dir);
+            if (l->dir.fd >= 0) /* opened by server_activate */
+                close(l->dir.fd);
             free(l);
         }
         free(s->locs);
@@ -1937,7 +1937,8 @@ void config_free(struct config *cf)
         free(s->listens);
         if (s->ssl_ctx != NULL)
             SSL_CTX_free(s->ssl_ctx);
-        static_dir_close(&s->dir);
+        if (s->dir.fd >= 0)
+            close(s->dir.fd);
         access_log_close(s->access_log);
         free(s);
     }

@@ -9,8 +9,8 @@
 
 #include <openssl/ssl.h>
 
-#include "fdcache.h"
-#include "static.h"
+#include <sys/types.h>
+#include <time.h>
 
 struct access_log;
 struct log_format;
@@ -39,6 +39,30 @@ struct mime_table;
 enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME };
 enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
+/* ssl_session_cache's first form; SCACHE_ON takes builtin and/or shared. */
+enum { SCACHE_OFF, SCACHE_NONE, SCACHE_ON };
+
+/* A root or alias directory, held open (O_PATH) for files to be opened
+ * beneath it, and looked at again at most once a second: a root that is a
+ * symlink flipped to a new release, or a directory deleted and made anew,
+ * is followed as nginx follows it (nginx resolves the path per request). */
+struct static_dir {
+    const char *path;
+    int fd; /* -1: cannot be opened now (its requests get 404) */
+    dev_t dev;
+    ino_t ino;
+    time_t checked;
+};
+
+/* open_file_cache and its family, as set for a location. */
+struct fdcache_conf {
+    int max;         /* 0: off */
+    double inactive; /* seconds unused before an entry is closed */
+    double valid;    /* seconds an entry is trusted before it is checked */
+    int min_uses;    /* lookups within inactive before a file is kept */
+    int errors;      /* keep "not found" and the like too */
+};
+
 enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
 enum { VERIFY_OFF, VERIFY_ON, VERIFY_OPTIONAL, VERIFY_OPTIONAL_NO_CA };
 
@@ -105,7 +129,7 @@ struct srv_conf {
     int ssl_prefer_server_ciphers;
     int ssl_session_tickets;
     double ssl_session_timeout;
-    int ssl_session_cache;         /* SCACHE_* (sessions.h) */
+    int ssl_session_cache;         /* SCACHE_* */
     long ssl_cache_builtin;        /* 0: no builtin cache; -1: OpenSSL's default size */
     char *ssl_cache_zone;          /* shared:NAME:SIZE, or NULL */
     long long ssl_cache_zone_size; /* bytes */

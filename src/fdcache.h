@@ -10,14 +10,7 @@
 /* A cached descriptor, held by a reply while its file is being sent. */
 struct fdcache_ref;
 
-/* open_file_cache and its family, as set for a location. */
-struct fdcache_conf {
-    int max;         /* 0: off */
-    double inactive; /* seconds unused before an entry is closed */
-    double valid;    /* seconds an entry is trusted before it is checked */
-    int min_uses;    /* lookups within inactive before a file is kept */
-    int errors;      /* keep "not found" and the like too */
-};
+struct fdcache_conf; /* config.h */
 
 /* Opens dir_fd/rel (disable_symlinks off) through the cache. Returns the
  * fd with *st filled; *ref is then the cache's reference to pass to

@@ -3,7 +3,7 @@
  * $arg_NAME, $cookie_NAME, captures, $document_root, the $ssl_* family...
  * vars.c knows the names and templates; this file knows the request. */
 #include "reqvars.h"
-#include "answer.h"
+#include "pipeline.h"
 #include "http.h"
 #include "log.h"
 #include "tls.h"

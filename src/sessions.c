@@ -24,7 +24,6 @@
 #include "sessions.h"
 #include "config.h"
 #include "log.h"
-#include "tls.h"
 #include "util.h"
 
 #include <errno.h>
@@ -38,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -671,7 +671,7 @@ int sessions_attach(SSL_CTX *ctx, const struct srv_conf *c, char *err, size_t er
     }
     if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_cb) != 1) {
         snprintf(err, errlen, "SSL_CTX_set_tlsext_ticket_key_evp_cb() failed (SSL: %s)",
-                 tls_error_text());
+                 ERR_reason_error_string(ERR_get_error()));
         return KT_ERROR;
     }
     return KT_OK;

@@ -13,9 +13,6 @@
 
 struct srv_conf;
 
-/* ssl_session_cache's first form; SCACHE_ON takes builtin and/or shared. */
-enum { SCACHE_OFF, SCACHE_NONE, SCACHE_ON };
-
 /* Called by server_activate before it sets up the server blocks of a new
  * configuration: zone sizes are checked for conflicts within one pass. */
 void sessions_begin(void);

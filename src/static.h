@@ -12,17 +12,7 @@
  * that is malformed, holds a NUL, or climbs above the root. */
 int static_normalize(const char *target, size_t len, char *out, size_t cap, size_t *outlen);
 
-/* A root or alias directory, held open (O_PATH) for files to be opened
- * beneath it, and looked at again at most once a second: a root that is a
- * symlink flipped to a new release, or a directory deleted and made anew,
- * is followed as nginx follows it (nginx resolves the path per request). */
-struct static_dir {
-    const char *path;
-    int fd; /* -1: cannot be opened now (its requests get 404) */
-    dev_t dev;
-    ino_t ino;
-    time_t checked;
-};
+struct static_dir; /* config.h */
 /* Opens a directory (O_PATH) that files are then opened beneath: the fd,
  * or -1 with errno. */
 int static_root_open(const char *path);

@@ -118,6 +118,7 @@ def first_words(line):
     """The words in command position on one shell line."""
     words = []
     line = re.sub(r"'[^']*'", "''", line)  # awk/sed programs, literal strings
+    line = re.sub(r'"[^"$`]*"', '""', line)  # "text (with parentheses)": no command in it
     for seg in SEPARATORS.split(line):
         try:
             toks = shlex.split(seg, posix=True)

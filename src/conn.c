@@ -490,32 +490,23 @@ static int read_request(struct conn *c)
             }
             c->rlen = c->rparsed = c->req->body_off;
         }
-        if (c->ssl != NULL) {
-            r = tls_read(c->ssl, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
-            if (r == KT_AGAIN) {
-                idle_release(c);
-                wait_for(c, want);
-                return KT_AGAIN;
-            }
-            if (r == KT_ERROR)
-                return KT_ERROR;
-            if (c->ktls_tx && tls_key_update_pending(c->ssl)) {
-                log_error(LL_INFO, &c->log,
-                          "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
-                          "this kernel: closing the connection");
-                stats_me->key_update_closes++;
-                c->close_clean = 1;
-                return KT_ERROR;
-            }
-        } else {
-            r = net_read(c->fd, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
-            if (r == KT_AGAIN) {
-                idle_release(c);
-                wait_for(c, want);
-                return KT_AGAIN;
-            }
-            if (r == KT_ERROR)
-                return KT_ERROR;
+        r = c->ssl != NULL
+                ? tls_read(c->ssl, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log)
+                : net_read(c->fd, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
+        if (r == KT_AGAIN) {
+            idle_release(c);
+            wait_for(c, want);
+            return KT_AGAIN;
+        }
+        if (r == KT_ERROR)
+            return KT_ERROR;
+        if (c->ktls_tx && tls_key_update_pending(c->ssl)) {
+            log_error(LL_INFO, &c->log,
+                      "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
+                      "this kernel: closing the connection");
+            stats_me->key_update_closes++;
+            c->close_clean = 1;
+            return KT_ERROR;
         }
         if (n == 0) {
             if (c->rlen > 0)

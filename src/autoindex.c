@@ -84,7 +84,8 @@ int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
             list[n]->d_type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
         n++;
     }
-    qsort(list, n, sizeof(*list), cmp_names);
+    if (n > 1) /* qsort(NULL, 0) is undefined */
+        qsort(list, n, sizeof(*list), cmp_names);
     cap = 512 + 2 * x->ulen * 6 + n * (300 + 6 * 256);
     page = xmalloc(cap);
     o += (size_t)snprintf(page, cap, "<html>\r\n<head><title>Index of ");

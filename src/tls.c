@@ -373,6 +373,11 @@ int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want,
     return decode(ssl, r, want, log, "SSL_write()");
 }
 
+/* SSL_free() of a connection that did not finish with close_notify makes
+ * OpenSSL drop its session from the cache (the SSLv3-era truncation rule):
+ * a client that just closes its socket, as most do, or one we close on a
+ * timeout, could then never resume. nginx marks the shutdown done before
+ * freeing (ngx_ssl_shutdown); so does ktlsd. */
 void tls_close(SSL *ssl, int clean)
 {
     if (ssl == NULL)
@@ -383,6 +388,7 @@ void tls_close(SSL *ssl, int clean)
         if (SSL_shutdown(ssl) < 0)
             ERR_clear_error();
     }
+    SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(ssl);
 }
 

@@ -90,6 +90,14 @@ if [ "$IS_NGINX" = 0 ]; then
     st=$(curl "${CURL_OPTS[@]}" "$(url '/status?format=json')")
     expect_match '"resumed":12[,}]' "$st" "the status page counts 12 resumed handshakes"
 fi
+# a client that closes without close_notify or a request (most clients
+# just close the socket): its session must stay resumable (OpenSSL drops it
+# unless the shutdown is marked done, as nginx does)
+for _ in 1 2; do
+    echo | openssl s_client -tls1_2 -connect "127.0.0.1:$PORT" -sess_out "$T/abrupt" >/dev/null 2>&1
+    st=$(echo | openssl s_client -tls1_2 -connect "127.0.0.1:$PORT" -sess_in "$T/abrupt" 2>/dev/null | grep -c '^Reused')
+    expect_eq 1 "$st" "a session whose connection ended without a request is resumed"
+done
 reload_with 'ssl_session_cache shared:SSL:10m; ssl_session_tickets off;'
 expect_eq 4 "$(resumed -tls1_2 "$T/s12")" "after a reload: TLS 1.2 session from before resumed 4 of 4"
 expect_eq 4 "$(resumed -tls1_3 "$T/s13")" "after a reload: TLS 1.3 session from before resumed 4 of 4"

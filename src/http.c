@@ -547,7 +547,7 @@ const char *http_method_name(const struct request *r)
     return llhttp_method_name((llhttp_method_t)r->method);
 }
 
-const char *http_reason(int status)
+static const char *http_reason(int status)
 {
     switch (status) {
     case 200:

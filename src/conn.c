@@ -708,9 +708,19 @@ static void handle_request(struct conn *c)
     send_start(&c->xf->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
 }
 
-/* Adds the file bytes of the response to the counter of the path they took. */
+/* Adds the file bytes of the response to the counter of the path they took,
+ * and counts the response (status class, HTTP version, body path, duration). */
 static void count_bytes(const struct conn *c)
 {
+    enum send_mode m = c->xf->snd.mode;
+    stats_count_response(c->status, c->req->http_major, c->req->http_minor,
+                         send_body_bytes(&c->xf->snd),
+                         m == SEND_KTLS       ? PATH_KTLS_SENDFILE
+                         : m == SEND_TLS_COPY ? PATH_TLS_COPY
+                         : m == SEND_PLAIN    ? PATH_PLAIN_SENDFILE
+                         : c->ssl != NULL     ? PATH_KTLS_COPY /* the kernel encrypts */
+                                              : PATH_PLAIN_COPY,
+                         ev_now(c->pool->loop) - c->req_start);
     switch (c->xf->snd.mode) {
     case SEND_KTLS:
         stats_me->bytes_ktls += c->xf->snd.file_bytes;
@@ -792,6 +802,7 @@ static void handshake_done(struct conn *c)
                              : !tls_kernel_ktls()                                 ? FB_NO_KERNEL
                                                                                   : FB_CIPHER);
     (*ktls_gauge(c->ktls_class))++;
+    stats_count_tls(tls_protocol(c->ssl), c->ktls_tx, c->ktls_rx, c->ktls_class - 2);
     if (log_enabled(LL_DEBUG))
         log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s (%s)", tls_protocol(c->ssl),
                   tls_cipher(c->ssl), ktls_text(c),

@@ -409,8 +409,35 @@ static void respawn_due(struct generation *g)
 {
     double t = now_mono();
     for (int i = 0; i < g->nslots; i++)
-        if (g->slots[i].pid == 0 && g->slots[i].respawn_at > 0 && g->slots[i].respawn_at <= t)
+        if (g->slots[i].pid == 0 && g->slots[i].respawn_at > 0 && g->slots[i].respawn_at <= t) {
             spawn(g, i);
+            stats_master()->respawns++;
+        }
+}
+
+static double now_real(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The status page's process facts (stats_master): the running generation
+ * and the result of the last reload, err NULL when it worked. */
+static void publish_reload(const struct master *m, const char *err)
+{
+    struct stats_master *sm = stats_master();
+    sm->generation = m->cur->id;
+    sm->workers_configured = m->cur->nslots;
+    sm->reload_time = now_real();
+    sm->reload_ok = err == NULL;
+    if (err == NULL) {
+        sm->reloads++;
+        sm->reload_error[0] = '\0';
+    } else {
+        sm->reload_fails++;
+        snprintf(sm->reload_error, sizeof(sm->reload_error), "%s", err);
+    }
 }
 
 /* Frees the old generations whose workers have all exited, and kills the
@@ -583,6 +610,7 @@ static void reload(struct master *m)
         log_error(LL_ERR, NULL,
                   "reload failed, still serving with the configuration of generation %u", prev->id);
         snprintf(m->reload_error, sizeof(m->reload_error), "%s", err);
+        publish_reload(m, err);
         notify_ready();
         return;
     }
@@ -603,6 +631,7 @@ static void reload(struct master *m)
         if (prev->cf->pid_file != NULL)
             unlink(prev->cf->pid_file);
     }
+    publish_reload(m, NULL);
     log_error(LL_NOTICE, NULL, "reconfigured from %s: generation %u, %d worker%s, %zu listener%s",
               g->cf->path, g->id, g->nslots, g->nslots == 1 ? "" : "s", g->nls,
               g->nls == 1 ? "" : "s");
@@ -662,6 +691,7 @@ int server_run(struct config *cf)
         log_error(LL_WARN, NULL,
                   "mmap() for the status page's counters failed (%d: %s): it will show zeros",
                   errno, strerror(errno));
+    stats_master()->start_time = now_real();
     passed = notify_listen_fds();
     m.cur = generation_new(cf, NULL, err, sizeof(err));
     if (m.cur == NULL) {
@@ -672,6 +702,8 @@ int server_run(struct config *cf)
         return 1;
     }
     notify_listen_close_unused();
+    stats_master()->generation = m.cur->id;
+    stats_master()->workers_configured = m.cur->nslots;
     log_ktls_support();
     if (geteuid() == 0 && cf->user == NULL)
         log_error(LL_WARN, NULL,
@@ -711,6 +743,7 @@ int server_run(struct config *cf)
         alive_n = 0;
         for (const struct generation *g = m.cur; g != NULL; g = g->next)
             alive_n += alive(g);
+        stats_master()->workers = alive_n;
         if (m.stopping && alive_n == 0)
             break;
         if (!m.stopping)

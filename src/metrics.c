@@ -151,8 +151,10 @@ static void render_requests(struct page *p, const struct stats *t)
              "Responses by the HTTP version of the request.", "version", stats_http_version_names,
              t->http_versions, HV__COUNT);
     labelled(p, "ktlsd_response_body_bytes_total", "counter",
-             "Response body bytes by send path: ktls_sendfile (kTLS, file by sendfile), ktls_copy "
-             "(kTLS, from memory), tls_copy (userspace TLS), plain_sendfile, plain_copy.",
+             "Response body bytes by send path: ktls_sendfile (the kernel encrypts, files by "
+             "sendfile), ktls_copy (the kernel encrypts, sendfile off: pread and send), tls_copy "
+             "(userspace TLS), plain_sendfile, plain_copy. The sendfile paths send bodies held in "
+             "memory (status page, error pages) by send().",
              "path", stats_path_names, t->body_bytes, PATH__COUNT);
     family(p, "ktlsd_http_request_duration_seconds", "histogram",
            "Time from the first byte of a request to the last byte of its response.");

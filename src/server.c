@@ -711,6 +711,7 @@ int server_run(struct config *cf)
     write_pid(cf->pid_file);
     for (int i = 0; i < m.cur->nslots; i++)
         spawn(m.cur, i);
+    stats_master()->workers = alive(m.cur);
     log_error(LL_NOTICE, NULL, "ktlsd started: %d worker%s, %zu listener%s%s", m.cur->nslots,
               m.cur->nslots == 1 ? "" : "s", m.cur->nls, m.cur->nls == 1 ? "" : "s",
               passed > 0 ? " (socket activation)" : "");

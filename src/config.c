@@ -1135,6 +1135,8 @@ static const struct directive directives[] = {
      INT_MAX},
     {"ktlsd_status", CTX_LOC, TARGET_SRV, 0, 0, set_on, offsetof(struct srv_conf, status_page), 0,
      0},
+    {"status_zone", CTX_SERVER, TARGET_SERVER, 1, 1, set_str,
+     offsetof(struct server_conf, status_zone), 0, 0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
     {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
 };
@@ -1812,6 +1814,7 @@ void config_free(struct config *cf)
         free(s->name_re);
         free(s->name_md);
         free(s->names);
+        free(s->status_zone);
         free(s->listens);
         if (s->ssl_ctx != NULL)
             SSL_CTX_free(s->ssl_ctx);

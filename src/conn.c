@@ -721,6 +721,8 @@ static void count_bytes(const struct conn *c)
                          : c->ssl != NULL     ? PATH_KTLS_COPY /* the kernel encrypts */
                                               : PATH_PLAIN_COPY,
                          ev_now(c->pool->loop) - c->req_start);
+    stats_count_zone((c->xf->reply.srv != NULL ? c->xf->reply.srv : c->srv)->zone, c->status,
+                     send_body_bytes(&c->xf->snd));
     switch (c->xf->snd.mode) {
     case SEND_KTLS:
         stats_me->bytes_ktls += c->xf->snd.file_bytes;

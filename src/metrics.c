@@ -170,6 +170,25 @@ static void render_requests(struct page *p, const struct stats *t)
     put(p, "ktlsd_http_request_duration_seconds_count %llu\n", cum);
 }
 
+/* status_zone counters, labelled by zone (at most STATS_ZONES of them). */
+static void render_zones(struct page *p, const struct stats *t)
+{
+    const struct stats_master *m = stats_master();
+    if (m->nzones <= 0)
+        return;
+    family(p, "ktlsd_zone_responses_total", "counter",
+           "Responses of the servers with a status_zone, by zone and status class.");
+    for (int z = 0; z < m->nzones && z < STATS_ZONES; z++)
+        for (size_t k = 0; k < ARRAY_LEN(t->zones[z].responses); k++)
+            put(p, "ktlsd_zone_responses_total{zone=\"%s\",code=\"%s\"} %llu\n", m->zone_names[z],
+                stats_response_names[k], t->zones[z].responses[k]);
+    family(p, "ktlsd_zone_response_body_bytes_total", "counter",
+           "Response body bytes of the servers with a status_zone, by zone.");
+    for (int z = 0; z < m->nzones && z < STATS_ZONES; z++)
+        put(p, "ktlsd_zone_response_body_bytes_total{zone=\"%s\"} %llu\n", m->zone_names[z],
+            t->zones[z].body_bytes);
+}
+
 static void render_process(struct page *p)
 {
     const struct stats_master *m = stats_master();
@@ -238,6 +257,7 @@ size_t metrics_render(char *out, size_t cap)
     stats_total(&t);
     render_connections(&p, &t);
     render_requests(&p, &t);
+    render_zones(&p, &t);
     render_process(&p);
     render_kernel(&p);
     return p.pos < cap ? p.pos : 0;

@@ -85,6 +85,31 @@ static double now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* status_zone: the name becomes a label and a JSON key, so it keeps to
+ * letters, digits, "_", "-" and "."; the zones are few (STATS_ZONES) so
+ * that the page's size and a scraper's series stay bounded. */
+static int activate_zone(struct server_conf *s, char *err, size_t errlen)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+    int z;
+    if (s->status_zone[strspn(s->status_zone, ok)] != '\0') {
+        snprintf(err, errlen,
+                 "%s:%d: status_zone \"%.64s\": use letters, digits, \"_\", \"-\", \".\"", s->file,
+                 s->line, s->status_zone);
+        return KT_ERROR;
+    }
+    z = stats_zone_id(s->status_zone);
+    if (z < 0) {
+        snprintf(err, errlen,
+                 "%s:%d: status_zone \"%.64s\": at most %d zones of up to %d characters (zones "
+                 "of earlier reloads count until a restart)",
+                 s->file, s->line, s->status_zone, STATS_ZONES, STATS_ZONE_NAME - 1);
+        return KT_ERROR;
+    }
+    s->zone = z + 1;
+    return KT_OK;
+}
+
 int server_activate(struct config *cf, char *err, size_t errlen)
 {
     mime_load("/etc/mime.types");
@@ -113,6 +138,8 @@ int server_activate(struct config *cf, char *err, size_t errlen)
                 return KT_ERROR;
             }
         }
+        if (s->status_zone != NULL && activate_zone(s, err, errlen) != KT_OK)
+            return KT_ERROR;
         if (strcmp(s->c.access_log_path, "off") != 0) {
             const struct log_format *f = log_format_combined();
             if (s->c.access_log_format != NULL && strcmp(s->c.access_log_format, "combined") != 0)

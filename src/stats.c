@@ -111,7 +111,35 @@ void stats_total(struct stats *t)
         for (int k = 0; k < STATS_BUCKETS; k++)
             t->duration[k] += s->duration[k];
         t->duration_usec += s->duration_usec;
+        for (int z = 0; z < STATS_ZONES; z++) {
+            for (size_t k = 0; k < ARRAY_LEN(s->responses); k++)
+                t->zones[z].responses[k] += s->zones[z].responses[k];
+            t->zones[z].body_bytes += s->zones[z].body_bytes;
+        }
     }
+}
+
+int stats_zone_id(const char *name)
+{
+    if (strlen(name) >= STATS_ZONE_NAME)
+        return -1;
+    for (int z = 0; z < master->nzones; z++)
+        if (strcmp(master->zone_names[z], name) == 0)
+            return z;
+    if (master->nzones >= STATS_ZONES)
+        return -1;
+    snprintf(master->zone_names[master->nzones], STATS_ZONE_NAME, "%s", name);
+    return master->nzones++;
+}
+
+void stats_count_zone(int zone, int status, unsigned long long body)
+{
+    struct stats_zone *z;
+    if (zone <= 0 || zone > STATS_ZONES)
+        return;
+    z = &stats_me->zones[zone - 1];
+    z->responses[status >= 100 && status < 600 ? status / 100 : 0]++;
+    z->body_bytes += body;
 }
 
 void stats_count_tls(const char *protocol, int ktls_tx, int ktls_rx, int fallback)
@@ -211,6 +239,29 @@ static void put_list(char *out, size_t cap, size_t *pos, int json, int first, co
     put(out, cap, pos, json ? "}" : "\n");
 }
 
+/* status_zone counters: a line per zone, or a JSON member "zones" (names
+ * are plain: server.c allows letters, digits, "_-."). */
+static void render_zones(const struct stats *t, char *out, size_t cap, size_t *pos, int json)
+{
+    if (json)
+        put(out, cap, pos, ",\"zones\":{");
+    for (int z = 0; z < master->nzones && z < STATS_ZONES; z++) {
+        char key[STATS_ZONE_NAME + 16];
+        snprintf(key, sizeof(key), json ? "%s" : "Zone %s responses", master->zone_names[z]);
+        if (json)
+            put(out, cap, pos, "%s\"%s\":{", z > 0 ? "," : "", master->zone_names[z]);
+        put_list(out, cap, pos, json, 1, json ? "responses" : key, stats_response_names,
+                 t->zones[z].responses, ARRAY_LEN(t->zones[z].responses));
+        if (json)
+            put(out, cap, pos, ",\"body_bytes\":%llu}", t->zones[z].body_bytes);
+        else
+            put(out, cap, pos, "Zone %s body bytes: %llu\n", master->zone_names[z],
+                t->zones[z].body_bytes);
+    }
+    if (json)
+        put(out, cap, pos, "}");
+}
+
 /* The counters since start that the gauges above do not tell: TLS
  * connections by version and kTLS state, fallbacks by reason, responses by
  * class and HTTP version, body bytes by path. JSON: a "totals" member. */
@@ -247,6 +298,7 @@ static void render_totals(const struct stats *t, char *out, size_t cap, size_t *
              t->body_bytes, PATH__COUNT);
     if (json)
         put(out, cap, pos, "}");
+    render_zones(t, out, cap, pos, json);
 }
 
 size_t stats_render(char *out, size_t cap, int json)

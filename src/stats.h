@@ -24,6 +24,15 @@ enum stats_path {
 };
 /* request-duration histogram: the upper bounds are in stats.c, +Inf last */
 #define STATS_BUCKETS 12
+/* status_zone names the status page counts apart: a bound on the labels */
+#define STATS_ZONES 16
+#define STATS_ZONE_NAME 64
+
+/* A status_zone's counters. */
+struct stats_zone {
+    unsigned long long responses[6]; /* as struct stats' */
+    unsigned long long body_bytes;
+};
 
 struct stats {
     /* gauges: connections now */
@@ -45,6 +54,7 @@ struct stats {
     unsigned long long body_bytes[PATH__COUNT];
     unsigned long long duration[STATS_BUCKETS]; /* not cumulative: the first bucket that fits */
     unsigned long long duration_usec;           /* their sum, in microseconds */
+    struct stats_zone zones[STATS_ZONES];
 };
 
 /* Process facts the master writes and the status page reads. */
@@ -58,6 +68,10 @@ struct stats_master {
     double reload_time;                       /* Unix time of the last reload; 0: none yet */
     int reload_ok;
     char reload_error[1024]; /* why the last reload failed; "" if it did not */
+    /* status_zone names, in the order they first appeared; the first
+     * nzones are taken, and keep their index across reloads */
+    int nzones;
+    char zone_names[STATS_ZONES][STATS_ZONE_NAME];
 };
 
 /* Maps the shared slots (the master, before the first fork). */
@@ -80,6 +94,11 @@ void stats_count_tls(const char *protocol, int ktls_tx, int ktls_rx, int fallbac
  * how long it took from the first byte of the request. */
 void stats_count_response(int status, int http_major, int http_minor, unsigned long long body,
                           enum stats_path path, double seconds);
+/* ... and in a status_zone: zone is server_conf's (1 + index; 0: none). */
+void stats_count_zone(int zone, int status, unsigned long long body);
+/* The index of a status_zone name (added when new), by the master before
+ * it forks; -1 when STATS_ZONES are taken or the name is too long. */
+int stats_zone_id(const char *name);
 /* Label names, by index of the arrays above. */
 extern const char *const stats_tls_version_names[TLSV__COUNT];
 extern const char *const stats_ktls_state_names[KST__COUNT];

@@ -12,6 +12,20 @@ mkfile a.bin 1000
 mkfile b.bin 5000
 PLAIN=1 WORKERS=3 SERVER_EXTRA='location = /status { ktlsd_status; allow 127.0.0.1; deny all; }' \
     gen_config
+# a server counted apart (status_zone), on the same port after the default
+# one, chosen by Host: the http block's closing brace moves below it
+sed -i '$d' "$CONF"
+cat >>"$CONF" <<EOF
+    server {
+        listen 127.0.0.1:$PORT ssl;
+        server_name zoned.test;
+        root $WWW;
+        ssl_certificate $CERT;
+        ssl_certificate_key $KEY;
+        status_zone zoned;
+    }
+}
+EOF
 start_server || finish
 # the worker killed below on purpose
 ERRLOG_ALLOW='exited on signal 9'
@@ -49,9 +63,10 @@ wait_log() {
 
 # One round of the mix, all clients at once, so that the 3 workers share them:
 # 4 TLS 1.2 and 4 TLS 1.3 connections of two requests each (a.bin, b.bin),
-# a TLS 1.3 connection for a 404, a TLS 1.3 HTTP/1.0 request (openssl), and
+# a TLS 1.3 connection for a 404, a TLS 1.3 HTTP/1.0 request (openssl), a
+# TLS 1.3 connection of two requests (a.bin, b.bin) to the zoned server, and
 # 3 plain connections of one request each (b.bin, sendfile).
-K12=4 L13=6 ROUND_REQ=21 ROUND_CONN=13
+K12=4 L13=7 ROUND_REQ=23 ROUND_CONN=14
 mix() {
     local pids=() i
     for i in 1 2 3 4; do
@@ -61,6 +76,9 @@ mix() {
         pids+=($!)
     done
     "${CURL[@]}" --tlsv1.3 -o /dev/null -w '%{size_download}\n' "$(url /missing)" >>"$T/size404" &
+    pids+=($!)
+    "${CURL[@]}" --tlsv1.3 -H 'Host: zoned.test' -o /dev/null -o /dev/null "$(url /a.bin)" \
+        "$(url /b.bin)" &
     pids+=($!)
     printf 'GET /a.bin HTTP/1.0\r\n\r\n' |
         openssl s_client -quiet -tls1_3 -connect "127.0.0.1:$PORT" >/dev/null 2>&1 &
@@ -123,7 +141,13 @@ if [ -r /proc/sys/net/ipv4/tcp_available_ulp ] && ! grep -qw tls /proc/sys/net/i
 fi
 tls_bytes=$(($(d ktlsd_response_body_bytes_total path=ktls_sendfile) +
     $(d ktlsd_response_body_bytes_total path=ktls_copy) + $(d ktlsd_response_body_bytes_total path=tls_copy)))
-expect_eq $((R * (8 * 6000 + 1000 + size404))) "$tls_bytes" "TLS body bytes, all paths"
+expect_eq $((R * (9 * 6000 + 1000 + size404))) "$tls_bytes" "TLS body bytes, all paths"
+expect_eq $((R * 2)) "$(d ktlsd_zone_responses_total zone=zoned)" "status_zone: the zoned server's responses"
+expect_eq $((R * 2)) "$(d ktlsd_zone_responses_total zone=zoned code=2xx)" "status_zone: all 2xx"
+expect_eq $((R * 6000)) "$(d ktlsd_zone_response_body_bytes_total zone=zoned)" "status_zone: body bytes"
+zj=$("${CURL[@]}" "$(purl '/status?format=json')" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["zones"]["zoned"]["body_bytes"])')
+expect_eq "$(pv "$T/after" ktlsd_zone_response_body_bytes_total zone=zoned)" "$zj" "status_zone in JSON"
 # the sendfile paths send a body from memory (the status page) with send()
 expect_eq $((R * 3 * 5000 + $(stat -c %s "$T/before"))) \
     "$(d ktlsd_response_body_bytes_total path=plain_sendfile)" \

@@ -609,6 +609,7 @@ static void access_log(struct conn *c)
     v.msec = ev_now(c->pool->loop);
     v.connection = c->log.id;
     v.connection_requests = c->requests;
+    v.request_length = c->req->headers_done ? c->rparsed : c->rlen;
     v.src.header = log_header;
     v.src.req = c->req;
     if (c->req->url.len > 0) {

@@ -799,11 +799,12 @@ static void handshake_done(struct conn *c)
     if (c->ktls_tx) {
         c->ktls_class = c->ktls_rx ? 1 : 0;
         stats_me->ktls_zerocopy += (unsigned)tls_ktls_zerocopy(c->ssl, &c->log);
-    } else /* why not: switched off, no kernel support, or a cipher it cannot take */
+    } else /* why not: switched off, no kernel support, a cipher it cannot take, or OpenSSL */
         /* ssl_buffer_size below 16k turns it off too (tls_ctx_configure) */
         c->ktls_class = 2 + (!c->srv->c.ktls || c->srv->c.ssl_buffer_size < 16384 ? FB_DISABLED
                              : !tls_kernel_ktls()                                 ? FB_NO_KERNEL
-                                                                                  : FB_CIPHER);
+                             : !tls_ktls_cipher(c->ssl)                           ? FB_CIPHER
+                                                                                  : FB_OPENSSL);
     (*ktls_gauge(c->ktls_class))++;
     stats_count_tls(tls_protocol(c->ssl), c->ktls_tx, c->ktls_rx, c->ktls_class - 2);
     if (log_enabled(LL_DEBUG))

@@ -80,8 +80,6 @@ static void render_connections(struct page *p, const struct stats *t)
     static const char *const states[] = {"reading", "writing", "waiting"};
     static const char *const ktls_now[] = {"tx", "tx_rx"};
     static const char *const results[] = {"full", "resumed", "failed"};
-    static const char *const fb_names[FB__COUNT + 1] = {"disabled", "no_kernel_tls", "cipher",
-                                                        "key_update"};
     unsigned long long g[FB__COUNT + 1];
 
     family(p, "ktlsd_connections_active", "gauge", "Client connections open now.");
@@ -99,8 +97,8 @@ static void render_connections(struct page *p, const struct stats *t)
     for (int k = 0; k < FB__COUNT; k++)
         g[k] = (unsigned long long)t->fallback[k];
     labelled(p, "ktlsd_ktls_fallback_connections", "gauge",
-             "TLS connections open now without kTLS TX, by reason.", "reason", fb_names, g,
-             FB__COUNT);
+             "TLS connections open now without kTLS TX, by reason.", "reason", stats_fallback_names,
+             g, FB__COUNT);
 
     family(p, "ktlsd_connections_accepted_total", "counter", "Connections accepted.");
     put(p, "ktlsd_connections_accepted_total %llu\n", t->accepted);
@@ -118,9 +116,10 @@ static void render_connections(struct page *p, const struct stats *t)
     g[FB__COUNT] = t->key_update_closes;
     labelled(p, "ktlsd_ktls_fallbacks_total", "counter",
              "TLS connections served without kTLS TX by reason (disabled: ktls off or "
-             "ssl_buffer_size below 16k; no_kernel_tls: no tls ULP; cipher: not offloaded), and "
+             "ssl_buffer_size below 16k; no_kernel_tls: no tls ULP; cipher: not offloaded; "
+             "openssl_refused: an offloaded cipher that OpenSSL kept in user space), and "
              "kTLS connections closed on a TLS 1.3 key update kTLS cannot follow (key_update).",
-             "reason", fb_names, g, FB__COUNT + 1);
+             "reason", stats_fallback_names, g, FB__COUNT + 1);
     family(p, "ktlsd_ktls_zerocopy_connections_total", "counter",
            "kTLS connections with zero-copy sendfile (TLS_TX_ZEROCOPY_RO).");
     put(p, "ktlsd_ktls_zerocopy_connections_total %llu\n", t->ktls_zerocopy);

@@ -14,7 +14,9 @@ static struct stats dummy;
 static struct stats_master master_dummy, *master = &master_dummy;
 struct stats *stats_me = &dummy;
 
-static const char *const fallback_names[FB__COUNT] = {"disabled", "no_kernel_tls", "cipher"};
+static const char *const *const fallback_names = stats_fallback_names;
+const char *const stats_fallback_names[FB__COUNT + 1] = {"disabled", "no_kernel_tls", "cipher",
+                                                         "openssl_refused", "key_update"};
 
 const char *const stats_tls_version_names[TLSV__COUNT] = {"TLSv1.2", "TLSv1.3", "other"};
 const char *const stats_ktls_state_names[KST__COUNT] = {"tx_rx", "tx", "rx", "off"};
@@ -267,8 +269,6 @@ static void render_zones(const struct stats *t, char *out, size_t cap, size_t *p
  * class and HTTP version, body bytes by path. JSON: a "totals" member. */
 static void render_totals(const struct stats *t, char *out, size_t cap, size_t *pos, int json)
 {
-    static const char *const fb_names[FB__COUNT + 1] = {"disabled", "no_kernel_tls", "cipher",
-                                                        "key_update"};
     unsigned long long fb[FB__COUNT + 1];
     for (int k = 0; k < FB__COUNT; k++)
         fb[k] = t->fallbacks[k];
@@ -289,7 +289,7 @@ static void render_totals(const struct stats *t, char *out, size_t cap, size_t *
     if (json)
         put(out, cap, pos, "}");
     put_list(out, cap, pos, json, 0, json ? "ktls_fallbacks" : "kTLS fallbacks since start",
-             fb_names, fb, FB__COUNT + 1);
+             stats_fallback_names, fb, FB__COUNT + 1);
     put_list(out, cap, pos, json, 0, json ? "responses" : "Responses", stats_response_names,
              t->responses, ARRAY_LEN(t->responses));
     put_list(out, cap, pos, json, 0, json ? "http_versions" : "Requests by HTTP version",
@@ -317,13 +317,14 @@ size_t stats_render(char *out, size_t cap, int json)
             "\"accepted\":%llu,\"handled\":%llu},\"requests\":%llu,"
             "\"tls_handshakes\":{\"full\":%llu,\"resumed\":%llu,\"failed\":%llu},"
             "\"ktls\":{\"tx\":%ld,\"tx_rx\":%ld,\"fallback\":%ld,"
-            "\"fallback_reasons\":{\"%s\":%ld,\"%s\":%ld,\"%s\":%ld}},"
+            "\"fallback_reasons\":{\"%s\":%ld,\"%s\":%ld,\"%s\":%ld,\"%s\":%ld}},"
             "\"bytes\":{\"ssl_sendfile\":%llu,\"fallback\":%llu,\"sendfile\":%llu},"
             "\"tls_key_update_closes\":%llu,\"ktls_zerocopy_connections\":%llu",
             t.active, t.reading, t.writing, t.waiting, t.accepted, t.handled, t.requests, t.hs_full,
             t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb, fallback_names[0], t.fallback[0],
-            fallback_names[1], t.fallback[1], fallback_names[2], t.fallback[2], t.bytes_ktls,
-            t.bytes_fallback, t.bytes_sendfile, t.key_update_closes, t.ktls_zerocopy);
+            fallback_names[1], t.fallback[1], fallback_names[2], t.fallback[2], fallback_names[3],
+            t.fallback[3], t.bytes_ktls, t.bytes_fallback, t.bytes_sendfile, t.key_update_closes,
+            t.ktls_zerocopy);
     else
         n = snprintf(out, cap,
                      "Active connections: %ld \n"

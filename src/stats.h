@@ -8,7 +8,10 @@
 
 #include "ktls_info.h"
 
-enum stats_fallback { FB_DISABLED, FB_NO_KERNEL, FB_CIPHER, FB__COUNT };
+/* why a TLS connection is not on kTLS TX: ktls off (or a small
+ * ssl_buffer_size), no tls ULP in the kernel, a cipher the kernel does not
+ * take, or one it takes and OpenSSL still did not hand over */
+enum stats_fallback { FB_DISABLED, FB_NO_KERNEL, FB_CIPHER, FB_OPENSSL, FB__COUNT };
 enum stats_tls_version { TLSV_12, TLSV_13, TLSV_OTHER, TLSV__COUNT };
 /* kTLS state of a TLS connection after its handshake */
 enum stats_ktls_state { KST_TX_RX, KST_TX, KST_RX, KST_OFF, KST__COUNT };
@@ -101,6 +104,8 @@ void stats_count_zone(int zone, int status, unsigned long long body);
 int stats_zone_id(const char *name);
 /* Label names, by index of the arrays above. */
 extern const char *const stats_tls_version_names[TLSV__COUNT];
+/* the fallback reasons, then "key_update" (key_update_closes) */
+extern const char *const stats_fallback_names[FB__COUNT + 1];
 extern const char *const stats_ktls_state_names[KST__COUNT];
 extern const char *const stats_http_version_names[HV__COUNT];
 extern const char *const stats_path_names[PATH__COUNT];

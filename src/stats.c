@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 static struct stats *slots;
 static size_t nslots;
@@ -301,6 +302,53 @@ static void render_totals(const struct stats *t, char *out, size_t cap, size_t *
     render_zones(t, out, cap, pos, json);
 }
 
+/* The master's facts: start, uptime, generation, last reload, workers. In
+ * JSON a member "process", the reload's error a string with '"', '\\' and
+ * control bytes escaped. */
+static void render_process(char *out, size_t cap, size_t *pos, int json)
+{
+    const struct stats_master *m = master;
+    char err[sizeof(m->reload_error)];
+    struct timespec ts;
+    double up;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    up = m->start_time > 0 ? (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - m->start_time : 0;
+    memcpy(err, m->reload_error, sizeof(err)); /* the master may be writing it */
+    err[sizeof(err) - 1] = '\0';
+    if (!json) {
+        put(out, cap, pos,
+            "Process: started %.0f, up %.0f s, generation %u, workers %d of %d, respawned %llu, "
+            "reloads ok %llu failed %llu%s%s\n",
+            m->start_time, up, m->generation, m->workers, m->workers_configured, m->respawns,
+            m->reloads, m->reload_fails,
+            m->reload_time > 0 && !m->reload_ok ? ", last reload failed: " : "",
+            m->reload_time > 0 && !m->reload_ok ? err : "");
+        return;
+    }
+    put(out, cap, pos,
+        ",\"process\":{\"start_time\":%.3f,\"uptime\":%.3f,\"generation\":%u,\"workers\":%d,"
+        "\"workers_configured\":%d,\"respawns\":%llu,\"reloads\":{\"ok\":%llu,\"failed\":%llu},"
+        "\"last_reload\":",
+        m->start_time, up, m->generation, m->workers, m->workers_configured, m->respawns,
+        m->reloads, m->reload_fails);
+    if (m->reload_time == 0) {
+        put(out, cap, pos, "null}");
+        return;
+    }
+    put(out, cap, pos, "{\"time\":%.3f,\"ok\":%s,\"error\":\"", m->reload_time,
+        m->reload_ok ? "true" : "false");
+    for (const char *e = m->reload_ok ? "" : err; *e != '\0'; e++) {
+        unsigned char c = (unsigned char)*e;
+        if (c == '"' || c == '\\')
+            put(out, cap, pos, "\\%c", c);
+        else if (c < 0x20)
+            put(out, cap, pos, "\\u%04x", c);
+        else
+            put(out, cap, pos, "%c", c);
+    }
+    put(out, cap, pos, "\"}}");
+}
+
 size_t stats_render(char *out, size_t cap, int json)
 {
     struct stats t;
@@ -345,6 +393,7 @@ size_t stats_render(char *out, size_t cap, int json)
         return 0;
     pos = (size_t)n;
     render_totals(&t, out, cap, &pos, json);
+    render_process(out, cap, &pos, json);
     render_ktls(&t, out, cap, &pos, json);
     return pos < cap ? pos : 0;
 }

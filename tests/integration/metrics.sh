@@ -184,5 +184,14 @@ expect_eq 1 "$(pv "$T/failed" ktlsd_config_reloads_total result=failed)" "one fa
 expect_file_match 'ktlsd_config_last_reload_error_info\{error=".*no_such_directive.*"\} 1' "$T/failed" \
     "the reload's error as a label"
 check "promtool check metrics accepts the error label" promtool check metrics <"$T/failed"
+# the same facts in JSON and text
+pj=$("${CURL[@]}" "$(purl '/status?format=json')")
+jq_() { echo "$pj" | python3 -c 'import json,sys; print(eval("json.load(sys.stdin)"+sys.argv[1]))' "$1"; }
+expect_eq 2 "$(jq_ '["process"]["generation"]')" "JSON: process generation"
+expect_eq False "$(jq_ '["process"]["last_reload"]["ok"]')" "JSON: the last reload failed"
+expect_match 'no_such_directive' "$(jq_ '["process"]["last_reload"]["error"]')" "JSON: the reload's error"
+expect_eq 1 "$(jq_ '["process"]["respawns"]')" "JSON: one respawn"
+expect_match '^Process: started [0-9]+, up [0-9]+ s, generation 2, workers 3 of 3, respawned 1, reloads ok 1 failed 1, last reload failed: .*no_such_directive' \
+    "$("${CURL[@]}" "$(purl /status)")" "text: the process line"
 cp "$T/good.conf" "$CONF"
 finish

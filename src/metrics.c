@@ -143,8 +143,8 @@ static void render_requests(struct page *p, const struct stats *t)
     family(p, "ktlsd_http_requests_total", "counter", "HTTP requests read.");
     put(p, "ktlsd_http_requests_total %llu\n", t->requests);
     labelled(p, "ktlsd_http_responses_total", "counter",
-             "Responses sent (or cut short), by status class; other: a status outside 100-599 "
-             "(444).",
+             "Responses sent (or cut short), by status class (444, closed without one, is 4xx); "
+             "other: no status.",
              "code", stats_response_names, t->responses, ARRAY_LEN(t->responses));
     labelled(p, "ktlsd_http_protocol_responses_total", "counter",
              "Responses by the HTTP version of the request.", "version", stats_http_version_names,

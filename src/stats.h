@@ -52,7 +52,7 @@ struct stats {
     /* counters since start, for the Prometheus page (metrics.c) */
     unsigned long long tls_conns[TLSV__COUNT][KST__COUNT]; /* by version and kTLS state */
     unsigned long long fallbacks[FB__COUNT];               /* TLS connections without kTLS TX */
-    unsigned long long responses[6];                       /* [0] not 1xx-5xx (444), [c] cxx */
+    unsigned long long responses[6];                       /* [c]: cxx; [0]: no status */
     unsigned long long http_versions[HV__COUNT];
     unsigned long long body_bytes[PATH__COUNT];
     unsigned long long duration[STATS_BUCKETS]; /* not cumulative: the first bucket that fits */

@@ -246,6 +246,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void access_log(struct conn *c);
+static void count_bytes(const struct conn *c);
 
 /* A timeout. An idle keep-alive connection closes cleanly, unless its next
  * request has just arrived (then it is answered). A request cut short by
@@ -273,6 +274,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         c->status = 408;
         access_log(c);
     } else if (c->state == C_SEND && c->xf != NULL) {
+        count_bytes(c); /* a response cut short counts, as on a send error */
         access_log(c);
     }
     conn_close(c, 0);

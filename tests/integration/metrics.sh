@@ -68,8 +68,8 @@ wait_log() {
 # 3 plain connections of one request each (b.bin, sendfile).
 K12=4 L13=7 ROUND_REQ=23 ROUND_CONN=14
 mix() {
-    local pids=() i
-    for i in 1 2 3 4; do
+    local pids=()
+    for _ in 1 2 3 4; do
         "${CURL[@]}" --tls-max 1.2 -o /dev/null -o /dev/null "$(url /a.bin)" "$(url /b.bin)" &
         pids+=($!)
         "${CURL[@]}" --tlsv1.3 -o /dev/null -o /dev/null "$(url /a.bin)" "$(url /b.bin)" &
@@ -83,7 +83,7 @@ mix() {
     printf 'GET /a.bin HTTP/1.0\r\n\r\n' |
         openssl s_client -quiet -tls1_3 -connect "127.0.0.1:$PORT" >/dev/null 2>&1 &
     pids+=($!)
-    for i in 1 2 3; do
+    for _ in 1 2 3; do
         "${CURL[@]}" -o /dev/null "$(purl /b.bin)" &
         pids+=($!)
     done

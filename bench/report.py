@@ -7,6 +7,7 @@ workload that follow each other) and then summarised as median (min-max).
 """
 import csv
 import json
+import math
 import os
 import shutil
 import statistics
@@ -205,6 +206,12 @@ def build(out, publish=False):
                 rs = pair_ratios(rows, 'idle', 'idle_bytes_per_conn')
                 summary_rows.append(summary_row(rows, 'idle', 'idle_bytes_per_conn', rs))
                 L.append('| memory per idle TLS connection (%d open) | | | | | %s |' % (meta['idle_n'], spread(rs)))
+
+        groups = chart_groups(rows, wls)
+        lag = behind(groups)
+        L.append('')
+        L.append('Chart (chart.png): every ratio above as ktlsd\'s advantage, >1 ktlsd better; %s. '
+                 'Where nginx is ahead (advantage < 1): %s.' % (chart_caption(meta), '; '.join(lag) or 'nowhere'))
 
         # ---- absolute values
         L.append('')
@@ -421,51 +428,143 @@ def count_tables(c, env):
     return L
 
 
-def chart(out, rows, wls, meta):
-    """chart.png: ktlsd's advantage per workload (>1: ktlsd better), median with min-max bars."""
-    if not rows or not shutil.which('gnuplot'):
-        return
-    data = []
+# The chart's series: every ratio the summary measures, each turned into ktlsd's
+# advantage (>1: ktlsd better, <1: nginx better). (label, metric, inverse): a
+# lower-is-better metric is inverted, nginx/ktlsd.
+SERIES = [
+    ('throughput, ktlsd/nginx', 'rps', False),
+    ('server CPU per request or GB, nginx/ktlsd', 'cpu_us_per_req', True),
+    ('p50 latency, nginx/ktlsd', 'p50_ms', True),
+    ('p99 latency, nginx/ktlsd', 'p99_ms', True),
+    ('memory (peak RSS; idle: per connection), nginx/ktlsd', 'peak_rss_kb', True),
+]
+
+
+def advantage(rs, inverse):
+    """(median, min, max) of ktlsd's advantage from ktlsd/nginx pair ratios."""
+    xs = [1 / x for x in rs if x] if inverse else [x for x in rs if x is not None]
+    return (statistics.median(xs), min(xs), max(xs)) if xs else None
+
+
+def chart_groups(rows, wls):
+    """[(workload, [advantage or None per SERIES])] from the raw rows."""
+    groups = []
     for wl in wls:
         if failures(rows, wl):
             continue
         if wl == 'idle':
-            rs = pair_ratios(rows, wl, 'idle_bytes_per_conn')
-            if rs:
-                inv = [1 / x for x in rs if x]
-                data.append(('idle memory', None, None, None, statistics.median(inv), min(inv), max(inv)))
+            a = advantage(pair_ratios(rows, wl, 'idle_bytes_per_conn'), True)
+            if a:
+                groups.append(('idle', [None] * (len(SERIES) - 1) + [a]))
             continue
-        t = pair_ratios(rows, wl, 'rps')
-        c = [1 / x for x in pair_ratios(rows, wl, 'cpu_us_per_req') if x]
-        if t and c:
-            data.append((wl, statistics.median(t), min(t), max(t), statistics.median(c), min(c), max(c)))
-    if not data:
+        vals = [advantage(pair_ratios(rows, wl, metric), inv) for _, metric, inv in SERIES]
+        if any(vals):
+            groups.append((wl, vals))
+    return groups
+
+
+def chart_caption(meta):
+    m = meta['machine']
+    return 'kernel TLS: %s; ktlsd commit %s (%s build), %s; %s; %s' % (
+        m['kernel_tls'], m['commit'], m['build_type'], m['nginx'], m['cpu'].split(',')[0][:40], m['date'])
+
+
+def behind(groups):
+    """The measured ratios where nginx is ahead (advantage median < 1), worst first."""
+    out = []
+    for wl, vals in groups:
+        for (label, _, _), a in zip(SERIES, vals):
+            if a and a[0] < 1:
+                what = label.split(' (')[0].split(',')[0] if wl != 'idle' else 'memory per idle connection'
+                out.append((a[0], '%s %s %.2f' % (wl, what, a[0])))
+    return [t for _, t in sorted(out)]
+
+
+def chart(out, rows, wls, meta):
+    """chart.png: every ratio per workload as ktlsd's advantage, median with min-max bars."""
+    draw_chart(out, chart_groups(rows, wls) if rows else [], chart_caption(meta), meta.get('runs', 0))
+
+
+def draw_chart(out, groups, caption, runs):
+    """Plots groups (chart_groups) as log2 of the advantage, so that bars grow up from 1
+    where ktlsd is better and down where nginx is, and 2x better and 2x worse are
+    the same length; the axis is labelled in ratios. The caption goes under the title."""
+    if not groups or not shutil.which('gnuplot'):
         return
     dat = os.path.join(out, 'chart.dat')
     with open(dat, 'w') as f:
-        f.write('# workload thr thr_min thr_max cpu cpu_min cpu_max\n')
-        for d in data:
-            f.write('"%s" %s\n' % (d[0], ' '.join('-' if v is None else '%.4f' % v for v in d[1:])))
+        f.write('# workload' + ''.join(' s%d s%d_min s%d_max' % (i, i, i) for i in range(len(SERIES))) + '\n')
+        for wl, vals in groups:
+            cells = []
+            for a in vals:
+                cells += ['-'] * 3 if a is None else ['%.4f' % math.log2(v) for v in a]
+            f.write('"%s" %s\n' % (wl, ' '.join(cells)))
+    colors = ['#3b7dd8', '#e08a2e', '#7fbf4d', '#c8453c', '#8e6bbf']
+    plots = []
+    for i, (label, _, _) in enumerate(SERIES):
+        c = 2 + 3 * i
+        plots.append('%s using %d:%d:%d%s title "%s" lc rgb "%s"' % (
+            '"%s"' % dat if i == 0 else '""', c, c + 1, c + 2, ':xtic(1)' if i == 0 else '', label, colors[i]))
     gp = os.path.join(out, 'chart.gp')
     with open(gp, 'w') as f:
-        f.write('''set terminal pngcairo size 1000,560 font ",11" noenhanced
+        f.write('''set terminal pngcairo size 1200,640 font ",10" noenhanced
 set output "{png}"
-set title "ktlsd vs nginx ({cpu}): ktlsd advantage, median and min-max over pairs"
-set ylabel "advantage (>1: ktlsd better)"
+set title "ktlsd vs nginx: every measured ratio as ktlsd's advantage (above 1: ktlsd better; below 1: nginx better)\\n{caption}\\nmedian and min-max over {runs} alternating pair{s}"
+set ylabel "ktlsd advantage (log scale, bars from 1)"
 set style data histogram
 set style histogram errorbars gap 2 lw 1
-set style fill solid 0.7 border -1
+set style fill solid 0.75 border -1
 set boxwidth 0.9
 set datafile missing "-"
-set yrange [0:*]
+set ytics ({ytics})
 set xtics rotate by -30
 set grid ytics
 set key below horizontal
-set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb "black"
-plot "{dat}" using 2:3:4:xtic(1) title "throughput (ktlsd/nginx)" lc rgb "#3b7dd8", \\
-     "" using 5:6:7 title "CPU per request or GB; memory per idle connection (nginx/ktlsd)" lc rgb "#e08a2e"
-'''.format(png=os.path.join(out, 'chart.png'), dat=dat, cpu=meta['machine']['cpu'].split(',')[0][:40]))
+set xzeroaxis lt -1 lw 2
+set offsets graph 0, graph 0, graph 0.06, graph 0.06
+plot {plots}
+'''.format(png=os.path.join(out, 'chart.png'), caption=caption.replace('"', "'"), runs=runs,
+           s='s' if runs != 1 else '',
+           ytics=', '.join('"%g" %.4f' % (v, math.log2(v)) for v in (0.25, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 4)),
+           plots=', \\\n     '.join(plots)))
     subprocess.run(['gnuplot', gp], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def rechart(readme, out):
+    """chart.png again from the published results of bench/README.md (the ratio table
+    and the machine line), without a results directory: --rechart."""
+    import re
+    try:
+        from bench import WORKLOADS
+        short = {v[3]: k for k, v in WORKLOADS.items()}
+    except ImportError:
+        short = {}
+    doc = open(readme).read()
+    b, e = BEGIN % 'results', END % 'results'
+    text = doc[doc.index(b):doc.index(e)]
+    cell = re.compile(r'([0-9.]+) \(([0-9.]+)–([0-9.]+)\)|^([0-9.]+)$')
+    groups = []
+    for line in text.splitlines():
+        cols = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cols) != 6 or not any(cell.search(c) for c in cols[1:]):
+            continue
+        idle = cols[0].startswith('memory per idle TLS connection')
+        vals = []
+        for (label, metric, inv), c in zip(SERIES, cols[1:]):
+            mm = cell.search(c.replace(' client-bound', ''))
+            if not mm:
+                vals.append(None)
+                continue
+            med_, lo, hi = (float(mm.group(1)), float(mm.group(2)), float(mm.group(3))) if mm.group(1) \
+                else (float(mm.group(4)),) * 3
+            vals.append((1 / med_, 1 / hi, 1 / lo) if inv else (med_, lo, hi))
+        groups.append(('idle' if idle else short.get(cols[0], cols[0][:20]), vals))
+    mach = re.search(r'kernel TLS: ([^;]+);.*commit ([0-9a-f?]+)\)', text)
+    when = re.search(r'Run: `[^`]*` on ([^;]+);.* (\d+) runs? per server', text)
+    caption = 'kernel TLS: %s; ktlsd commit %s; %s' % (
+        mach.group(1) if mach else '?', mach.group(2) if mach else '?', when.group(1) if when else '')
+    draw_chart(out, groups, caption, int(when.group(2)) if when else 0)
+    return groups
 
 
 def publish_readme(out, meta, text):
@@ -498,4 +597,17 @@ def publish_readme(out, meta, text):
 
 
 if __name__ == '__main__':
+    if sys.argv[1:2] == ['--rechart']:
+        # bench/report.py --rechart [OUTDIR]: bench/chart.png from bench/README.md
+        import tempfile
+        out = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix='ktlsd-chart.')
+        g = rechart(os.path.join(BENCH, 'README.md'), out)
+        png = os.path.join(out, 'chart.png')
+        if len(sys.argv) <= 2 and os.path.exists(png):  # chart.dat and chart.gp stay out of bench/
+            shutil.copy(png, os.path.join(BENCH, 'chart.png'))
+            shutil.rmtree(out)
+            png = os.path.join(BENCH, 'chart.png')
+        print('bench: %d workloads charted into %s; nginx ahead: %s' % (
+            len(g), png, '; '.join(behind(g)) or 'nowhere'))
+        sys.exit(0 if g else 1)
     sys.exit(build(sys.argv[1], publish='--publish' in sys.argv))

@@ -25,7 +25,7 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
 # to build and check the Debian package. tests/integration/deps.sh checks that every
 # command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
+TEST_DEPS="clang-format curl python3 prometheus nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
 
 want_test=0
 check_only=0

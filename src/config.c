@@ -435,6 +435,7 @@ static int set_log_format(struct parser *p, const struct directive *d, char **a,
     size_t len = 0;
     char *text;
     struct log_format *f;
+    int escape = LOG_ESCAPE_DEFAULT, first = 1;
     (void)d;
     (void)conf;
     if (strcmp(a[0], "combined") == 0) {
@@ -447,22 +448,25 @@ static int set_log_format(struct parser *p, const struct directive *d, char **a,
             return KT_ERROR;
         }
     if (strncmp(a[1], "escape=", 7) == 0) {
-        if (strcmp(a[1], "escape=default") != 0) {
-            perr(p, "unsupported \"%s\" in \"log_format\" (only escape=default)", a[1]);
+        escape = strcmp(a[1] + 7, "default") == 0 ? LOG_ESCAPE_DEFAULT
+                 : strcmp(a[1] + 7, "json") == 0  ? LOG_ESCAPE_JSON
+                 : strcmp(a[1] + 7, "none") == 0  ? LOG_ESCAPE_NONE
+                                                  : -1;
+        if (escape < 0) {
+            perr(p, "unknown log format escaping \"%s\"", a[1] + 7);
             return KT_ERROR;
         }
-        a++;
-        n--;
-        if (n < 2) {
+        first = 2; /* the name stays a[0] */
+        if (n < 3) {
             perr(p, "invalid number of arguments in \"log_format\" directive");
             return KT_ERROR;
         }
     }
-    for (int i = 1; i < n; i++)
+    for (int i = first; i < n; i++)
         len += strlen(a[i]);
     text = xmalloc(len + 1);
     text[0] = '\0';
-    for (int i = 1; i < n; i++)
+    for (int i = first; i < n; i++)
         strcat(text, a[i]);
     f = log_format_compile(a[0], text, err, sizeof(err));
     free(text);
@@ -470,6 +474,7 @@ static int set_log_format(struct parser *p, const struct directive *d, char **a,
         perr(p, "%s", err);
         return KT_ERROR;
     }
+    log_format_set_escape(f, (enum log_escape)escape);
     cf->formats = xrealloc(cf->formats, (cf->nformats + 1) * sizeof(*cf->formats));
     cf->formats[cf->nformats++] = (struct named_format){f, keep_string(cf, p->file), p->line};
     return KT_OK;
@@ -1228,6 +1233,8 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, open_file_cache.errors), 0, 0},
     {"ktlsd_status", CTX_LOC, TARGET_SRV, 0, 0, set_on, offsetof(struct srv_conf, status_page), 0,
      0},
+    {"status_zone", CTX_SERVER, TARGET_SERVER, 1, 1, set_str,
+     offsetof(struct server_conf, status_zone), 0, 0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
     {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
 };
@@ -1934,6 +1941,7 @@ void config_free(struct config *cf)
         free(s->name_re);
         free(s->name_md);
         free(s->names);
+        free(s->status_zone);
         free(s->listens);
         if (s->ssl_ctx != NULL)
             SSL_CTX_free(s->ssl_ctx);

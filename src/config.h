@@ -203,7 +203,9 @@ struct server_conf {
     size_t nlocs;
     const char *file;
     int line;
+    char *status_zone; /* counted apart on the status page under this name */
     /* filled when the config is activated */
+    int zone; /* 1 + status_zone's index on the status page; 0: none */
     SSL_CTX *ssl_ctx;
     struct access_log *access_log;
     struct static_dir dir; /* root */

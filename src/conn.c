@@ -246,6 +246,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void access_log(struct conn *c);
+static void count_bytes(const struct conn *c);
 
 /* A timeout. An idle keep-alive connection closes cleanly, unless its next
  * request has just arrived (then it is answered). A request cut short by
@@ -273,6 +274,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         c->status = 408;
         access_log(c);
     } else if (c->state == C_SEND && c->xf != NULL) {
+        count_bytes(c); /* a response cut short counts, as on a send error */
         access_log(c);
     }
     conn_close(c, 0);
@@ -600,6 +602,7 @@ static void access_log(struct conn *c)
     v.msec = ev_now(c->pool->loop);
     v.connection = c->log.id;
     v.connection_requests = c->requests;
+    v.request_length = c->req->headers_done ? c->rparsed : c->rlen;
     v.src.header = log_header;
     v.src.req = c->req;
     if (c->req->url.len > 0) {
@@ -699,9 +702,21 @@ static void handle_request(struct conn *c)
     send_start(&c->xf->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
 }
 
-/* Adds the file bytes of the response to the counter of the path they took. */
+/* Adds the file bytes of the response to the counter of the path they took,
+ * and counts the response (status class, HTTP version, body path, duration). */
 static void count_bytes(const struct conn *c)
 {
+    enum send_mode m = c->xf->snd.mode;
+    stats_count_response(c->status, c->req->http_major, c->req->http_minor,
+                         send_body_bytes(&c->xf->snd),
+                         m == SEND_KTLS       ? PATH_KTLS_SENDFILE
+                         : m == SEND_TLS_COPY ? PATH_TLS_COPY
+                         : m == SEND_PLAIN    ? PATH_PLAIN_SENDFILE
+                         : c->ssl != NULL     ? PATH_KTLS_COPY /* the kernel encrypts */
+                                              : PATH_PLAIN_COPY,
+                         ev_now(c->pool->loop) - c->req_start);
+    stats_count_zone((c->xf->reply.srv != NULL ? c->xf->reply.srv : c->srv)->zone, c->status,
+                     send_body_bytes(&c->xf->snd));
     switch (c->xf->snd.mode) {
     case SEND_KTLS:
         stats_me->bytes_ktls += c->xf->snd.file_bytes;
@@ -777,12 +792,14 @@ static void handshake_done(struct conn *c)
     if (c->ktls_tx) {
         c->ktls_class = c->ktls_rx ? 1 : 0;
         stats_me->ktls_zerocopy += (unsigned)tls_ktls_zerocopy(c->ssl, &c->log);
-    } else /* why not: switched off, no kernel support, or a cipher it cannot take */
+    } else /* why not: switched off, no kernel support, a cipher it cannot take, or OpenSSL */
         /* ssl_buffer_size below 16k turns it off too (tls_ctx_configure) */
         c->ktls_class = 2 + (!c->srv->c.ktls || c->srv->c.ssl_buffer_size < 16384 ? FB_DISABLED
                              : !tls_kernel_ktls()                                 ? FB_NO_KERNEL
-                                                                                  : FB_CIPHER);
+                             : !tls_ktls_cipher(c->ssl)                           ? FB_CIPHER
+                                                                                  : FB_OPENSSL);
     (*ktls_gauge(c->ktls_class))++;
+    stats_count_tls(tls_protocol(c->ssl), c->ktls_tx, c->ktls_rx, c->ktls_class - 2);
     if (log_enabled(LL_DEBUG))
         log_error(LL_DEBUG, &c->log, "%s %s, kTLS %s (%s)", tls_protocol(c->ssl),
                   tls_cipher(c->ssl), ktls_text(c),

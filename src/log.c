@@ -182,6 +182,8 @@ static const struct {
     {"remote_user", LV_REMOTE_USER},
     {"http_x_forwarded_for", LV_HTTP_X_FORWARDED_FOR},
     {"ktls_mode", LV_KTLS_MODE},
+    {"pid", LV_PID},
+    {"request_length", LV_REQUEST_LENGTH},
 };
 
 struct log_op {
@@ -195,7 +197,8 @@ struct log_format {
     char *text;
     struct log_op *ops;
     size_t nops;
-    int sent_headers;                             /* names a $sent_http_ variable */
+    int sent_headers; /* names a $sent_http_ variable */
+    enum log_escape escape;
     struct var_ref reqvars[LOG_MAX_REQUEST_VARS]; /* keys point into text */
     size_t nreqvars;
 };
@@ -285,6 +288,11 @@ const char *log_format_name(const struct log_format *f)
     return f->name;
 }
 
+void log_format_set_escape(struct log_format *f, enum log_escape escape)
+{
+    f->escape = escape;
+}
+
 void log_format_free(struct log_format *f)
 {
     if (f == NULL)
@@ -308,19 +316,58 @@ struct log_format *log_format_combined(void)
     return combined;
 }
 
-/* Appends a variable's value as nginx does: '"', '\\' and bytes outside
- * printable ASCII become \xHH so that a line cannot be forged. */
-static size_t put_escaped(char *out, size_t pos, size_t cap, struct str s)
+/* escape=json, as nginx's ngx_escape_json: '"' and '\\' get a backslash,
+ * control bytes \n \r \t \b \f or \u00XX; other bytes (UTF-8) go as
+ * they are. */
+static size_t put_json(char *out, size_t pos, size_t cap, struct str s)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < s.len && pos < cap; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        const char *short_form = c == '"'    ? "\\\""
+                                 : c == '\\' ? "\\\\"
+                                 : c == '\n' ? "\\n"
+                                 : c == '\r' ? "\\r"
+                                 : c == '\t' ? "\\t"
+                                 : c == '\b' ? "\\b"
+                                 : c == '\f' ? "\\f"
+                                             : NULL;
+        if (short_form != NULL) {
+            if (pos + 2 > cap)
+                return cap;
+            out[pos++] = short_form[0];
+            out[pos++] = short_form[1];
+        } else if (c < 0x20) {
+            if (pos + 6 > cap)
+                return cap;
+            memcpy(out + pos, "\\u00", 4);
+            out[pos + 4] = hex[c >> 4];
+            out[pos + 5] = hex[c & 15];
+            pos += 6;
+        } else {
+            out[pos++] = (char)c;
+        }
+    }
+    return pos;
+}
+
+/* Appends a variable's value as nginx does. By default '"', '\\' and
+ * bytes outside printable ASCII become \xHH so that a line cannot be
+ * forged, and a value that is not there is "-"; escape=json and
+ * escape=none: see enum log_escape. */
+static size_t put_escaped(char *out, size_t pos, size_t cap, struct str s, enum log_escape esc)
 {
     static const char hex[] = "0123456789ABCDEF";
     if (s.p == NULL || s.len == 0) {
-        if (pos < cap)
+        if (pos < cap && esc != LOG_ESCAPE_JSON)
             out[pos++] = '-';
         return pos;
     }
+    if (esc == LOG_ESCAPE_JSON)
+        return put_json(out, pos, cap, s);
     for (size_t i = 0; i < s.len && pos < cap; i++) {
         unsigned char c = (unsigned char)s.p[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+        if (esc == LOG_ESCAPE_DEFAULT && (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')) {
             if (pos + 4 > cap)
                 return cap;
             out[pos++] = '\\';
@@ -387,11 +434,18 @@ size_t log_format_render(const struct log_format *f, const struct log_vars *v, c
         case LV_CONNECTION_REQUESTS:
             pos = put_fmt(out, pos, cap, "%lu", v->connection_requests);
             break;
+        case LV_PID:
+            pos = put_fmt(out, pos, cap, "%d", err_pid != 0 ? err_pid : (int)getpid());
+            break;
+        case LV_REQUEST_LENGTH:
+            pos = put_fmt(out, pos, cap, "%llu", v->request_length);
+            break;
         case LV_REQUEST_VAR: /* as nginx: "-" when not found, nothing when empty */
             if (op->off < v->nreqv && v->reqv[op->off].p != NULL && v->reqv[op->off].len == 0)
                 break;
             pos = put_escaped(out, pos, cap,
-                              op->off < v->nreqv ? v->reqv[op->off] : (struct str){NULL, 0});
+                              op->off < v->nreqv ? v->reqv[op->off] : (struct str){NULL, 0},
+                              f->escape);
             break;
         case LV_FAMILY: {
             struct var_ref ref = {op->family, f->text + op->off, op->len};
@@ -400,11 +454,11 @@ size_t log_format_render(const struct log_format *f, const struct log_vars *v, c
                 s.p = NULL;
             else if (s.len == 0) /* found but empty: nothing, as nginx */
                 break;
-            pos = put_escaped(out, pos, cap, s);
+            pos = put_escaped(out, pos, cap, s, f->escape);
             break;
         }
         default:
-            pos = put_escaped(out, pos, cap, v->v[op->var]);
+            pos = put_escaped(out, pos, cap, v->v[op->var], f->escape);
             break;
         }
     }

@@ -60,9 +60,11 @@ enum log_var {
     LV_HTTP_X_FORWARDED_FOR,
     LV_SSL_CLIENT_VERIFY,
     LV_SSL_CLIENT_S_DN,
-    LV_KTLS_MODE,   /* "tx=sw rx=sw": which kind of kTLS the kernel runs (ktls_info.h) */
-    LV_FAMILY,      /* $http_NAME, $arg_NAME, $cookie_NAME, $sent_http_NAME: from src */
-    LV_REQUEST_VAR, /* any other variable vars.c knows: from reqv */
+    LV_KTLS_MODE,      /* "tx=sw rx=sw": which kind of kTLS the kernel runs (ktls_info.h) */
+    LV_PID,            /* the worker's process id */
+    LV_REQUEST_LENGTH, /* bytes of the request read: line, headers, body */
+    LV_FAMILY,         /* $http_NAME, $arg_NAME, $cookie_NAME, $sent_http_NAME: from src */
+    LV_REQUEST_VAR,    /* any other variable vars.c knows: from reqv */
     LV__COUNT
 };
 
@@ -74,7 +76,7 @@ struct str {
 struct log_vars {
     struct str v[LV__COUNT];
     long status;
-    unsigned long long body_bytes, bytes;
+    unsigned long long body_bytes, bytes, request_length;
     double request_time, msec;
     unsigned long connection, connection_requests;
     struct vars_src src;
@@ -90,6 +92,13 @@ struct log_format;
  * and writes the reason into err. */
 struct log_format *log_format_compile(const char *name, const char *text, char *err, size_t errlen);
 const char *log_format_name(const struct log_format *f);
+/* log_format's escape=: how values are written (nginx's three). */
+enum log_escape {
+    LOG_ESCAPE_DEFAULT, /* '"', '\\', control and non-ASCII bytes as \xHH; none: "-" */
+    LOG_ESCAPE_JSON,    /* a JSON string's escapes; none: "" (a JSON log is one line away) */
+    LOG_ESCAPE_NONE     /* as they are; none: "-" */
+};
+void log_format_set_escape(struct log_format *f, enum log_escape escape);
 void log_format_free(struct log_format *f);
 /* The built-in "combined" format. */
 struct log_format *log_format_combined(void);

@@ -86,6 +86,31 @@ static double now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* status_zone: the name becomes a label and a JSON key, so it keeps to
+ * letters, digits, "_", "-" and "."; the zones are few (STATS_ZONES) so
+ * that the page's size and a scraper's series stay bounded. */
+static int activate_zone(struct server_conf *s, char *err, size_t errlen)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+    int z;
+    if (s->status_zone[strspn(s->status_zone, ok)] != '\0') {
+        snprintf(err, errlen,
+                 "%s:%d: status_zone \"%.64s\": use letters, digits, \"_\", \"-\", \".\"", s->file,
+                 s->line, s->status_zone);
+        return KT_ERROR;
+    }
+    z = stats_zone_id(s->status_zone);
+    if (z < 0) {
+        snprintf(err, errlen,
+                 "%s:%d: status_zone \"%.64s\": at most %d zones of up to %d characters (zones "
+                 "of earlier reloads count until a restart)",
+                 s->file, s->line, s->status_zone, STATS_ZONES, STATS_ZONE_NAME - 1);
+        return KT_ERROR;
+    }
+    s->zone = z + 1;
+    return KT_OK;
+}
+
 int server_activate(struct config *cf, char *err, size_t errlen)
 {
     mime_load("/etc/mime.types");
@@ -115,6 +140,8 @@ int server_activate(struct config *cf, char *err, size_t errlen)
                 return KT_ERROR;
             }
         }
+        if (s->status_zone != NULL && activate_zone(s, err, errlen) != KT_OK)
+            return KT_ERROR;
         if (strcmp(s->c.access_log_path, "off") != 0) {
             const struct log_format *f = log_format_combined();
             if (s->c.access_log_format != NULL && strcmp(s->c.access_log_format, "combined") != 0)
@@ -411,8 +438,35 @@ static void respawn_due(struct generation *g)
 {
     double t = now_mono();
     for (int i = 0; i < g->nslots; i++)
-        if (g->slots[i].pid == 0 && g->slots[i].respawn_at > 0 && g->slots[i].respawn_at <= t)
+        if (g->slots[i].pid == 0 && g->slots[i].respawn_at > 0 && g->slots[i].respawn_at <= t) {
             spawn(g, i);
+            stats_master()->respawns++;
+        }
+}
+
+static double now_real(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The status page's process facts (stats_master): the running generation
+ * and the result of the last reload, err NULL when it worked. */
+static void publish_reload(const struct master *m, const char *err)
+{
+    struct stats_master *sm = stats_master();
+    sm->generation = m->cur->id;
+    sm->workers_configured = m->cur->nslots;
+    sm->reload_time = now_real();
+    sm->reload_ok = err == NULL;
+    if (err == NULL) {
+        sm->reloads++;
+        sm->reload_error[0] = '\0';
+    } else {
+        sm->reload_fails++;
+        snprintf(sm->reload_error, sizeof(sm->reload_error), "%s", err);
+    }
 }
 
 /* Frees the old generations whose workers have all exited, and kills the
@@ -585,6 +639,7 @@ static void reload(struct master *m)
         log_error(LL_ERR, NULL,
                   "reload failed, still serving with the configuration of generation %u", prev->id);
         snprintf(m->reload_error, sizeof(m->reload_error), "%s", err);
+        publish_reload(m, err);
         notify_ready();
         return;
     }
@@ -605,6 +660,7 @@ static void reload(struct master *m)
         if (prev->cf->pid_file != NULL)
             unlink(prev->cf->pid_file);
     }
+    publish_reload(m, NULL);
     log_error(LL_NOTICE, NULL, "reconfigured from %s: generation %u, %d worker%s, %zu listener%s",
               g->cf->path, g->id, g->nslots, g->nslots == 1 ? "" : "s", g->nls,
               g->nls == 1 ? "" : "s");
@@ -664,6 +720,7 @@ int server_run(struct config *cf)
         log_error(LL_WARN, NULL,
                   "mmap() for the status page's counters failed (%d: %s): it will show zeros",
                   errno, strerror(errno));
+    stats_master()->start_time = now_real();
     passed = notify_listen_fds();
     m.cur = generation_new(cf, NULL, err, sizeof(err));
     if (m.cur == NULL) {
@@ -674,6 +731,8 @@ int server_run(struct config *cf)
         return 1;
     }
     notify_listen_close_unused();
+    stats_master()->generation = m.cur->id;
+    stats_master()->workers_configured = m.cur->nslots;
     log_ktls_support();
     if (geteuid() == 0 && cf->user == NULL)
         log_error(LL_WARN, NULL,
@@ -681,6 +740,7 @@ int server_run(struct config *cf)
     write_pid(cf->pid_file);
     for (int i = 0; i < m.cur->nslots; i++)
         spawn(m.cur, i);
+    stats_master()->workers = alive(m.cur);
     log_error(LL_NOTICE, NULL, "ktlsd started: %d worker%s, %zu listener%s%s", m.cur->nslots,
               m.cur->nslots == 1 ? "" : "s", m.cur->nls, m.cur->nls == 1 ? "" : "s",
               passed > 0 ? " (socket activation)" : "");
@@ -714,6 +774,7 @@ int server_run(struct config *cf)
         alive_n = 0;
         for (const struct generation *g = m.cur; g != NULL; g = g->next)
             alive_n += alive(g);
+        stats_master()->workers = alive_n;
         if (m.stopping && alive_n == 0)
             break;
         if (!m.stopping)

@@ -408,6 +408,19 @@ int tls_kernel_ktls(void)
     return known;
 }
 
+/* The ciphers Linux kTLS encrypts (include/uapi/linux/tls.h): AES-GCM 128
+ * and 256, AES-CCM 128 (4.17+), ChaCha20-Poly1305 (5.11+), the only ones
+ * OpenSSL 3.0 hands over (ktls_check_supported_cipher). A connection on
+ * one of these without kTLS was refused by OpenSSL itself (built without
+ * kTLS, SSL_OP_ENABLE_KTLS off, or setsockopt failed), not by the cipher. */
+int tls_ktls_cipher(SSL *ssl)
+{
+    const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+    int nid = c != NULL ? SSL_CIPHER_get_cipher_nid(c) : NID_undef;
+    return nid == NID_aes_128_gcm || nid == NID_aes_256_gcm || nid == NID_aes_128_ccm ||
+           nid == NID_chacha20_poly1305;
+}
+
 int tls_resumed(SSL *ssl)
 {
     return SSL_session_reused(ssl);

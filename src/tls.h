@@ -62,6 +62,8 @@ void tls_close(SSL *ssl, int clean);
 int tls_pending(SSL *ssl);
 /* Whether this kernel offers the TLS ULP (probed once per process). */
 int tls_kernel_ktls(void);
+/* Whether the connection's cipher is one the kernel's kTLS takes. */
+int tls_ktls_cipher(SSL *ssl);
 int tls_resumed(SSL *ssl);
 /* kTLS sends for this socket: then plaintext goes to the socket itself
  * (see the comment in tls.c). */

@@ -98,6 +98,34 @@ stop_server
 expect_file_match '^www\.example\.com 200 \[application/octet-stream\] \[t-1\] \[hi\] \[1\] \[abc\] \[/big\.bin\] \[https\] \[\?a=1&b=2\] \[HTTP/1\.1\]$' "$T/vars.log" "\$host (lowercase, no port), \$sent_http_NAME, \$http_NAME, \$arg_NAME, \$cookie_NAME, request variables"
 expect_file_match '^127\.0\.0\.1 444 \[-\] \[-\] \[-\] \[-\] \[-\] \[/drop\] \[https\] \[-\] \[HTTP/1\.1\]$' "$T/vars.log" "return 444 is logged as 444"
 
+# ---------------------------------------------------------------- escape=json
+# a JSON access log is one line away: values as JSON strings, a missing one
+# empty; $request_length counts the request head as sent, $pid is the worker
+rm -f "$T/json.log"
+new_ports
+PLAIN=1 SERVER_EXTRA="" \
+    HTTP_EXTRA="log_format j escape=json '{\"ua\":\"\$http_user_agent\",\"ref\":\"\$http_referer\",' '\"len\":\$request_length,\"pid\":\$pid,\"scheme\":\"\$scheme\",\"reused\":\"\$ssl_session_reused\",\"t\":\"\$time_iso8601\"}';" \
+    ACCESS_LOG="$T/json.log j" gen_config
+start_server || finish
+req=$'GET /a.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: q"b\\s\tz\r\nConnection: close\r\n\r\n'
+printf '%s' "$req" | raw "$PLAIN_PORT" >/dev/null 2>&1
+curl "${CURL_OPTS[@]}" -o /dev/null -A 'tls-agent' "$(url /a.txt)"
+workers=$(worker_pids | tr '\n' ' ')
+stop_server
+check "escape=json: every line is JSON" python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)' "$T/json.log"
+# jl SCHEME KEY: KEY of the line logged for the request over SCHEME
+jl() { python3 -c 'import json,sys; print([d for d in map(json.loads, open(sys.argv[1])) if d["scheme"] == sys.argv[2]][0][sys.argv[3]])' "$T/json.log" "$@"; }
+expect_eq 'q"b\s'$'\t''z' "$(jl http ua)" "escape=json: quote, backslash and a tab survive the round trip"
+expect_eq "" "$(jl http ref)" "escape=json: a missing value is an empty string"
+expect_eq "${#req}" "$(jl http len)" "\$request_length: the request head's bytes"
+expect_in "$workers" "$(jl http pid)" "\$pid: a worker's"
+expect_eq 2 "$(grep -c . "$T/json.log")" "\$scheme: one line over http, one over https"
+expect_eq . "$(jl https reused)" "\$ssl_session_reused: . for a full handshake"
+expect_match '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$(jl https t)" "\$time_iso8601"
+
 rm -f "$T/access.log"
 new_ports
 PLAIN=0 SERVER_EXTRA="" HTTP_EXTRA="" ACCESS_LOG="off" gen_config

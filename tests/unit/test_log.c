@@ -4,7 +4,7 @@
 
 #define S(x) ((struct str){x, sizeof(x) - 1})
 
-static const char *render(const char *fmt, const struct log_vars *v)
+static const char *render_escaped(const char *fmt, const struct log_vars *v, enum log_escape esc)
 {
     static char out[1024];
     char err[128];
@@ -12,10 +12,36 @@ static const char *render(const char *fmt, const struct log_vars *v)
     size_t n;
     if (f == NULL)
         return "compile error";
+    log_format_set_escape(f, esc);
     n = log_format_render(f, v, out, sizeof(out));
     out[n - 1] = '\0'; /* drop the newline, checked separately */
     log_format_free(f);
     return out;
+}
+
+static const char *render(const char *fmt, const struct log_vars *v)
+{
+    return render_escaped(fmt, v, LOG_ESCAPE_DEFAULT);
+}
+
+/* escape=json (nginx's ngx_escape_json) and escape=none; $pid, $request_length. */
+static void test_escapes(void)
+{
+    struct log_vars v;
+    char pid[32];
+    memset(&v, 0, sizeof(v));
+    v.v[LV_HTTP_USER_AGENT] = S("a\"b\\c\n\x01\xc3\xa9");
+    v.request_length = 77;
+    CHECK_STR(render_escaped("{\"ua\":\"$http_user_agent\",\"ref\":\"$http_referer\"}", &v,
+                             LOG_ESCAPE_JSON),
+              "{\"ua\":\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\",\"ref\":\"\"}");
+    CHECK_STR(render_escaped("$http_user_agent|$http_referer", &v, LOG_ESCAPE_DEFAULT),
+              "a\\x22b\\x5Cc\\x0A\\x01\\xC3\\xA9|-");
+    CHECK_STR(render_escaped("$http_user_agent|$http_referer", &v, LOG_ESCAPE_NONE),
+              "a\"b\\c\n\x01\xc3\xa9|-");
+    CHECK_STR(render("$request_length", &v), "77");
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    CHECK_STR(render("$pid", &v), pid);
 }
 
 int main(void)
@@ -24,6 +50,7 @@ int main(void)
     char err[128], out[64];
     size_t n;
 
+    test_escapes();
     memset(&v, 0, sizeof(v));
     time_update(0);
     v.v[LV_REMOTE_ADDR] = S("192.0.2.1");

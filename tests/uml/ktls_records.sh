@@ -48,9 +48,10 @@ if command -v strace >/dev/null; then
 fi
 # s_client: GET, then a command line, then GET again; stdin stays open
 ku() { # ku CMD VERSION OUT
-    { printf 'GET /k.txt HTTP/1.1\nHost: x\n\n'; sleep 1; printf '%s\n' "\$1"; sleep 1
-      printf 'GET /k.txt HTTP/1.1\nHost: x\n\n'; sleep 2; } |
-        timeout 10 openssl s_client -connect 127.0.0.1:\$PORT -\$2 -crlf >"\$3" 2>&1
+    # (generous pauses: UML on a loaded machine is slow to answer)
+    { printf 'GET /k.txt HTTP/1.1\nHost: x\n\n'; sleep 2; printf '%s\n' "\$1"; sleep 2
+      printf 'GET /k.txt HTTP/1.1\nHost: x\n\n'; sleep 3; } |
+        timeout 20 openssl s_client -connect 127.0.0.1:\$PORT -\$2 -crlf >"\$3" 2>&1
 }
 ku K tls1_3 "\$O/ku-K"
 ku k tls1_3 "\$O/ku-k"

@@ -65,11 +65,6 @@ struct stats *stats_slot(size_t slot)
     return stats_me = s;
 }
 
-size_t stats_slots(void)
-{
-    return nslots;
-}
-
 void stats_total(struct stats *t)
 {
     memset(t, 0, sizeof(*t));
@@ -173,11 +168,6 @@ void stats_count_response(int status, int http_major, int http_minor, unsigned l
         b++;
     stats_me->duration[b]++;
     stats_me->duration_usec += (unsigned long long)(seconds * 1e6 + 0.5);
-}
-
-const char *stats_fallback_name(int reason)
-{
-    return reason >= 0 && reason < FB__COUNT ? fallback_names[reason] : "?";
 }
 
 /* Appends to out at *pos; *pos passes cap when it does not fit. */

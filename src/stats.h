@@ -82,13 +82,11 @@ int stats_init(size_t slots);
 /* The calling worker's slot: its gauges start at zero, counters carry on
  * from the worker it replaces. */
 struct stats *stats_slot(size_t slot);
-size_t stats_slots(void);
 /* The sum over all slots. */
 void stats_total(struct stats *out);
 /* The page: nginx stub_status's layout plus ktlsd's lines, or JSON; the
  * kernel's /proc/net/tls_stat counters are passed through by name. */
 size_t stats_render(char *out, size_t cap, int json);
-const char *stats_fallback_name(int reason);
 /* The master's facts: in the shared mapping (a dummy without it). */
 struct stats_master *stats_master(void);
 /* A connection's TLS version ("TLSv1.3") and kTLS state, once per handshake. */

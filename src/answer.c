@@ -106,3 +106,26 @@ const char *answer_header(const struct answer *x, const char *name, size_t *len)
 {
     return http_header(x->env->req, name, len);
 }
+
+/* Keeps what a regex matched (nginx's r->captures and named-capture
+ * variables): $1..$9 come from the last regex that matched, the location's
+ * if there was one (even one without groups: then they are empty, as in
+ * nginx); a named capture from the regex that has that name, the
+ * location's first. */
+void answer_captures(struct captures *c, const pcre2_code *re, pcre2_match_data *md, int rc,
+                     const char *subject, size_t len)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    uint32_t groups = 0;
+    c->re = re;
+    c->n = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+    if (groups == 0)
+        return;
+    if (len >= sizeof(c->subject))
+        len = sizeof(c->subject) - 1;
+    memcpy(c->subject, subject, len);
+    c->subject[len] = '\0';
+    c->n = rc > MAX_CAPTURES || rc == 0 ? MAX_CAPTURES : rc;
+    memcpy(c->ov, ov, (size_t)c->n * 2 * sizeof(*ov));
+}

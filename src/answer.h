@@ -16,6 +16,7 @@
 #include "config.h"
 #include "http.h"
 #include "request.h"
+#include "vars.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -62,8 +63,12 @@ struct answer {
     int dyn_fd;
     int in_dir;                  /* expanding that root or alias: $document_root is empty */
     const struct response *resp; /* the head being written, or NULL */
-    char uri[URI_MAX];           /* decoded and normalised */
-    char args[URI_MAX];          /* the query, raw */
+    int uri_changed;             /* a rewrite changed the URI: search the locations again */
+    int skip_server_rw;          /* after a "last" rewrite: the server's steps do not run again */
+    unsigned char ustate[VARS_USER_MAX]; /* "map" and "set" variables: USER_* */
+    size_t uused;                        /* of uarena */
+    char uri[URI_MAX];                   /* decoded and normalised */
+    char args[URI_MAX];                  /* the query, raw */
     char locbuf[URI_MAX * 2];
     char redirect_buf[URI_MAX + 8];
     char crange[96];        /* Content-Range of a 206 or 416 */
@@ -72,7 +77,15 @@ struct answer {
     char docroot[PATH_MAX];                 /* a root or alias with variables, expanded */
     struct add_header add[ADD_HEADERS_MAX]; /* add_header values with variables, expanded */
     char add_values[8192];
+    struct {
+        const char *p;
+        size_t len;
+    } uval[VARS_USER_MAX]; /* their values, in uarena */
+    char uarena[16384];
 };
+
+/* The state of a "map" or "set" variable in a request. */
+enum { USER_UNKNOWN, USER_BUSY, USER_FOUND, USER_NONE };
 
 /* A response head with the location's defaults (Server, expires,
  * add_header). */
@@ -86,6 +99,10 @@ int answer_head_only(const struct answer *x);
 /* The Content-Type for a file name (types {} of the location, else the
  * MIME table). */
 const char *answer_type(const struct answer *x, const char *name, size_t len);
+/* Keeps what a regex with groups matched in s (a copy): $1..$9 and the
+ * named captures come from there. */
+void answer_captures(struct captures *c, const pcre2_code *re, pcre2_match_data *md, int rc,
+                     const char *s, size_t len);
 /* A request header by its lowercase name, or NULL. */
 const char *answer_header(const struct answer *x, const char *name, size_t *len);
 

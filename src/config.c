@@ -4,7 +4,9 @@
  * reported as "FILE:LINE: message". */
 #include "config.h"
 #include "log.h"
+#include "map.h"
 #include "mime.h"
+#include "rewrite.h"
 #include "util.h"
 #include "vars.h"
 
@@ -24,7 +26,17 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-enum { CTX_MAIN = 1, CTX_EVENTS = 2, CTX_HTTP = 4, CTX_SERVER = 8, CTX_LOC = 16, CTX_TYPES = 32 };
+enum {
+    CTX_MAIN = 1,
+    CTX_EVENTS = 2,
+    CTX_HTTP = 4,
+    CTX_SERVER = 8,
+    CTX_LOC = 16,
+    CTX_TYPES = 32,
+    CTX_SIF = 64,  /* "if" in a server */
+    CTX_LIF = 128, /* "if" in a location */
+    CTX_MAP = 256,
+};
 enum { TARGET_MAIN, TARGET_SRV, TARGET_SERVER, TARGET_LOC };
 
 #define MAX_ARGS 64
@@ -38,6 +50,7 @@ struct parser {
     int line;
     int depth;    /* block nesting */
     int includes; /* include nesting */
+    unsigned ctx; /* of the directive being run */
     char *err;
     size_t errlen;
 };
@@ -822,31 +835,6 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
     return KT_OK;
 }
 
-static int set_return(struct parser *p, const struct directive *d, char **a, int n, void *conf)
-{
-    struct srv_conf *c = conf;
-    long v;
-    (void)d;
-    if (n == 1 && (strncmp(a[0], "http://", 7) == 0 || strncmp(a[0], "https://", 8) == 0 ||
-                   strncmp(a[0], "$scheme", 7) == 0)) {
-        if (check_vars(p, a[0]) != KT_OK)
-            return KT_ERROR;
-        c->return_code = 302;
-        c->return_text = xstrdup(a[0]);
-        return KT_OK;
-    }
-    if (parse_long(a[0], &v) != KT_OK || v < 0 || v > 999) {
-        perr(p, "invalid return code \"%s\"", a[0]);
-        return KT_ERROR;
-    }
-    if (n == 2 && check_vars(p, a[1]) != KT_OK)
-        return KT_ERROR;
-    c->return_code = (int)v;
-    if (n == 2)
-        c->return_text = xstrdup(a[1]);
-    return KT_OK;
-}
-
 static int set_access(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct srv_conf *c = conf;
@@ -903,8 +891,7 @@ static void srv_conf_init(struct srv_conf *c)
         CONF_UNSET;
     c->keepalive_timeout = c->client_header_timeout = c->send_timeout = c->ssl_session_timeout =
         CONF_UNSET;
-    c->expires = c->autoindex = c->return_code = c->gzip_static = c->gzip_vary = c->brotli_static =
-        CONF_UNSET;
+    c->expires = c->autoindex = c->gzip_static = c->gzip_vary = c->brotli_static = CONF_UNSET;
     c->disable_symlinks = c->etag = c->if_modified_since = c->max_ranges = CONF_UNSET;
     c->client_max_body_size = CONF_UNSET;
     c->large_header_bufs = CONF_UNSET;
@@ -947,6 +934,7 @@ static int block_server(struct parser *p, const struct directive *d, char **a, i
     srv_conf_init(&s->c);
     s->file = keep_string(cf, p->file);
     s->line = p->line;
+    s->cf = cf;
     cf->servers = xrealloc(cf->servers, (cf->nservers + 1) * sizeof(*cf->servers));
     cf->servers[cf->nservers++] = s;
     return parse_block(p, CTX_SERVER, s, 0);
@@ -1030,10 +1018,59 @@ static int block_types(struct parser *p, const struct directive *d, char **a, in
     return parse_block(p, CTX_TYPES, c, 0);
 }
 
+/* return, rewrite, set, break: a step of the level's rewrite list. */
+static int set_rewrite(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    char msg[512];
+    if (rewrite_add(conf, d->name, a, n, msg, sizeof(msg)) != KT_OK) {
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* "if (...) { ... }": its block has settings of its own (nginx's implicit
+ * location), merged from the level it is in once that is merged. */
+static int block_if(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct location *l = xcalloc(1, sizeof(*l));
+    char msg[512];
+    unsigned ctx = p->ctx == CTX_SERVER ? CTX_SIF : CTX_LIF;
+    (void)d;
+    srv_conf_init(&l->c);
+    l->dir.fd = -1;
+    l->file = keep_string(p->cf, p->file);
+    l->line = p->line;
+    if (rewrite_add_if(conf, a, n, l, msg, sizeof(msg)) != KT_OK) {
+        free(l);
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    return parse_block(p, ctx, l, 0);
+}
+
+/* "map SOURCE $RESULT { ... }" */
+static int block_map(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = conf;
+    char msg[512];
+    struct map_conf *m = map_new(a[0], a[1], msg, sizeof(msg));
+    (void)d;
+    (void)n;
+    if (m == NULL) {
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    cf->maps = xrealloc(cf->maps, (cf->nmaps + 1) * sizeof(*cf->maps));
+    cf->maps[cf->nmaps++] = m;
+    return parse_block(p, CTX_MAP, m, 0);
+}
+
 #define SRV(field) TARGET_SRV, 0, 0, NULL, offsetof(struct srv_conf, field)
 #define HS (CTX_HTTP | CTX_SERVER)
 #define HSL (CTX_HTTP | CTX_SERVER | CTX_LOC)
 #define BLOCK -2
+#define RW_CTX (CTX_SERVER | CTX_LOC | CTX_SIF | CTX_LIF)
 
 /* The directive table. amin/amax count arguments after the name; amax BLOCK
  * marks a block directive ("name {"). */
@@ -1065,7 +1102,7 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, client_header_timeout), 0, 86400},
     {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0,
      86400},
-    {"root", HSL, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, root), 0, 0},
+    {"root", HSL | CTX_LIF, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, root), 0, 0},
     {"index", HSL, TARGET_SRV, 1, -1, set_index, offsetof(struct srv_conf, index), 0, 0},
     {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
     {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_path_list,
@@ -1113,11 +1150,10 @@ static const struct directive directives[] = {
     {"internal", CTX_LOC, TARGET_LOC, 0, 0, set_on, offsetof(struct location, internal), 0, 0},
     {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_try_files,
      offsetof(struct srv_conf, try_files), 0, 0},
-    {"expires", HSL, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
-    {"add_header", HSL, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
+    {"expires", HSL | CTX_LIF, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
+    {"add_header", HSL | CTX_LIF, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
     {"autoindex", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, autoindex), 0, 0},
     {"error_page", HSL, TARGET_SRV, 2, 32, set_error_page, 0, 0, 0},
-    {"return", CTX_SERVER | CTX_LOC, TARGET_SRV, 1, 2, set_return, 0, 0, 0},
     {"gzip_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, gzip_static), 0,
      0},
     {"gzip_vary", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, gzip_vary), 0, 0},
@@ -1137,6 +1173,13 @@ static const struct directive directives[] = {
      0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
     {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
+    /* rewrite module: map, if, set, rewrite, break */
+    {"map", CTX_HTTP, TARGET_MAIN, 2, BLOCK, block_map, 0, 0, 0},
+    {"if", CTX_SERVER | CTX_LOC, TARGET_SRV, 1, BLOCK, block_if, 0, 0, 0},
+    {"set", RW_CTX, TARGET_SRV, 2, 2, set_rewrite, 0, 0, 0},
+    {"rewrite", RW_CTX, TARGET_SRV, 2, 3, set_rewrite, 0, 0, 0},
+    {"break", RW_CTX, TARGET_SRV, 0, 0, set_rewrite, 0, 0, 0},
+    {"return", RW_CTX, TARGET_SRV, 1, 2, set_rewrite, 0, 0, 0},
 };
 
 /* --- tokenizer ----------------------------------------------------------- */
@@ -1193,7 +1236,7 @@ static enum tok next_token(struct parser *p, char **word)
             return T_ERR;
         }
         p->pos++;
-        if (p->pos < p->len && !strchr(" \t\r\n;{}", b[p->pos])) {
+        if (p->pos < p->len && !strchr(" \t\r\n;{})", b[p->pos])) {
             perr(p, "unexpected \"%c\" after a quoted string", b[p->pos]);
             return T_ERR;
         }
@@ -1272,6 +1315,14 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
         }
         return do_include(p, args[1], ctx, conf);
     }
+    if (ctx == CTX_MAP) { /* "KEY VALUE;" in a map block */
+        char msg[512];
+        if (is_block || map_add(conf, args, nargs, msg, sizeof(msg)) != KT_OK) {
+            perr(p, "%s", is_block ? "unexpected \"{\"" : msg);
+            return KT_ERROR;
+        }
+        return KT_OK;
+    }
     for (size_t i = 0; i < ARRAY_LEN(directives); i++)
         if (strcmp(directives[i].name, args[0]) == 0) {
             d = &directives[i];
@@ -1283,6 +1334,10 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
     }
     if (d->set == block_location && ctx == CTX_LOC) {
         perr(p, "nested \"location\" blocks are not supported by ktlsd");
+        return KT_ERROR;
+    }
+    if (!(d->ctx & ctx) && (ctx & (CTX_SIF | CTX_LIF)) && (d->ctx & (CTX_SERVER | CTX_LOC))) {
+        perr(p, "\"%s\" directive inside \"if\" is not supported by ktlsd", d->name);
         return KT_ERROR;
     }
     if (!(d->ctx & ctx)) {
@@ -1309,10 +1364,11 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
         target = conf;
     else if (ctx == CTX_SERVER)
         target = &((struct server_conf *)conf)->c;
-    else if (ctx == CTX_LOC)
+    else if (ctx == CTX_LOC || ctx == CTX_SIF || ctx == CTX_LIF)
         target = &((struct location *)conf)->c;
     else
         target = conf;
+    p->ctx = ctx;
     return d->set(p, d, args + 1, nargs - 1, target);
 }
 
@@ -1557,9 +1613,6 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
 static int compile_values(struct srv_conf *c, char *err, size_t errlen)
 {
     const char *dir = c->alias != NULL ? c->alias : c->root;
-    if (c->return_text != NULL &&
-        (c->return_tpl = vars_compile(c->return_text, err, errlen)) == NULL)
-        return KT_ERROR;
     if (dir != NULL && (c->dir_tpl = vars_compile(dir, err, errlen)) == NULL)
         return KT_ERROR;
     if (c->ntry_files > 0)
@@ -1576,6 +1629,21 @@ static int compile_values(struct srv_conf *c, char *err, size_t errlen)
             return KT_ERROR;
         }
         if ((c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
+            return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* The blocks of the level's "if"s take what they do not set from it
+ * (nginx merges the implicit location into the one it is in). */
+static int merge_ifs(struct srv_conf *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->nrw; i++) {
+        struct location *l = c->rw[i].ifloc;
+        if (l == NULL)
+            continue;
+        srv_conf_merge(&l->c, c);
+        if (compile_values(&l->c, err, errlen) != KT_OK)
             return KT_ERROR;
     }
     return KT_OK;
@@ -1702,10 +1770,11 @@ struct config *config_load(const char *path, char *err, size_t errlen)
                 goto fail;
             }
             srv_conf_merge(&l->c, &s->c);
-            if (compile_values(&l->c, err, errlen) != KT_OK)
+            if (compile_values(&l->c, err, errlen) != KT_OK ||
+                merge_ifs(&l->c, err, errlen) != KT_OK)
                 goto fail;
         }
-        if (compile_values(&s->c, err, errlen) != KT_OK)
+        if (compile_values(&s->c, err, errlen) != KT_OK || merge_ifs(&s->c, err, errlen) != KT_OK)
             goto fail;
     }
     if (check(cf, err, errlen) != KT_OK)
@@ -1776,15 +1845,19 @@ static void srv_conf_free(struct srv_conf *c)
     for (size_t i = 0; i < c->nerror_pages; i++)
         free(c->error_pages[i].uri);
     free(c->error_pages);
-    free(c->return_text);
     free(c->access);
-    vars_tpl_free(c->return_tpl);
     vars_tpl_free(c->dir_tpl);
     for (size_t i = 0; c->try_tpl != NULL && i < c->ntry_files; i++)
         vars_tpl_free(c->try_tpl[i]);
     free(c->try_tpl);
     if (c->types_set)
         mime_table_free(c->types);
+    for (size_t i = 0; i < c->nrw; i++)
+        if (c->rw[i].ifloc != NULL) {
+            srv_conf_free(&c->rw[i].ifloc->c);
+            free(c->rw[i].ifloc);
+        }
+    rewrite_free(c->rw, c->nrw);
 }
 
 void config_free(struct config *cf)
@@ -1821,6 +1894,9 @@ void config_free(struct config *cf)
     }
     free(cf->servers);
     srv_conf_free(&cf->http);
+    for (size_t i = 0; i < cf->nmaps; i++)
+        map_free(cf->maps[i]);
+    free(cf->maps);
     for (size_t i = 0; i < cf->nformats; i++)
         log_format_free(cf->formats[i].fmt);
     free(cf->formats);

@@ -12,6 +12,8 @@
 #include "static.h"
 
 struct access_log;
+struct map_conf;
+struct rewrite_op;
 struct log_format;
 
 #define CONF_UNSET (-1)
@@ -120,9 +122,7 @@ struct srv_conf {
     struct error_page *error_pages;
     size_t nerror_pages;
     int error_pages_set;
-    int return_code;   /* CONF_UNSET: none */
-    char *return_text; /* URL for redirects, body otherwise; may be NULL */
-    int gzip_static;   /* STATIC_* */
+    int gzip_static; /* STATIC_* */
     int gzip_vary;
     int brotli_static;
     struct mime_table *types;
@@ -139,9 +139,11 @@ struct srv_conf {
     size_t naccess;
     int access_set;
     /* values with variables, compiled once the configuration is merged */
-    struct vars_tpl *return_tpl; /* of return_text */
-    struct vars_tpl **try_tpl;   /* of try_files[] */
-    struct vars_tpl *dir_tpl;    /* of alias, else root */
+    struct vars_tpl **try_tpl; /* of try_files[] */
+    struct vars_tpl *dir_tpl;  /* of alias, else root */
+    /* the rewrite module: return, rewrite, set, break, if, in file order */
+    struct rewrite_op *rw;
+    size_t nrw;
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
@@ -174,7 +176,8 @@ struct server_conf {
     /* filled when the config is activated */
     SSL_CTX *ssl_ctx;
     struct access_log *access_log;
-    struct static_dir dir; /* root */
+    struct static_dir dir;   /* root */
+    const struct config *cf; /* its configuration (the "map" variables) */
 };
 
 struct named_format {
@@ -209,6 +212,8 @@ struct config {
     size_t nstrings;
     struct conf_file *files; /* every file read, main first, then includes in order */
     size_t nfiles;
+    struct map_conf **maps; /* "map" blocks */
+    size_t nmaps;
 };
 
 /* Parses path. On error returns NULL and writes "FILE:LINE: message" into err. */

@@ -73,7 +73,11 @@ int file_map_path(struct answer *x, const char *uri, size_t ulen, int *dir_fd, c
     size_t n = ulen, o = 0;
     char last = dir[0] != '\0' ? dir[strlen(dir) - 1] : '\0';
 
-    if ((alias && x->loc->re != NULL) || vars_any(dir)) {
+    /* "root" inside an "if": not the location's directory, opened per request */
+    int if_root = x->loc != NULL && x->conf != &x->loc->c && x->loc->c.root != NULL &&
+                  x->conf->root != NULL && strcmp(x->conf->root, x->loc->c.root) != 0;
+
+    if ((alias && x->loc->re != NULL) || vars_any(dir) || if_root) {
         *dir_fd = dynamic_dir(x, dir, rel, cap, &o);
         if (*dir_fd < 0)
             return 404;

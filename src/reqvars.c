@@ -6,6 +6,7 @@
 #include "answer.h"
 #include "http.h"
 #include "log.h"
+#include "map.h"
 #include "tls.h"
 #include "util.h"
 #include "vars.h"
@@ -96,6 +97,80 @@ static int sent_header(struct answer *x, const struct var_ref *v, const char **v
     if (*val == NULL)
         return 0;
     *len = strlen(*val);
+    return 1;
+}
+
+/* A value kept for the rest of the request, in its arena (cut short
+ * when that is full). */
+static void keep_user(struct answer *x, int index, const char *val, size_t len, int found)
+{
+    size_t room = sizeof(x->uarena) - x->uused;
+    if (len > room)
+        len = room;
+    if (val != x->uarena + x->uused)
+        memmove(x->uarena + x->uused, val, len);
+    x->uval[index].p = x->uarena + x->uused;
+    x->uval[index].len = len;
+    x->uused += len;
+    x->ustate[index] = found ? USER_FOUND : USER_NONE;
+}
+
+void reqvars_set(struct answer *x, int index, const char *val, size_t len)
+{
+    keep_user(x, index, val, len, 1);
+}
+
+static const struct map_conf *find_map(const struct answer *x, int index)
+{
+    const struct config *cf = x->srv != NULL ? x->srv->cf : NULL;
+    for (size_t i = 0; cf != NULL && i < cf->nmaps; i++)
+        if (cf->maps[i]->index == index)
+            return cf->maps[i];
+    return NULL;
+}
+
+/* A "map" or "set" variable: a value "set" gave, else the map's, looked
+ * up the first time the request asks and kept for the rest of it unless
+ * the map is "volatile" (nginx's cacheable variables). A map that needs
+ * itself is empty, as nginx's "cycle while evaluating variable". */
+static int user_var(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct map_conf *m;
+    const struct map_entry *e;
+    const struct vars_tpl *t;
+    char src[4096];
+    size_t n, room;
+    int rc = 0;
+    if (x->ustate[v->index] == USER_FOUND) {
+        *val = x->uval[v->index].p;
+        *len = x->uval[v->index].len;
+        return 1;
+    }
+    if (x->ustate[v->index] != USER_UNKNOWN || (m = find_map(x, v->index)) == NULL) {
+        if (x->ustate[v->index] == USER_BUSY)
+            log_error(LL_ERR, x->env->log, "cycle while evaluating variable \"%.*s\"", (int)v->klen,
+                      v->key);
+        return 0;
+    }
+    x->ustate[v->index] = USER_BUSY;
+    n = reqvars_expand(x, m->source, src, sizeof(src));
+    e = map_find(m, src, n, &rc);
+    if (e != NULL && e->re != NULL) {
+        uint32_t groups = 0;
+        pcre2_pattern_info(e->re, PCRE2_INFO_CAPTURECOUNT, &groups);
+        if (groups > 0)
+            answer_captures(&x->cap[1], e->re, e->md, rc, src, n);
+    }
+    t = e != NULL ? e->value : m->dflt;
+    room = sizeof(x->uarena) - x->uused;
+    n = t != NULL && room > 1 ? reqvars_expand(x, t, x->uarena + x->uused, room) : 0;
+    keep_user(x, v->index, x->uarena + x->uused, n, 1);
+    if (m->is_volatile) { /* valued again at the next use */
+        x->ustate[v->index] = USER_UNKNOWN;
+        x->uused -= n;
+    }
+    *val = x->uval[v->index].p;
+    *len = n;
     return 1;
 }
 
@@ -269,6 +344,8 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
         struct vars_src src = {request_header, rq, x->args, x->alen, NULL, 0};
         return vars_family(v, &src, val, len);
     }
+    case VAR_USER:
+        return user_var(x, v, val, len);
     case VAR_CAPTURE:
     case VAR_NAMED_CAPTURE: {
         const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];

@@ -16,6 +16,8 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
 /* Control bytes of a value bound for a header line become %XX, so that no
  * value can end the line; returns the new length (cut to cap-1). */
 size_t reqvars_header_safe(char *s, size_t n, size_t cap);
+/* "set": the variable's value for the rest of the request. */
+void reqvars_set(struct answer *x, int index, const char *val, size_t len);
 /* The root or alias as configured, or as expanded for this request. */
 const char *reqvars_dir(const struct answer *x);
 

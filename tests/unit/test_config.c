@@ -141,7 +141,7 @@ int main(void)
         CHECK(s->nnames == 2 && s->name_re[0] == NULL && s->name_re[1] != NULL);
         CHECK(s->nlocs == 2 && s->locs[0]->kind == LOC_NAMED && s->locs[0]->internal);
         CHECK(s->c.error_pages[0].new_code == -1 && s->c.error_pages[1].new_code == 0);
-        CHECK(s->c.dir_tpl != NULL && s->locs[0]->c.return_tpl != NULL);
+        CHECK(s->c.dir_tpl != NULL && s->locs[0]->c.nrw == 1 && s->locs[0]->c.rw[0].tpl != NULL);
         CHECK(s->locs[1]->c.try_tpl != NULL && s->locs[1]->c.add_headers[0].tpl != NULL);
         config_free(cf);
     }

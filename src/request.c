@@ -246,6 +246,10 @@ static int answer_status(struct answer *x, int status, const char *location, siz
         status = 400;
     answer_response(x, &resp, status);
     resp.content_type = "text/html";
+    if (strcmp(http_reason(status), "Unknown") == 0) { /* nginx has no page for it */
+        blen = 0;
+        resp.content_type = NULL;
+    }
     if (location != NULL && location[0] == '/') { /* nginx makes them absolute */
         size_t n = base_url(x, x->locbuf, sizeof(x->locbuf));
         n += (size_t)snprintf(x->locbuf + n, sizeof(x->locbuf) - n, "%.*s", (int)location_len,
@@ -305,10 +309,13 @@ static int do_return(struct answer *x, int code, const char *text, const struct 
         answer_head(x, &resp);
         return DONE;
     }
-    if (text == NULL || code >= 400)
+    /* nginx's ngx_http_rewrite_return_code: an error without text gets
+     * its page; any other status goes with the text (maybe none) as
+     * the body, typed by the URI's extension as a file would be */
+    if (text == NULL && code >= 400)
         return answer_status(x, code, NULL, 0);
     answer_response(x, &resp, code);
-    resp.content_type = x->conf->default_type;
+    resp.content_type = answer_type(x, x->uri, x->ulen);
     resp.content_length = (long long)n;
     answer_head(x, &resp);
     if (!answer_head_only(x) && x->r->head_len + n <= x->env->cap) {

@@ -1746,7 +1746,8 @@ static int check(struct config *cf, char *err, size_t errlen)
     return KT_OK;
 }
 
-struct config *config_load(const char *path, char *err, size_t errlen)
+/* The files read into a fresh configuration, not yet merged. */
+static struct config *config_read(const char *path, char *err, size_t errlen)
 {
     struct config *cf = xcalloc(1, sizeof(*cf));
     struct parser top = {.cf = cf, .err = err, .errlen = errlen};
@@ -1756,9 +1757,28 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     cf->error_log_level = LL_ERR;
     cf->worker_connections = 512;
     srv_conf_init(&cf->http);
+    if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK) {
+        config_free(cf);
+        return NULL;
+    }
+    return cf;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+    struct config *cf;
+    char first_err[512];
+
+    /* nginx knows every variable of the configuration before it checks a
+     * use: "set", "map" and named captures may come after the values that
+     * name them. A first reading, which takes unknown names, collects
+     * them; the second, the real one, checks each use. */
     vars_reset_captures();
-    if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
-        goto fail;
+    vars_lenient(1);
+    config_free(config_read(path, first_err, sizeof(first_err)));
+    vars_lenient(0);
+    if ((cf = config_read(path, err, errlen)) == NULL)
+        return NULL;
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         srv_conf_merge(&s->c, &cf->http);

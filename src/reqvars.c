@@ -141,6 +141,8 @@ static int user_var(struct answer *x, const struct var_ref *v, const char **val,
     char src[4096];
     size_t n, room;
     int rc = 0;
+    if (v->index < 0) /* only in a configuration's first reading */
+        return 0;
     if (x->ustate[v->index] == USER_FOUND) {
         *val = x->uval[v->index].p;
         *len = x->uval[v->index].len;

@@ -99,6 +99,12 @@ void vars_reset_captures(void)
 }
 
 static int lookup(const char *name, size_t len, struct var_ref *v);
+static int lenient;
+
+void vars_lenient(int on)
+{
+    lenient = on;
+}
 
 int vars_add_user(const char *name, char *err, size_t errlen)
 {
@@ -172,7 +178,9 @@ size_t vars_parse(const char *s, struct var_ref *v, char *err, size_t errlen)
         snprintf(err, errlen, "invalid variable name");
         return 0;
     }
-    if (!lookup(start, (size_t)(end - start), v)) {
+    if (!lookup(start, (size_t)(end - start), v) && lenient) {
+        *v = (struct var_ref){VAR_USER, start, (size_t)(end - start), -1};
+    } else if (!lookup(start, (size_t)(end - start), v)) {
         snprintf(err, errlen, "unknown \"%.*s\" variable", (int)(end - start), start);
         return 0;
     }

@@ -99,6 +99,9 @@ void vars_reset_captures(void);
  * index (the same one again for a name already defined), or -1 with err
  * set for a built-in name or too many. */
 int vars_add_user(const char *name, char *err, size_t errlen);
+/* on: an unknown name reads as a "map" or "set" variable with index -1
+ * (the configuration's first reading, which collects their names). */
+void vars_lenient(int on);
 /* Whether text has any variable (a '$'). */
 int vars_any(const char *text);
 

@@ -190,6 +190,8 @@ shared_http() {
             break;
             return 403;
         }
+        location = /late { return 200 "late=\$late_map set=\$late_set"; }
+        location = /setlate { set \$late_set 1; return 200 "\$late_set"; }
         location /retmap { return 200 "m=\$mapped c=\$chained"; }
         location /caps/ {
             rewrite ^/caps/(\w+)/(\w+)\$ /rw/show?a=\$2&b=\$1 last;
@@ -205,6 +207,12 @@ shared_http() {
         ssl_certificate $CERT;
         ssl_certificate_key $KEY;
         return 404; # managed by Certbot
+    }
+
+    # defined after the values that use them (/late above)
+    map \$arg_q \$late_map {
+        default         lm;
+        x               lx;
     }
 EOF
 }

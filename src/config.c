@@ -721,6 +721,25 @@ static int set_ims(struct parser *p, const struct directive *d, char **a, int n,
     return set_keyword(p, d, a, n, conf, words);
 }
 
+int config_expires(const char *v, int *kind, double *t)
+{
+    int neg = 0;
+    if (strcmp(v, "off") == 0 || strcmp(v, "epoch") == 0 || strcmp(v, "max") == 0) {
+        *kind = v[0] == 'o' ? EXPIRES_OFF : v[0] == 'e' ? EXPIRES_EPOCH : EXPIRES_MAX;
+        return KT_OK;
+    }
+    if (*v == '-' || *v == '+') {
+        neg = *v == '-';
+        v++;
+    }
+    if (parse_time(v, t) != KT_OK)
+        return KT_ERROR;
+    if (neg)
+        *t = -*t;
+    *kind = EXPIRES_TIME;
+    return KT_OK;
+}
+
 static int set_expires(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct srv_conf *c = conf;
@@ -734,6 +753,13 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
         }
         perr(p, "invalid number of arguments in \"expires\" directive");
         return KT_ERROR;
+    }
+    if (vars_any(v)) { /* valued per response (h5bp: "expires $expires" with a map) */
+        if (check_vars(p, v) != KT_OK)
+            return KT_ERROR;
+        c->expires = EXPIRES_VAR;
+        c->expires_var = xstrdup(v);
+        return KT_OK;
     }
     if (strcmp(v, "off") == 0) {
         c->expires = EXPIRES_OFF;
@@ -1560,8 +1586,11 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
             c->index[i] = xstrdup(parent->nindex ? parent->index[i] : dflt);
         c->nindex = n;
     }
-    if (c->expires == CONF_UNSET)
+    if (c->expires == CONF_UNSET) {
         c->expires_time = parent->expires_time;
+        if (parent->expires_var != NULL)
+            c->expires_var = xstrdup(parent->expires_var);
+    }
     MERGE(expires, CONF_UNSET, EXPIRES_OFF);
     MERGE(autoindex, CONF_UNSET, 0);
     MERGE(gzip_static, CONF_UNSET, STATIC_OFF);
@@ -1614,6 +1643,9 @@ static int compile_values(struct srv_conf *c, char *err, size_t errlen)
 {
     const char *dir = c->alias != NULL ? c->alias : c->root;
     if (dir != NULL && (c->dir_tpl = vars_compile(dir, err, errlen)) == NULL)
+        return KT_ERROR;
+    if (c->expires_var != NULL &&
+        (c->expires_tpl = vars_compile(c->expires_var, err, errlen)) == NULL)
         return KT_ERROR;
     if (c->ntry_files > 0)
         c->try_tpl = xcalloc(c->ntry_files, sizeof(*c->try_tpl));
@@ -1866,6 +1898,8 @@ static void srv_conf_free(struct srv_conf *c)
         free(c->error_pages[i].uri);
     free(c->error_pages);
     free(c->access);
+    free(c->expires_var);
+    vars_tpl_free(c->expires_tpl);
     vars_tpl_free(c->dir_tpl);
     for (size_t i = 0; c->try_tpl != NULL && i < c->ntry_files; i++)
         vars_tpl_free(c->try_tpl[i]);

@@ -37,7 +37,7 @@ struct conf_cmd {
 
 struct mime_table;
 
-enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME };
+enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME, EXPIRES_VAR };
 enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
 enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
@@ -144,6 +144,8 @@ struct srv_conf {
     /* the rewrite module: return, rewrite, set, break, if, in file order */
     struct rewrite_op *rw;
     size_t nrw;
+    char *expires_var;            /* "expires $var": EXPIRES_VAR */
+    struct vars_tpl *expires_tpl; /* of expires_var */
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
@@ -223,5 +225,8 @@ void config_free(struct config *cf);
  * "# configuration file PATH:" and its text, as nginx -T does. */
 void config_dump(const struct config *cf, FILE *out);
 int config_worker_count(const struct config *cf);
+/* An "expires" value ("off", "epoch", "max", "[+-]TIME"): EXPIRES_* in
+ * kind and the seconds in t; KT_ERROR when it is none of these. */
+int config_expires(const char *v, int *kind, double *t);
 
 #endif

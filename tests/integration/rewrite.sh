@@ -87,6 +87,14 @@ shared_http() {
         ~*text/html                       "private, must-revalidate";
         ~*json                            "";
     }
+    map \$sent_http_content_type \$expires {
+        default                           1y;
+        ""                                off;
+        ~*image/svg\+xml                  1y;
+        ~*text/html                       epoch;
+        ~*json                            epoch;
+        ~*text/css                        -1h;
+    }
     map \$sent_http_content_type \$x_frame_options {
         ~*text/html DENY;
     }
@@ -114,6 +122,7 @@ shared_http() {
         location /tf/ { try_files /\$tfname =404; }
         location /pick/ { root $T/\$rootpick; rewrite ^/pick/(.*)\$ /ifroot/\$1 break; }
         location /h5/ {
+            expires \$expires;
             add_header Cache-Control \$cache_control;
             add_header X-Frame-Options \$x_frame_options always;
         }

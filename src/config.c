@@ -80,6 +80,24 @@ static void perr(struct parser *p, const char *fmt, ...)
     va_end(ap);
 }
 
+/* config_load reads the files twice (variables may be used before their
+ * "set" or "map"): warnings are given by the second reading only. */
+static int first_reading;
+
+/* A warning at FILE:LINE. */
+static void pwarn(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pwarn(struct parser *p, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    if (first_reading)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_error(LL_WARN, NULL, "%s:%d: %s", p->file, p->line, msg);
+}
+
 static const char *keep_string(struct config *cf, const char *s)
 {
     cf->strings = xrealloc(cf->strings, (cf->nstrings + 1) * sizeof(char *));
@@ -473,10 +491,9 @@ static int set_ssl_protocols(struct parser *p, const struct directive *d, char *
             c->ssl_protocols |= PROTO_TLS13;
         else if (strcmp(a[i], "SSLv2") == 0 || strcmp(a[i], "SSLv3") == 0 ||
                  strcmp(a[i], "TLSv1") == 0 || strcmp(a[i], "TLSv1.1") == 0)
-            log_error(LL_WARN, NULL,
-                      "%s:%d: \"%s\" in \"ssl_protocols\" is ignored: ktlsd speaks TLSv1.2 and "
-                      "TLSv1.3 only",
-                      p->file, p->line, a[i]);
+            pwarn(p,
+                  "\"%s\" in \"ssl_protocols\" is ignored: ktlsd speaks TLSv1.2 and TLSv1.3 only",
+                  a[i]);
         else {
             perr(p, "invalid value \"%s\" in \"ssl_protocols\" directive", a[i]);
             return KT_ERROR;
@@ -1807,7 +1824,9 @@ struct config *config_load(const char *path, char *err, size_t errlen)
      * them; the second, the real one, checks each use. */
     vars_reset_captures();
     vars_lenient(1);
+    first_reading = 1;
     config_free(config_read(path, first_err, sizeof(first_err)));
+    first_reading = 0;
     vars_lenient(0);
     if ((cf = config_read(path, err, errlen)) == NULL)
         return NULL;

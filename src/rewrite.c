@@ -301,6 +301,7 @@ static int do_rewrite(struct answer *x, const struct rewrite_op *op, struct rewr
         return RW_ANSWER;
     }
     x->uri_changed = op->code != RWF_BREAK;
+    x->internal = 1; /* nginx: a rewritten request may enter "internal" locations */
     return op->code == RWF_LAST ? RW_LAST : op->code == RWF_BREAK ? RW_STOP : RW_GO_ON;
 }
 

@@ -109,6 +109,7 @@ shared_http() {
         rewrite ^/old/(.*)\$ /new/\$1 permanent;
         rewrite ^/srvlast/(.*)\$ /new/\$1 last;
         rewrite ^/srvplain\$ /a.txt;
+        rewrite ^/srvint\$ /int/a.txt;
         if (\$http_x_block) {
             return 418;
         }

@@ -31,6 +31,7 @@ printf 'exp\n' >"$WWW/ifexp/e.txt"
 printf 'internal\n' >"$WWW/int/a.txt"
 printf 'tf b\n' >"$WWW/tf/b.txt"
 printf '<html>h5</html>\n' >"$WWW/h5/p.html"
+mkdir -p "$WWW/wp" && printf 'wp index\n' >"$WWW/wp/index.html" && printf 'wp real\n' >"$WWW/wp/real.txt"
 printf 'body{}\n' >"$WWW/h5/s.css"
 printf 'PNG' >"$WWW/h5/i.png"
 printf '{}\n' >"$WWW/h5/d.json"
@@ -202,6 +203,31 @@ shared_http() {
         }
         location = /late { return 200 "late=\$late_map set=\$late_set"; }
         location = /setlate { set \$late_set 1; return 200 "\$late_set"; }
+        location /denyret {
+            deny all;
+            return 200 "return comes before access";
+        }
+        location /wp/ {
+            if (!-e \$request_filename) {
+                rewrite ^/wp/(.+)\$ /wp/index.html?p=\$1 last;
+            }
+        }
+        location = /tohttps {
+            rewrite ^ https://\$host\$request_uri? permanent;
+        }
+        location = /setif {
+            set \$flag "";
+            if (\$arg_a) {
+                set \$flag "\${flag}A";
+            }
+            if (\$arg_b) {
+                set \$flag "\${flag}B";
+            }
+            if (\$flag = AB) {
+                return 200 "both";
+            }
+            return 200 "flag=\$flag";
+        }
         location /retmap { return 200 "m=\$mapped c=\$chained"; }
         location /caps/ {
             rewrite ^/caps/(\w+)/(\w+)\$ /rw/show?a=\$2&b=\$1 last;

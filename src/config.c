@@ -1689,9 +1689,17 @@ static int merge_ifs(struct srv_conf *c, char *err, size_t errlen)
 {
     for (size_t i = 0; i < c->nrw; i++) {
         struct location *l = c->rw[i].ifloc;
+        int own_root;
         if (l == NULL)
             continue;
+        own_root = l->c.root != NULL;
         srv_conf_merge(&l->c, c);
+        if (!own_root && c->alias != NULL) { /* the location's alias holds in the block */
+            free(l->c.root);
+            l->c.root = NULL;
+            l->c.alias = xstrdup(c->alias);
+        }
+        l->c.status_page = c->status_page;
         if (compile_values(&l->c, err, errlen) != KT_OK)
             return KT_ERROR;
     }

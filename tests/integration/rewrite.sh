@@ -173,6 +173,12 @@ shared_http() {
                 root $T/alt;
             }
         }
+        location /al/ {
+            alias $T/alt/ifroot/;
+            if (\$arg_h) {
+                add_header X-H 1;
+            }
+        }
         location /ifexp/ {
             expires 1d;
             if (\$arg_e) {

@@ -58,6 +58,15 @@ shared_http() {
         ~*^/ci/(.*)\$    "ci-\$1";
         include $T/map-inc.conf;
     }
+    map \$args \$vargs {
+        volatile;
+        default         "none";
+        x               "x-val";
+    }
+    map \$args \$cargs {
+        default         "none";
+        x               "x-val";
+    }
     map \$host \$hmap {
         hostnames;
         default         none;
@@ -233,6 +242,13 @@ shared_http() {
                 return 200 "both";
             }
             return 200 "flag=\$flag";
+        }
+        location = /cached {
+            set \$seen "\$cargs/\$vargs";
+            rewrite ^ /show-cache?x? last;
+        }
+        location = /show-cache {
+            return 200 "seen=\$seen now=\$cargs/\$vargs";
         }
         location /retmap { return 200 "m=\$mapped c=\$chained"; }
         location /caps/ {

@@ -65,6 +65,7 @@ struct answer {
     const struct response *resp; /* the head being written, or NULL */
     int uri_changed;             /* a rewrite changed the URI: search the locations again */
     int skip_server_rw;          /* after a "last" rewrite: the server's steps do not run again */
+    int escape_captures; /* a rewrite redirect of a URI that had escapes: $1..$9 %XX-escaped */
     unsigned char ustate[VARS_USER_MAX]; /* "map" and "set" variables: USER_* */
     size_t uused;                        /* of uarena */
     char uri[URI_MAX];                   /* decoded and normalised */

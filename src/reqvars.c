@@ -176,6 +176,27 @@ static int user_var(struct answer *x, const struct var_ref *v, const char **val,
     return 1;
 }
 
+/* nginx's ngx_escape_uri(NGX_ESCAPE_ARGS): " ", "#", "%", "&", "+", ";",
+ * "?", controls and bytes above 0x7e become %XX. Into out; returns the
+ * length, with *val pointing at out. */
+static size_t escape_args(const char *s, size_t n, char *out, size_t cap, const char **val)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 4 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7f || strchr("#%&+;?", c) != NULL) {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    *val = out;
+    return o;
+}
+
 /* One variable's value for vars_render (nginx's get_variable handlers).
  * Formatted values go to x->scratch, which vars_render copies at once. */
 int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
@@ -368,6 +389,8 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
             return 0;
         *val = c->subject + c->ov[2 * k];
         *len = c->ov[2 * k + 1] - c->ov[2 * k];
+        if (x->escape_captures && v->id == VAR_CAPTURE)
+            *len = escape_args(*val, *len, sc, cap, val);
         return 1;
     }
     }

@@ -264,14 +264,57 @@ int rewrite_cond_eval(struct answer *x, const struct rewrite_cond *cond)
     }
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* nginx's ngx_unescape_uri(NGX_UNESCAPE_REDIRECT) on a redirect's
+ * Location, up to its first '?': %XX of a byte above '%' and below 0x7f
+ * becomes the byte, other escapes stay. With the captures escaped as
+ * arguments before, a space stays %20 and a '?' in a capture comes back
+ * as '?'. Returns the new length. */
+static size_t unescape_redirect(char *s, size_t n)
+{
+    size_t i = 0, o = 0;
+    for (; i < n && s[i] != '?'; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0 && hi * 16 + lo > '%' && hi * 16 + lo < 0x7f) {
+            s[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            s[o++] = s[i];
+        }
+    }
+    memmove(s + o, s + i, n - i);
+    o += n - i;
+    s[o] = '\0';
+    return o;
+}
+
 /* A rewrite whose regex matched (nginx's ngx_http_script_regex_start_code
  * and end_code): a redirect, or the new URI and arguments. */
 static int do_rewrite(struct answer *x, const struct rewrite_op *op, struct rewrite_result *res)
 {
     char *out = x->redirect_buf, *q;
-    size_t cap = sizeof(x->redirect_buf), n = reqvars_expand(x, op->tpl, out, cap);
+    size_t cap = sizeof(x->redirect_buf), n, plen;
+    const char *qm = memchr(x->target, '?', x->tlen);
+    /* nginx escapes the captures a redirect copies when the request's
+     * path had escapes or a '+' (r->quoted_uri, r->plus_in_uri) */
+    plen = qm != NULL ? (size_t)(qm - x->target) : x->tlen;
+    x->escape_captures =
+        (op->code == RWF_REDIRECT || op->code == RWF_PERMANENT) &&
+        (memchr(x->target, '%', plen) != NULL || memchr(x->target, '+', plen) != NULL);
+    n = reqvars_expand(x, op->tpl, out, cap);
+    x->escape_captures = 0;
     q = memchr(out, '?', n);
     if (op->code == RWF_REDIRECT || op->code == RWF_PERMANENT) {
+        n = unescape_redirect(out, n);
+        q = memchr(out, '?', n);
         if (op->add_args && x->alen > 0)
             n += (size_t)snprintf(out + n, cap - n, "%c%.*s", q != NULL ? '&' : '?', (int)x->alen,
                                   x->args);

@@ -200,6 +200,7 @@ shared_http() {
             rewrite ^/rw/brk/(.*)\$ /brkdir/\$1 break;
             rewrite ^/rw/redir(.*)\$ /target\$1 redirect;
             rewrite ^/rw/perm\$ /target permanent;
+            rewrite ^/rw/qa/(.*)\$ /target%41?x=\$1 redirect;
             rewrite ^/rw/abs\$ https://example.com/x;
             rewrite ^/rw/scheme\$ \$scheme://example.com/s;
             rewrite ^/rw/absq\$ https://example.com/x? redirect;

@@ -114,6 +114,12 @@ int rewrite_add(struct srv_conf *c, const char *name, char **a, int n, char *err
             return KT_ERROR;
         }
         op.text = t;
+        if (op.kind == RW_REWRITE && strchr(t, '?') != NULL) { /* new arguments */
+            char *path = xstrndup(t, (size_t)(strchr(t, '?') - t));
+            op.path_tpl = vars_compile(path, err, errlen);
+            op.args_tpl = vars_compile(strchr(t, '?') + 1, err, errlen);
+            free(path);
+        }
     }
     *add_op(c, op.kind) = op;
     return KT_OK;
@@ -298,46 +304,63 @@ static size_t unescape_redirect(char *s, size_t n)
 
 /* A rewrite whose regex matched (nginx's ngx_http_script_regex_start_code
  * and end_code): a redirect, or the new URI and arguments. */
+/* A rewritten path, whose bytes are meant as they are, normalised ("..",
+ * "//") without decoding it again: '%', '?' and '#' go in escaped. */
+static int set_path(struct answer *x, const char *p, size_t n)
+{
+    char enc[URI_MAX];
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 4 < sizeof(enc); i++) {
+        if (p[i] == '%' || p[i] == '?' || p[i] == '#')
+            o += (size_t)snprintf(enc + o, sizeof(enc) - o, "%%%02X", (unsigned char)p[i]);
+        else
+            enc[o++] = p[i];
+    }
+    return static_normalize(enc, o, x->uri, sizeof(x->uri) - 256, &x->ulen);
+}
+
 static int do_rewrite(struct answer *x, const struct rewrite_op *op, struct rewrite_result *res)
 {
-    char *out = x->redirect_buf, *q;
+    char *out = x->redirect_buf;
     size_t cap = sizeof(x->redirect_buf), n, plen;
     const char *qm = memchr(x->target, '?', x->tlen);
-    /* nginx escapes the captures a redirect copies when the request's
-     * path had escapes or a '+' (r->quoted_uri, r->plus_in_uri) */
+    /* nginx escapes the captures a redirect copies, or an internal rewrite
+     * copies into new arguments, when the request's path had escapes or a
+     * '+' (r->quoted_uri, r->plus_in_uri) */
+    int quoted;
     plen = qm != NULL ? (size_t)(qm - x->target) : x->tlen;
-    x->escape_captures =
-        (op->code == RWF_REDIRECT || op->code == RWF_PERMANENT) &&
-        (memchr(x->target, '%', plen) != NULL || memchr(x->target, '+', plen) != NULL);
-    n = reqvars_expand(x, op->tpl, out, cap);
-    x->escape_captures = 0;
-    q = memchr(out, '?', n);
+    quoted = memchr(x->target, '%', plen) != NULL || memchr(x->target, '+', plen) != NULL;
     if (op->code == RWF_REDIRECT || op->code == RWF_PERMANENT) {
+        x->escape_captures = quoted;
+        n = reqvars_expand(x, op->tpl, out, cap);
+        x->escape_captures = 0;
         n = unescape_redirect(out, n);
-        q = memchr(out, '?', n);
         if (op->add_args && x->alen > 0)
-            n += (size_t)snprintf(out + n, cap - n, "%c%.*s", q != NULL ? '&' : '?', (int)x->alen,
-                                  x->args);
+            n += (size_t)snprintf(out + n, cap - n, "%c%.*s", op->args_tpl != NULL ? '&' : '?',
+                                  (int)x->alen, x->args);
         res->code = op->code == RWF_PERMANENT ? 301 : 302;
         res->text = out;
         res->len = n < cap ? n : cap - 1;
         res->tpl = NULL;
         return RW_ANSWER;
     }
-    if (q != NULL) {
+    n = reqvars_expand(x, op->args_tpl != NULL ? op->path_tpl : op->tpl, out, cap);
+    if (op->args_tpl != NULL) {
         char args[URI_MAX];
-        int m = snprintf(args, sizeof(args), "%.*s", (int)(n - (size_t)(q - out) - 1), q + 1);
-        if (op->add_args && x->alen > 0 && (size_t)m + 1 < sizeof(args))
-            snprintf(args + m, sizeof(args) - (size_t)m, "&%.*s", (int)x->alen, x->args);
+        size_t m;
+        x->escape_captures = quoted;
+        m = reqvars_expand(x, op->args_tpl, args, sizeof(args));
+        x->escape_captures = 0;
+        if (op->add_args && x->alen > 0 && m + 1 < sizeof(args))
+            snprintf(args + m, sizeof(args) - m, "&%.*s", (int)x->alen, x->args);
         x->alen = (size_t)snprintf(x->args, sizeof(x->args), "%s", args);
         if (x->alen >= sizeof(x->args))
             x->alen = sizeof(x->args) - 1;
-        n = (size_t)(q - out);
     } else if (!op->add_args) {
         x->alen = 0;
         x->args[0] = '\0';
     }
-    if (n == 0 || static_normalize(out, n, x->uri, sizeof(x->uri) - 256, &x->ulen) != 0) {
+    if (n == 0 || set_path(x, out, n) != 0) {
         res->code = 500; /* nginx: "the rewritten URI has a zero length" */
         res->text = NULL;
         res->tpl = NULL;
@@ -404,6 +427,8 @@ void rewrite_free(struct rewrite_op *ops, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(ops[i].text);
         vars_tpl_free(ops[i].tpl);
+        vars_tpl_free(ops[i].path_tpl);
+        vars_tpl_free(ops[i].args_tpl);
         pcre2_match_data_free(ops[i].md);
         pcre2_code_free(ops[i].re);
         cond_free(&ops[i].cond);

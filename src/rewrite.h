@@ -45,8 +45,9 @@ struct rewrite_op {
     char *text;           /* return: the text or URL; rewrite: the replacement; may be NULL */
     struct vars_tpl *tpl; /* of text (set: of the value) */
     void *re, *md;        /* rewrite */
-    int add_args;         /* rewrite: the request's arguments follow the replacement's */
-    int index;            /* set: the variable */
+    struct vars_tpl *path_tpl, *args_tpl; /* rewrite: tpl split at its first literal '?' */
+    int add_args; /* rewrite: the request's arguments follow the replacement's */
+    int index;    /* set: the variable */
     struct rewrite_cond cond;
     struct location *ifloc; /* if: the block's settings, merged from its level, and its steps */
 };

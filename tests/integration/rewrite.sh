@@ -200,6 +200,8 @@ shared_http() {
             rewrite ^/rw/brk/(.*)\$ /brkdir/\$1 break;
             rewrite ^/rw/redir(.*)\$ /target\$1 redirect;
             rewrite ^/rw/perm\$ /target permanent;
+            rewrite ^/rw/echo/(.*)\$ /rw/echoed/\$1 last;
+            rewrite ^/rw/argcap/(.*)\$ /rw/show?c=\$1 last;
             rewrite ^/rw/qa/(.*)\$ /target%41?x=\$1 redirect;
             rewrite ^/rw/abs\$ https://example.com/x;
             rewrite ^/rw/scheme\$ \$scheme://example.com/s;
@@ -210,6 +212,7 @@ shared_http() {
             rewrite ^/rw/toint\$ /int/a.txt last;
             return 403;
         }
+        location /rw/echoed/ { return 200 "uri=\$uri args=\$args"; }
         location = /rw/show { return 200 "args=\$args uri=\$uri"; }
         location /int/ { internal; }
         location /loop { rewrite ^ /loop last; }

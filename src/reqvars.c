@@ -360,6 +360,11 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
     case VAR_SENT_HTTP:
         if (x->resp != NULL)
             return sent_header(x, v, val, len);
+        if (x->r != NULL && x->r->head_len > 0) { /* once the head is written (the access
+                                                   * log's "map" of a $sent_http_) */
+            struct vars_src src = {NULL, NULL, NULL, 0, x->env->buf, x->r->head_len};
+            return vars_family(v, &src, val, len);
+        }
         return 0;
     case VAR_HTTP:
     case VAR_ARG:

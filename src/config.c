@@ -1824,7 +1824,7 @@ static struct config *config_read(const char *path, char *err, size_t errlen)
 struct config *config_load(const char *path, char *err, size_t errlen)
 {
     struct config *cf;
-    char first_err[512];
+    char first_err[1024];
 
     /* nginx knows every variable of the configuration before it checks a
      * use: "set", "map" and named captures may come after the values that
@@ -1833,9 +1833,14 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     vars_reset_captures();
     vars_lenient(1);
     first_reading = 1;
-    config_free(config_read(path, first_err, sizeof(first_err)));
+    cf = config_read(path, first_err, sizeof(first_err));
     first_reading = 0;
     vars_lenient(0);
+    if (cf == NULL) { /* an error that is not an unknown variable: it stands */
+        snprintf(err, errlen, "%s", first_err);
+        return NULL;
+    }
+    config_free(cf);
     if ((cf = config_read(path, err, errlen)) == NULL)
         return NULL;
     for (size_t i = 0; i < cf->nservers; i++) {

@@ -148,11 +148,16 @@ static int user_var(struct answer *x, const struct var_ref *v, const char **val,
         *len = x->uval[v->index].len;
         return 1;
     }
-    if (x->ustate[v->index] != USER_UNKNOWN || (m = find_map(x, v->index)) == NULL) {
-        if (x->ustate[v->index] == USER_BUSY)
-            log_error(LL_ERR, x->env->log, "cycle while evaluating variable \"%.*s\"", (int)v->klen,
-                      v->key);
+    if (x->ustate[v->index] == USER_BUSY) {
+        log_error(LL_ERR, x->env->log, "cycle while evaluating variable \"%.*s\"", (int)v->klen,
+                  v->key);
         return 0;
+    }
+    if ((m = find_map(x, v->index)) == NULL) { /* "set" has not run: empty, as nginx's
+                                                * uninitialized variables */
+        *val = "";
+        *len = 0;
+        return 1;
     }
     x->ustate[v->index] = USER_BUSY;
     n = reqvars_expand(x, m->source, src, sizeof(src));

@@ -291,7 +291,8 @@ error_log $T/error-$n.log info;
 pid $T/$n/server.pid;
 events { worker_connections 64; }
 http {
-    access_log $T/access-$n.log;
+    log_format rw '\$request_uri \$status m=\$mapped x=\$x_frame_options s=\$seen';
+    access_log $T/rw-$n.log rw;
 EOF
         if [ "$ngx" = 1 ]; then
             cat <<EOF
@@ -331,6 +332,13 @@ PASS=$((PASS + $(grep -c '^ok ' "$T/compare.out")))
 FAIL=$((FAIL + $(grep -c '^FAIL ' "$T/compare.out")))
 expect_file_match "rewrite or internal redirection cycle" "$T/error-test.log" \
     "a rewrite cycle is logged"
+# map and set variables in log_format: the same lines, in any order
+sleep 1.5 # ktlsd flushes its access logs once a second
+if cmp -s <(sort "$T/rw-nginx.log") <(sort "$T/rw-test.log"); then
+    ok "map and set variables in the access log as nginx writes them"
+else
+    fail "map and set variables in the access log differ: $(diff <(sort "$T/rw-nginx.log") <(sort "$T/rw-test.log") | head -5)"
+fi
 
 # ---------------------------------------------------------------- -t
 [ "$B_NGX" = 1 ] && finish

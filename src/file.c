@@ -353,9 +353,18 @@ int file_serve(struct answer *x)
                           rel, errno, strerror(errno));
                 return static_errno_status(errno);
             }
-            if (S_ISREG(st.st_mode))
-                return answer_file(x, fd, &st, rel, strlen(rel), dir_fd, rel);
             close(fd);
+            if (S_ISREG(st.st_mode)) { /* nginx's index module: an internal redirect to the
+                                        * file, whose location may differ (and runs its
+                                        * rewrite steps) */
+                size_t il = strlen(x->conf->index[i]);
+                if (x->ulen + il >= sizeof(x->uri) - 256)
+                    return 414;
+                memcpy(x->uri + x->ulen, x->conf->index[i], il + 1);
+                x->ulen += il;
+                x->internal = 1;
+                return REDIRECT;
+            }
         }
         rel[rl] = '\0';
         fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);

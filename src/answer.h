@@ -86,7 +86,7 @@ struct answer {
 };
 
 /* The state of a "map" or "set" variable in a request. */
-enum { USER_UNKNOWN, USER_BUSY, USER_FOUND, USER_NONE };
+enum { USER_UNKNOWN, USER_BUSY, USER_FOUND };
 
 /* A response head with the location's defaults (Server, expires,
  * add_header). */

@@ -102,7 +102,7 @@ static int sent_header(struct answer *x, const struct var_ref *v, const char **v
 
 /* A value kept for the rest of the request, in its arena (cut short
  * when that is full). */
-static void keep_user(struct answer *x, int index, const char *val, size_t len, int found)
+static void keep_user(struct answer *x, int index, const char *val, size_t len)
 {
     size_t room = sizeof(x->uarena) - x->uused;
     if (len > room)
@@ -112,12 +112,12 @@ static void keep_user(struct answer *x, int index, const char *val, size_t len, 
     x->uval[index].p = x->uarena + x->uused;
     x->uval[index].len = len;
     x->uused += len;
-    x->ustate[index] = found ? USER_FOUND : USER_NONE;
+    x->ustate[index] = USER_FOUND;
 }
 
 void reqvars_set(struct answer *x, int index, const char *val, size_t len)
 {
-    keep_user(x, index, val, len, 1);
+    keep_user(x, index, val, len);
 }
 
 static const struct map_conf *find_map(const struct answer *x, int index)
@@ -171,7 +171,7 @@ static int user_var(struct answer *x, const struct var_ref *v, const char **val,
     t = e != NULL ? e->value : m->dflt;
     room = sizeof(x->uarena) - x->uused;
     n = t != NULL && room > 1 ? reqvars_expand(x, t, x->uarena + x->uused, room) : 0;
-    keep_user(x, v->index, x->uarena + x->uused, n, 1);
+    keep_user(x, v->index, x->uarena + x->uused, n);
     if (m->is_volatile) { /* valued again at the next use */
         x->ustate[v->index] = USER_UNKNOWN;
         x->uused -= n;

@@ -3,6 +3,7 @@
  * safe for a header line), written into the caller's buffer; body bytes
  * from the open file or the cached copy. */
 #include "answer.h"
+#include "log.h"
 #include "mime.h"
 #include "reqvars.h"
 #include "util.h"
@@ -41,6 +42,18 @@ static void expand_add_headers(struct answer *x, struct response *resp)
     resp->add = x->add;
 }
 
+/* "expires $var": the value parsed per response, as nginx does; one that
+ * is no expires value sets nothing. */
+static void expires_value(struct answer *x, struct response *resp)
+{
+    char v[128];
+    reqvars_expand(x, x->conf->expires_tpl, v, sizeof(v));
+    if (config_expires(v, &resp->expires, &resp->expires_time) != KT_OK) {
+        log_error(LL_ERR, x->env->log, "invalid \"expires\" value \"%s\"", v);
+        resp->expires = EXPIRES_OFF;
+    }
+}
+
 void answer_response(struct answer *x, struct response *resp, int status)
 {
     memset(resp, 0, sizeof(*resp));
@@ -62,6 +75,8 @@ int answer_head(struct answer *x, struct response *resp)
     r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
     x->resp = resp; /* for $sent_http_ in add_header values */
+    if (x->conf->expires == EXPIRES_VAR)
+        expires_value(x, resp);
     expand_add_headers(x, resp);
     x->resp = NULL;
     r->head_len = http_head(x->env->buf, x->env->cap, resp);

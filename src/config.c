@@ -4,7 +4,9 @@
  * reported as "FILE:LINE: message". */
 #include "config.h"
 #include "log.h"
+#include "map.h"
 #include "mime.h"
+#include "rewrite.h"
 #include "util.h"
 #include "vars.h"
 
@@ -24,7 +26,17 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-enum { CTX_MAIN = 1, CTX_EVENTS = 2, CTX_HTTP = 4, CTX_SERVER = 8, CTX_LOC = 16, CTX_TYPES = 32 };
+enum {
+    CTX_MAIN = 1,
+    CTX_EVENTS = 2,
+    CTX_HTTP = 4,
+    CTX_SERVER = 8,
+    CTX_LOC = 16,
+    CTX_TYPES = 32,
+    CTX_SIF = 64,  /* "if" in a server */
+    CTX_LIF = 128, /* "if" in a location */
+    CTX_MAP = 256,
+};
 enum { TARGET_MAIN, TARGET_SRV, TARGET_SERVER, TARGET_LOC };
 
 #define MAX_ARGS 64
@@ -38,6 +50,7 @@ struct parser {
     int line;
     int depth;    /* block nesting */
     int includes; /* include nesting */
+    unsigned ctx; /* of the directive being run */
     char *err;
     size_t errlen;
 };
@@ -65,6 +78,24 @@ static void perr(struct parser *p, const char *fmt, ...)
     if (n >= 0 && (size_t)n < p->errlen)
         vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
     va_end(ap);
+}
+
+/* config_load reads the files twice (variables may be used before their
+ * "set" or "map"): warnings are given by the second reading only. */
+static int first_reading;
+
+/* A warning at FILE:LINE. */
+static void pwarn(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pwarn(struct parser *p, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    if (first_reading)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_error(LL_WARN, NULL, "%s:%d: %s", p->file, p->line, msg);
 }
 
 static const char *keep_string(struct config *cf, const char *s)
@@ -493,10 +524,9 @@ static int set_ssl_protocols(struct parser *p, const struct directive *d, char *
             c->ssl_protocols |= PROTO_TLS13;
         else if (strcmp(a[i], "SSLv2") == 0 || strcmp(a[i], "SSLv3") == 0 ||
                  strcmp(a[i], "TLSv1") == 0 || strcmp(a[i], "TLSv1.1") == 0)
-            log_error(LL_WARN, NULL,
-                      "%s:%d: \"%s\" in \"ssl_protocols\" is ignored: ktlsd speaks TLSv1.2 and "
-                      "TLSv1.3 only",
-                      p->file, p->line, a[i]);
+            pwarn(p,
+                  "\"%s\" in \"ssl_protocols\" is ignored: ktlsd speaks TLSv1.2 and TLSv1.3 only",
+                  a[i]);
         else {
             perr(p, "invalid value \"%s\" in \"ssl_protocols\" directive", a[i]);
             return KT_ERROR;
@@ -792,6 +822,25 @@ static int set_ims(struct parser *p, const struct directive *d, char **a, int n,
     return set_keyword(p, d, a, n, conf, words);
 }
 
+int config_expires(const char *v, int *kind, double *t)
+{
+    int neg = 0;
+    if (strcmp(v, "off") == 0 || strcmp(v, "epoch") == 0 || strcmp(v, "max") == 0) {
+        *kind = v[0] == 'o' ? EXPIRES_OFF : v[0] == 'e' ? EXPIRES_EPOCH : EXPIRES_MAX;
+        return KT_OK;
+    }
+    if (*v == '-' || *v == '+') {
+        neg = *v == '-';
+        v++;
+    }
+    if (parse_time(v, t) != KT_OK)
+        return KT_ERROR;
+    if (neg)
+        *t = -*t;
+    *kind = EXPIRES_TIME;
+    return KT_OK;
+}
+
 static int set_expires(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct srv_conf *c = conf;
@@ -805,6 +854,13 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
         }
         perr(p, "invalid number of arguments in \"expires\" directive");
         return KT_ERROR;
+    }
+    if (vars_any(v)) { /* valued per response (h5bp: "expires $expires" with a map) */
+        if (check_vars(p, v) != KT_OK)
+            return KT_ERROR;
+        c->expires = EXPIRES_VAR;
+        c->expires_var = xstrdup(v);
+        return KT_OK;
     }
     if (strcmp(v, "off") == 0) {
         c->expires = EXPIRES_OFF;
@@ -906,31 +962,6 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
     return KT_OK;
 }
 
-static int set_return(struct parser *p, const struct directive *d, char **a, int n, void *conf)
-{
-    struct srv_conf *c = conf;
-    long v;
-    (void)d;
-    if (n == 1 && (strncmp(a[0], "http://", 7) == 0 || strncmp(a[0], "https://", 8) == 0 ||
-                   strncmp(a[0], "$scheme", 7) == 0)) {
-        if (check_vars(p, a[0]) != KT_OK)
-            return KT_ERROR;
-        c->return_code = 302;
-        c->return_text = xstrdup(a[0]);
-        return KT_OK;
-    }
-    if (parse_long(a[0], &v) != KT_OK || v < 0 || v > 999) {
-        perr(p, "invalid return code \"%s\"", a[0]);
-        return KT_ERROR;
-    }
-    if (n == 2 && check_vars(p, a[1]) != KT_OK)
-        return KT_ERROR;
-    c->return_code = (int)v;
-    if (n == 2)
-        c->return_text = xstrdup(a[1]);
-    return KT_OK;
-}
-
 static int set_access(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct srv_conf *c = conf;
@@ -988,8 +1019,7 @@ static void srv_conf_init(struct srv_conf *c)
         CONF_UNSET;
     c->keepalive_timeout = c->client_header_timeout = c->send_timeout = c->ssl_session_timeout =
         CONF_UNSET;
-    c->expires = c->autoindex = c->return_code = c->gzip_static = c->gzip_vary = c->brotli_static =
-        CONF_UNSET;
+    c->expires = c->autoindex = c->gzip_static = c->gzip_vary = c->brotli_static = CONF_UNSET;
     c->disable_symlinks = c->etag = c->if_modified_since = c->max_ranges = CONF_UNSET;
     c->open_file_cache.max = c->open_file_cache.min_uses = c->open_file_cache.errors = CONF_UNSET;
     c->open_file_cache.inactive = c->open_file_cache.valid = CONF_UNSET;
@@ -1034,6 +1064,7 @@ static int block_server(struct parser *p, const struct directive *d, char **a, i
     srv_conf_init(&s->c);
     s->file = keep_string(cf, p->file);
     s->line = p->line;
+    s->cf = cf;
     cf->servers = xrealloc(cf->servers, (cf->nservers + 1) * sizeof(*cf->servers));
     cf->servers[cf->nservers++] = s;
     return parse_block(p, CTX_SERVER, s, 0);
@@ -1117,10 +1148,59 @@ static int block_types(struct parser *p, const struct directive *d, char **a, in
     return parse_block(p, CTX_TYPES, c, 0);
 }
 
+/* return, rewrite, set, break: a step of the level's rewrite list. */
+static int set_rewrite(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    char msg[512];
+    if (rewrite_add(conf, d->name, a, n, msg, sizeof(msg)) != KT_OK) {
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* "if (...) { ... }": its block has settings of its own (nginx's implicit
+ * location), merged from the level it is in once that is merged. */
+static int block_if(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct location *l = xcalloc(1, sizeof(*l));
+    char msg[512];
+    unsigned ctx = p->ctx == CTX_SERVER ? CTX_SIF : CTX_LIF;
+    (void)d;
+    srv_conf_init(&l->c);
+    l->dir.fd = -1;
+    l->file = keep_string(p->cf, p->file);
+    l->line = p->line;
+    if (rewrite_add_if(conf, a, n, l, msg, sizeof(msg)) != KT_OK) {
+        free(l);
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    return parse_block(p, ctx, l, 0);
+}
+
+/* "map SOURCE $RESULT { ... }" */
+static int block_map(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct config *cf = conf;
+    char msg[512];
+    struct map_conf *m = map_new(a[0], a[1], msg, sizeof(msg));
+    (void)d;
+    (void)n;
+    if (m == NULL) {
+        perr(p, "%s", msg);
+        return KT_ERROR;
+    }
+    cf->maps = xrealloc(cf->maps, (cf->nmaps + 1) * sizeof(*cf->maps));
+    cf->maps[cf->nmaps++] = m;
+    return parse_block(p, CTX_MAP, m, 0);
+}
+
 #define SRV(field) TARGET_SRV, 0, 0, NULL, offsetof(struct srv_conf, field)
 #define HS (CTX_HTTP | CTX_SERVER)
 #define HSL (CTX_HTTP | CTX_SERVER | CTX_LOC)
 #define BLOCK -2
+#define RW_CTX (CTX_SERVER | CTX_LOC | CTX_SIF | CTX_LIF)
 
 /* The directive table. amin/amax count arguments after the name; amax BLOCK
  * marks a block directive ("name {"). */
@@ -1152,7 +1232,7 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, client_header_timeout), 0, 86400},
     {"send_timeout", HSL, TARGET_SRV, 1, 1, set_time, offsetof(struct srv_conf, send_timeout), 0,
      86400},
-    {"root", HSL, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, root), 0, 0},
+    {"root", HSL | CTX_LIF, TARGET_SRV, 1, 1, set_dir, offsetof(struct srv_conf, root), 0, 0},
     {"index", HSL, TARGET_SRV, 1, -1, set_index, offsetof(struct srv_conf, index), 0, 0},
     {"default_type", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, default_type), 0, 0},
     {"ssl_certificate", HS, TARGET_SRV, 1, 1, set_path_list,
@@ -1203,11 +1283,10 @@ static const struct directive directives[] = {
     {"internal", CTX_LOC, TARGET_LOC, 0, 0, set_on, offsetof(struct location, internal), 0, 0},
     {"try_files", CTX_SERVER | CTX_LOC, TARGET_SRV, 2, -1, set_try_files,
      offsetof(struct srv_conf, try_files), 0, 0},
-    {"expires", HSL, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
-    {"add_header", HSL, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
+    {"expires", HSL | CTX_LIF, TARGET_SRV, 1, 2, set_expires, 0, 0, 0},
+    {"add_header", HSL | CTX_LIF, TARGET_SRV, 2, 3, set_add_header, 0, 0, 0},
     {"autoindex", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, autoindex), 0, 0},
     {"error_page", HSL, TARGET_SRV, 2, 32, set_error_page, 0, 0, 0},
-    {"return", CTX_SERVER | CTX_LOC, TARGET_SRV, 1, 2, set_return, 0, 0, 0},
     {"gzip_static", HSL, TARGET_SRV, 1, 1, set_static, offsetof(struct srv_conf, gzip_static), 0,
      0},
     {"gzip_vary", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, gzip_vary), 0, 0},
@@ -1237,6 +1316,13 @@ static const struct directive directives[] = {
      offsetof(struct server_conf, status_zone), 0, 0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
     {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
+    /* rewrite module: map, if, set, rewrite, break */
+    {"map", CTX_HTTP, TARGET_MAIN, 2, BLOCK, block_map, 0, 0, 0},
+    {"if", CTX_SERVER | CTX_LOC, TARGET_SRV, 1, BLOCK, block_if, 0, 0, 0},
+    {"set", RW_CTX, TARGET_SRV, 2, 2, set_rewrite, 0, 0, 0},
+    {"rewrite", RW_CTX, TARGET_SRV, 2, 3, set_rewrite, 0, 0, 0},
+    {"break", RW_CTX, TARGET_SRV, 0, 0, set_rewrite, 0, 0, 0},
+    {"return", RW_CTX, TARGET_SRV, 1, 2, set_rewrite, 0, 0, 0},
 };
 
 /* --- tokenizer ----------------------------------------------------------- */
@@ -1293,7 +1379,7 @@ static enum tok next_token(struct parser *p, char **word)
             return T_ERR;
         }
         p->pos++;
-        if (p->pos < p->len && !strchr(" \t\r\n;{}", b[p->pos])) {
+        if (p->pos < p->len && !strchr(" \t\r\n;{})", b[p->pos])) {
             perr(p, "unexpected \"%c\" after a quoted string", b[p->pos]);
             return T_ERR;
         }
@@ -1372,6 +1458,14 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
         }
         return do_include(p, args[1], ctx, conf);
     }
+    if (ctx == CTX_MAP) { /* "KEY VALUE;" in a map block */
+        char msg[512];
+        if (is_block || map_add(conf, args, nargs, msg, sizeof(msg)) != KT_OK) {
+            perr(p, "%s", is_block ? "unexpected \"{\"" : msg);
+            return KT_ERROR;
+        }
+        return KT_OK;
+    }
     for (size_t i = 0; i < ARRAY_LEN(directives); i++)
         if (strcmp(directives[i].name, args[0]) == 0) {
             d = &directives[i];
@@ -1383,6 +1477,10 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
     }
     if (d->set == block_location && ctx == CTX_LOC) {
         perr(p, "nested \"location\" blocks are not supported by ktlsd");
+        return KT_ERROR;
+    }
+    if (!(d->ctx & ctx) && (ctx & (CTX_SIF | CTX_LIF)) && (d->ctx & (CTX_SERVER | CTX_LOC))) {
+        perr(p, "\"%s\" directive inside \"if\" is not supported by ktlsd", d->name);
         return KT_ERROR;
     }
     if (!(d->ctx & ctx)) {
@@ -1409,10 +1507,11 @@ static int run_directive(struct parser *p, unsigned ctx, void *conf, char **args
         target = conf;
     else if (ctx == CTX_SERVER)
         target = &((struct server_conf *)conf)->c;
-    else if (ctx == CTX_LOC)
+    else if (ctx == CTX_LOC || ctx == CTX_SIF || ctx == CTX_LIF)
         target = &((struct location *)conf)->c;
     else
         target = conf;
+    p->ctx = ctx;
     return d->set(p, d, args + 1, nargs - 1, target);
 }
 
@@ -1619,8 +1718,11 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
             c->index[i] = xstrdup(parent->nindex ? parent->index[i] : dflt);
         c->nindex = n;
     }
-    if (c->expires == CONF_UNSET)
+    if (c->expires == CONF_UNSET) {
         c->expires_time = parent->expires_time;
+        if (parent->expires_var != NULL)
+            c->expires_var = xstrdup(parent->expires_var);
+    }
     MERGE(expires, CONF_UNSET, EXPIRES_OFF);
     MERGE(autoindex, CONF_UNSET, 0);
     MERGE(gzip_static, CONF_UNSET, STATIC_OFF);
@@ -1681,10 +1783,10 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
 static int compile_values(struct srv_conf *c, char *err, size_t errlen)
 {
     const char *dir = c->alias != NULL ? c->alias : c->root;
-    if (c->return_text != NULL &&
-        (c->return_tpl = vars_compile(c->return_text, err, errlen)) == NULL)
-        return KT_ERROR;
     if (dir != NULL && (c->dir_tpl = vars_compile(dir, err, errlen)) == NULL)
+        return KT_ERROR;
+    if (c->expires_var != NULL &&
+        (c->expires_tpl = vars_compile(c->expires_var, err, errlen)) == NULL)
         return KT_ERROR;
     if (c->ntry_files > 0)
         c->try_tpl = xcalloc(c->ntry_files, sizeof(*c->try_tpl));
@@ -1700,6 +1802,29 @@ static int compile_values(struct srv_conf *c, char *err, size_t errlen)
             return KT_ERROR;
         }
         if ((c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
+            return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* The blocks of the level's "if"s take what they do not set from it
+ * (nginx merges the implicit location into the one it is in). */
+static int merge_ifs(struct srv_conf *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->nrw; i++) {
+        struct location *l = c->rw[i].ifloc;
+        int own_root;
+        if (l == NULL)
+            continue;
+        own_root = l->c.root != NULL;
+        srv_conf_merge(&l->c, c);
+        if (!own_root && c->alias != NULL) { /* the location's alias holds in the block */
+            free(l->c.root);
+            l->c.root = NULL;
+            l->c.alias = xstrdup(c->alias);
+        }
+        l->c.status_page = c->status_page;
+        if (compile_values(&l->c, err, errlen) != KT_OK)
             return KT_ERROR;
     }
     return KT_OK;
@@ -1802,7 +1927,8 @@ static int check(struct config *cf, char *err, size_t errlen)
     return KT_OK;
 }
 
-struct config *config_load(const char *path, char *err, size_t errlen)
+/* The files read into a fresh configuration, not yet merged. */
+static struct config *config_read(const char *path, char *err, size_t errlen)
 {
     struct config *cf = xcalloc(1, sizeof(*cf));
     struct parser top = {.cf = cf, .err = err, .errlen = errlen};
@@ -1812,9 +1938,35 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     cf->error_log_level = LL_ERR;
     cf->worker_connections = 512;
     srv_conf_init(&cf->http);
+    if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK) {
+        config_free(cf);
+        return NULL;
+    }
+    return cf;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+    struct config *cf;
+    char first_err[1024];
+
+    /* nginx knows every variable of the configuration before it checks a
+     * use: "set", "map" and named captures may come after the values that
+     * name them. A first reading, which takes unknown names, collects
+     * them; the second, the real one, checks each use. */
     vars_reset_captures();
-    if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
-        goto fail;
+    vars_lenient(1);
+    first_reading = 1;
+    cf = config_read(path, first_err, sizeof(first_err));
+    first_reading = 0;
+    vars_lenient(0);
+    if (cf == NULL) { /* an error that is not an unknown variable: it stands */
+        snprintf(err, errlen, "%s", first_err);
+        return NULL;
+    }
+    config_free(cf);
+    if ((cf = config_read(path, err, errlen)) == NULL)
+        return NULL;
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         srv_conf_merge(&s->c, &cf->http);
@@ -1826,10 +1978,11 @@ struct config *config_load(const char *path, char *err, size_t errlen)
                 goto fail;
             }
             srv_conf_merge(&l->c, &s->c);
-            if (compile_values(&l->c, err, errlen) != KT_OK)
+            if (compile_values(&l->c, err, errlen) != KT_OK ||
+                merge_ifs(&l->c, err, errlen) != KT_OK)
                 goto fail;
         }
-        if (compile_values(&s->c, err, errlen) != KT_OK)
+        if (compile_values(&s->c, err, errlen) != KT_OK || merge_ifs(&s->c, err, errlen) != KT_OK)
             goto fail;
     }
     if (check(cf, err, errlen) != KT_OK)
@@ -1904,15 +2057,21 @@ static void srv_conf_free(struct srv_conf *c)
     for (size_t i = 0; i < c->nerror_pages; i++)
         free(c->error_pages[i].uri);
     free(c->error_pages);
-    free(c->return_text);
     free(c->access);
-    vars_tpl_free(c->return_tpl);
+    free(c->expires_var);
+    vars_tpl_free(c->expires_tpl);
     vars_tpl_free(c->dir_tpl);
     for (size_t i = 0; c->try_tpl != NULL && i < c->ntry_files; i++)
         vars_tpl_free(c->try_tpl[i]);
     free(c->try_tpl);
     if (c->types_set)
         mime_table_free(c->types);
+    for (size_t i = 0; i < c->nrw; i++)
+        if (c->rw[i].ifloc != NULL) {
+            srv_conf_free(&c->rw[i].ifloc->c);
+            free(c->rw[i].ifloc);
+        }
+    rewrite_free(c->rw, c->nrw);
 }
 
 void config_free(struct config *cf)
@@ -1952,6 +2111,9 @@ void config_free(struct config *cf)
     }
     free(cf->servers);
     srv_conf_free(&cf->http);
+    for (size_t i = 0; i < cf->nmaps; i++)
+        map_free(cf->maps[i]);
+    free(cf->maps);
     for (size_t i = 0; i < cf->nformats; i++)
         log_format_free(cf->formats[i].fmt);
     free(cf->formats);

@@ -13,6 +13,8 @@
 #include <time.h>
 
 struct access_log;
+struct map_conf;
+struct rewrite_op;
 struct log_format;
 
 #define CONF_UNSET (-1)
@@ -36,7 +38,7 @@ struct conf_cmd {
 
 struct mime_table;
 
-enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME };
+enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME, EXPIRES_VAR };
 enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
 /* ssl_session_cache's first form; SCACHE_ON takes builtin and/or shared. */
@@ -151,9 +153,7 @@ struct srv_conf {
     struct error_page *error_pages;
     size_t nerror_pages;
     int error_pages_set;
-    int return_code;   /* CONF_UNSET: none */
-    char *return_text; /* URL for redirects, body otherwise; may be NULL */
-    int gzip_static;   /* STATIC_* */
+    int gzip_static; /* STATIC_* */
     int gzip_vary;
     int brotli_static;
     struct mime_table *types;
@@ -171,9 +171,13 @@ struct srv_conf {
     size_t naccess;
     int access_set;
     /* values with variables, compiled once the configuration is merged */
-    struct vars_tpl *return_tpl; /* of return_text */
-    struct vars_tpl **try_tpl;   /* of try_files[] */
-    struct vars_tpl *dir_tpl;    /* of alias, else root */
+    struct vars_tpl **try_tpl; /* of try_files[] */
+    struct vars_tpl *dir_tpl;  /* of alias, else root */
+    /* the rewrite module: return, rewrite, set, break, if, in file order */
+    struct rewrite_op *rw;
+    size_t nrw;
+    char *expires_var;            /* "expires $var": EXPIRES_VAR */
+    struct vars_tpl *expires_tpl; /* of expires_var */
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
@@ -208,7 +212,8 @@ struct server_conf {
     int zone; /* 1 + status_zone's index on the status page; 0: none */
     SSL_CTX *ssl_ctx;
     struct access_log *access_log;
-    struct static_dir dir; /* root */
+    struct static_dir dir;   /* root */
+    const struct config *cf; /* its configuration (the "map" variables) */
 };
 
 struct named_format {
@@ -243,6 +248,8 @@ struct config {
     size_t nstrings;
     struct conf_file *files; /* every file read, main first, then includes in order */
     size_t nfiles;
+    struct map_conf **maps; /* "map" blocks */
+    size_t nmaps;
 };
 
 /* Parses path. On error returns NULL and writes "FILE:LINE: message" into err. */
@@ -252,5 +259,8 @@ void config_free(struct config *cf);
  * "# configuration file PATH:" and its text, as nginx -T does. */
 void config_dump(const struct config *cf, FILE *out);
 int config_worker_count(const struct config *cf);
+/* An "expires" value ("off", "epoch", "max", "[+-]TIME"): EXPIRES_* in
+ * kind and the seconds in t; KT_ERROR when it is none of these. */
+int config_expires(const char *v, int *kind, double *t);
 
 #endif

@@ -74,7 +74,11 @@ int file_map_path(struct answer *x, const char *uri, size_t ulen, int *dir_fd, c
     size_t n = ulen, o = 0;
     char last = dir[0] != '\0' ? dir[strlen(dir) - 1] : '\0';
 
-    if ((alias && x->loc->re != NULL) || vars_any(dir)) {
+    /* "root" inside an "if": not the location's directory, opened per request */
+    int if_root = x->loc != NULL && x->conf != &x->loc->c && x->loc->c.root != NULL &&
+                  x->conf->root != NULL && strcmp(x->conf->root, x->loc->c.root) != 0;
+
+    if ((alias && x->loc->re != NULL) || vars_any(dir) || if_root) {
         *dir_fd = dynamic_dir(x, dir, rel, cap, &o);
         if (*dir_fd < 0)
             return 404;
@@ -357,9 +361,18 @@ int file_serve(struct answer *x)
                           rel, errno, strerror(errno));
                 return static_errno_status(errno);
             }
-            if (S_ISREG(st.st_mode))
-                return answer_file(x, fd, &st, rel, strlen(rel), dir_fd, rel);
             close(fd);
+            if (S_ISREG(st.st_mode)) { /* nginx's index module: an internal redirect to the
+                                        * file, whose location may differ (and runs its
+                                        * rewrite steps) */
+                size_t il = strlen(x->conf->index[i]);
+                if (x->ulen + il >= sizeof(x->uri) - 256)
+                    return 414;
+                memcpy(x->uri + x->ulen, x->conf->index[i], il + 1);
+                x->ulen += il;
+                x->internal = 1;
+                return REDIRECT;
+            }
         }
         rel[rl] = '\0';
         fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);

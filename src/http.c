@@ -547,7 +547,7 @@ const char *http_method_name(const struct request *r)
     return llhttp_method_name((llhttp_method_t)r->method);
 }
 
-static const char *http_reason(int status)
+const char *http_reason(int status)
 {
     switch (status) {
     case 200:
@@ -706,7 +706,8 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
         }
     }
     for (size_t i = 0; i < resp->nadd; i++)
-        if (resp->add[i].always || cacheable(resp->status))
+        if ((resp->add[i].always || cacheable(resp->status)) &&
+            resp->add[i].value[0] != '\0') /* nginx sends no empty header */
             ADD("%s: %s\r\n", resp->add[i].name, resp->add[i].value);
     if (resp->accept_ranges)
         ADD("Accept-Ranges: bytes\r\n");

@@ -103,6 +103,8 @@ struct response {
 /* Parses an HTTP date (IMF-fixdate, RFC 850 or asctime); -1 if invalid. */
 time_t http_parse_date(const char *s, size_t len);
 
+/* The reason phrase nginx sends for status ("Unknown" when it has none). */
+const char *http_reason(int status);
 /* Writes the status line and headers; returns the length, or 0 if cap is
  * too small. */
 size_t http_head(char *out, size_t cap, const struct response *resp);

@@ -448,7 +448,7 @@ size_t log_format_render(const struct log_format *f, const struct log_vars *v, c
                               f->escape);
             break;
         case LV_FAMILY: {
-            struct var_ref ref = {op->family, f->text + op->off, op->len};
+            struct var_ref ref = {op->family, f->text + op->off, op->len, 0};
             struct str s = {NULL, 0};
             if (!vars_family(&ref, &v->src, &s.p, &s.len))
                 s.p = NULL;

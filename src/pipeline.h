@@ -16,6 +16,7 @@
 #include "config.h"
 #include "http.h"
 #include "reply.h"
+#include "vars.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -65,6 +66,9 @@ struct captures {
     char subject[URI_MAX];
 };
 
+/* The state of a "map" or "set" variable in a request. */
+enum { USER_UNKNOWN, USER_BUSY, USER_FOUND };
+
 /* One request's working state. The buffers come last: a request resets
  * only what precedes them (a worker answers one request at a time, so one
  * static instance serves, with no allocation per request). */
@@ -93,8 +97,13 @@ struct answer {
     int dyn_fd;
     int in_dir;                  /* expanding that root or alias: $document_root is empty */
     const struct response *resp; /* the head being written, or NULL */
-    char uri[URI_MAX];           /* decoded and normalised */
-    char args[URI_MAX];          /* the query, raw */
+    int uri_changed;             /* a rewrite changed the URI: search the locations again */
+    int skip_server_rw;          /* after a "last" rewrite: the server's steps do not run again */
+    int escape_captures; /* a rewrite redirect of a URI that had escapes: $1..$9 %XX-escaped */
+    unsigned char ustate[VARS_USER_MAX]; /* "map" and "set" variables: USER_* */
+    size_t uused;                        /* of uarena */
+    char uri[URI_MAX];                   /* decoded and normalised */
+    char args[URI_MAX];                  /* the query, raw */
     char locbuf[URI_MAX * 2];
     char redirect_buf[URI_MAX + 8];
     char crange[96];        /* Content-Range of a 206 or 416 */
@@ -103,6 +112,11 @@ struct answer {
     char docroot[PATH_MAX];                 /* a root or alias with variables, expanded */
     struct add_header add[ADD_HEADERS_MAX]; /* add_header values with variables, expanded */
     char add_values[8192];
+    struct {
+        const char *p;
+        size_t len;
+    } uval[VARS_USER_MAX]; /* their values, in uarena */
+    char uarena[16384];
 };
 
 #endif

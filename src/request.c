@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "reqvars.h"
+#include "rewrite.h"
 #include "static.h"
 #include "stats.h"
 #include "status.h"
@@ -49,29 +50,6 @@ static int name_matches(const char *name, const char *host, size_t len)
         strncasecmp(host, name, n - 1) == 0)
         return 1;
     return 0;
-}
-
-/* Keeps what a regex matched (nginx's r->captures and named-capture
- * variables): $1..$9 come from the last regex that matched, the location's
- * if there was one (even one without groups: then they are empty, as in
- * nginx); a named capture from the regex that has that name, the
- * location's first. */
-static void keep_captures(struct captures *c, const pcre2_code *re, pcre2_match_data *md, int rc,
-                          const char *subject, size_t len)
-{
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    uint32_t groups = 0;
-    c->re = re;
-    c->n = 0;
-    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
-    if (groups == 0)
-        return;
-    if (len >= sizeof(c->subject))
-        len = sizeof(c->subject) - 1;
-    memcpy(c->subject, subject, len);
-    c->subject[len] = '\0';
-    c->n = rc > MAX_CAPTURES || rc == 0 ? MAX_CAPTURES : rc;
-    memcpy(c->ov, ov, (size_t)c->n * 2 * sizeof(*ov));
 }
 
 /* The server block for a host: exact names, then wildcards, then the first
@@ -112,7 +90,7 @@ static struct server_conf *pick_server(const struct vhosts *vh, const char *host
             if (rc < 0)
                 continue;
             if (x != NULL)
-                keep_captures(&x->cap[0], re, md, rc, lower, len);
+                reqvars_captures(&x->cap[0], re, md, rc, lower, len);
             return vh->servers[i];
         }
     return vh->dflt;
@@ -268,6 +246,10 @@ static int answer_status(struct answer *x, int status, const char *location, siz
         status = 400;
     answer_response(x, &resp, status);
     resp.content_type = "text/html";
+    if (strcmp(http_reason(status), "Unknown") == 0) { /* nginx has no page for it */
+        blen = 0;
+        resp.content_type = NULL;
+    }
     if (location != NULL && location[0] == '/') { /* nginx makes them absolute */
         size_t n = base_url(x, x->locbuf, sizeof(x->locbuf));
         n += (size_t)snprintf(x->locbuf + n, sizeof(x->locbuf) - n, "%.*s", (int)location_len,
@@ -295,10 +277,13 @@ static int answer_status(struct answer *x, int status, const char *location, siz
     return DONE;
 }
 
-static int do_return(struct answer *x, int code, const char *text, const struct vars_tpl *tpl)
+/* "return", or a rewrite's redirect: text expanded from tpl, or (tpl
+ * NULL) text as it is, len bytes. */
+static int do_return(struct answer *x, int code, const char *text, const struct vars_tpl *tpl,
+                     size_t len)
 {
     char val[URI_MAX];
-    size_t n;
+    size_t n = 0;
     struct response resp;
 
     if (code == 444) { /* nginx closes the connection without an answer:
@@ -307,7 +292,13 @@ static int do_return(struct answer *x, int code, const char *text, const struct 
         x->r->close = 1;
         return DONE;
     }
-    n = text ? reqvars_expand(x, tpl, val, sizeof(val)) : 0;
+    if (text != NULL && tpl != NULL)
+        n = reqvars_expand(x, tpl, val, sizeof(val));
+    else if (text != NULL) {
+        n = len < sizeof(val) ? len : sizeof(val) - 1;
+        memcpy(val, text, n);
+        val[n] = '\0';
+    }
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
         x->no_error_page = 1; /* no error_page for our own redirects */
         n = reqvars_header_safe(val, n, sizeof(val));
@@ -318,10 +309,13 @@ static int do_return(struct answer *x, int code, const char *text, const struct 
         answer_head(x, &resp);
         return DONE;
     }
-    if (text == NULL || code >= 400)
+    /* nginx's ngx_http_rewrite_return_code: an error without text gets
+     * its page; any other status goes with the text (maybe none) as
+     * the body, typed by the URI's extension as a file would be */
+    if (text == NULL && code >= 400)
         return answer_status(x, code, NULL, 0);
     answer_response(x, &resp, code);
-    resp.content_type = x->conf->default_type;
+    resp.content_type = answer_type(x, x->uri, x->ulen);
     resp.content_length = (long long)n;
     answer_head(x, &resp);
     if (!answer_head_only(x) && x->r->head_len + n <= x->env->cap) {
@@ -407,6 +401,28 @@ static int try_files(struct answer *x)
     }
 }
 
+/* A level's rewrite steps (nginx's server_rewrite and rewrite phases):
+ * DONE or REDIRECT when they decided, else -1 to go on. */
+static int rewrite_phase(struct answer *x, const struct srv_conf *c, int in_location)
+{
+    struct rewrite_result res;
+    int rc;
+    if (c->nrw == 0)
+        return -1;
+    rc = rewrite_run(x, c, in_location, &res);
+    if (rc == RW_ANSWER)
+        return do_return(x, res.code, res.text, res.tpl, res.len);
+    if (in_location && (rc == RW_LAST || (rc == RW_GO_ON && x->uri_changed))) {
+        /* the location search starts again, past the server's steps */
+        x->uri_changed = 0;
+        x->skip_server_rw = 1;
+        x->internal = 1;
+        return REDIRECT;
+    }
+    x->uri_changed = 0;
+    return -1;
+}
+
 static int handle(struct answer *x)
 {
     if (x->named != NULL) {
@@ -414,20 +430,29 @@ static int handle(struct answer *x)
         x->named = NULL;
     } else {
         int rc = 0;
+        x->loc = NULL;
+        x->conf = &x->srv->c;
+        if (!x->skip_server_rw && (rc = rewrite_phase(x, &x->srv->c, 0)) >= 0)
+            return rc;
+        x->skip_server_rw = 0;
+        rc = 0;
         x->loc = find_location(x->srv, x->uri, x->ulen, &rc);
         if (x->loc != NULL && x->loc->re != NULL)
-            keep_captures(&x->cap[1], x->loc->re, x->loc->md, rc, x->uri, x->ulen);
+            reqvars_captures(&x->cap[1], x->loc->re, x->loc->md, rc, x->uri, x->ulen);
     }
     x->conf = x->loc != NULL ? &x->loc->c : &x->srv->c;
     if (x->loc != NULL && x->loc->internal && !x->internal)
         return answer_status(x, 404, NULL, 0);
+    if (x->loc != NULL) {
+        int rc = rewrite_phase(x, &x->loc->c, 1);
+        if (rc >= 0)
+            return rc;
+    }
     if (!access_allowed(x->conf, x->env->peer)) {
         log_error(LL_ERR, x->env->log, "access forbidden by rule, request: \"%.*s\"", (int)x->tlen,
                   x->target);
         return answer_status(x, 403, NULL, 0);
     }
-    if (x->loc != NULL && x->conf->return_code != CONF_UNSET)
-        return do_return(x, x->conf->return_code, x->conf->return_text, x->conf->return_tpl);
     if (x->conf->status_page)
         return handled(x, status_answer(x));
     /* nginx's static handler: other methods get 405 at once; POST gets it
@@ -582,9 +607,6 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r)
         r->close = 1;
         if (answer_status(x, env->plain_on_tls ? 497 : env->client_verify, NULL, 0) == DONE)
             return;
-    } else if (x->srv->c.return_code != CONF_UNSET) { /* server-level return runs first */
-        do_return(x, x->srv->c.return_code, x->srv->c.return_text, x->srv->c.return_tpl);
-        return;
     }
     for (int i = 0; i <= MAX_REDIRECTS; i++) {
         reply_drop_fd(r);

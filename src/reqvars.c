@@ -6,6 +6,7 @@
 #include "pipeline.h"
 #include "http.h"
 #include "log.h"
+#include "map.h"
 #include "tls.h"
 #include "util.h"
 #include "vars.h"
@@ -97,6 +98,108 @@ static int sent_header(struct answer *x, const struct var_ref *v, const char **v
         return 0;
     *len = strlen(*val);
     return 1;
+}
+
+/* A value kept for the rest of the request, in its arena (cut short
+ * when that is full). */
+static void keep_user(struct answer *x, int index, const char *val, size_t len)
+{
+    size_t room = sizeof(x->uarena) - x->uused;
+    if (len > room)
+        len = room;
+    if (val != x->uarena + x->uused)
+        memmove(x->uarena + x->uused, val, len);
+    x->uval[index].p = x->uarena + x->uused;
+    x->uval[index].len = len;
+    x->uused += len;
+    x->ustate[index] = USER_FOUND;
+}
+
+void reqvars_set(struct answer *x, int index, const char *val, size_t len)
+{
+    keep_user(x, index, val, len);
+}
+
+static const struct map_conf *find_map(const struct answer *x, int index)
+{
+    const struct config *cf = x->srv != NULL ? x->srv->cf : NULL;
+    for (size_t i = 0; cf != NULL && i < cf->nmaps; i++)
+        if (cf->maps[i]->index == index)
+            return cf->maps[i];
+    return NULL;
+}
+
+/* A "map" or "set" variable: a value "set" gave, else the map's, looked
+ * up the first time the request asks and kept for the rest of it unless
+ * the map is "volatile" (nginx's cacheable variables). A map that needs
+ * itself is empty, as nginx's "cycle while evaluating variable". */
+static int user_var(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct map_conf *m;
+    const struct map_entry *e;
+    const struct vars_tpl *t;
+    char src[4096];
+    size_t n, room;
+    int rc = 0;
+    if (v->index < 0) /* only in a configuration's first reading */
+        return 0;
+    if (x->ustate[v->index] == USER_FOUND) {
+        *val = x->uval[v->index].p;
+        *len = x->uval[v->index].len;
+        return 1;
+    }
+    if (x->ustate[v->index] == USER_BUSY) {
+        log_error(LL_ERR, x->env->log, "cycle while evaluating variable \"%.*s\"", (int)v->klen,
+                  v->key);
+        return 0;
+    }
+    if ((m = find_map(x, v->index)) == NULL) { /* "set" has not run: empty, as nginx's
+                                                * uninitialized variables */
+        *val = "";
+        *len = 0;
+        return 1;
+    }
+    x->ustate[v->index] = USER_BUSY;
+    n = reqvars_expand(x, m->source, src, sizeof(src));
+    e = map_find(m, src, n, &rc);
+    if (e != NULL && e->re != NULL) {
+        uint32_t groups = 0;
+        pcre2_pattern_info(e->re, PCRE2_INFO_CAPTURECOUNT, &groups);
+        if (groups > 0)
+            reqvars_captures(&x->cap[1], e->re, e->md, rc, src, n);
+    }
+    t = e != NULL ? e->value : m->dflt;
+    room = sizeof(x->uarena) - x->uused;
+    n = t != NULL && room > 1 ? reqvars_expand(x, t, x->uarena + x->uused, room) : 0;
+    keep_user(x, v->index, x->uarena + x->uused, n);
+    if (m->is_volatile) { /* valued again at the next use */
+        x->ustate[v->index] = USER_UNKNOWN;
+        x->uused -= n;
+    }
+    *val = x->uval[v->index].p;
+    *len = n;
+    return 1;
+}
+
+/* nginx's ngx_escape_uri(NGX_ESCAPE_ARGS): " ", "#", "%", "&", "+", ";",
+ * "?", controls and bytes above 0x7e become %XX. Into out; returns the
+ * length, with *val pointing at out. */
+static size_t escape_args(const char *s, size_t n, char *out, size_t cap, const char **val)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 4 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7f || strchr("#%&+;?", c) != NULL) {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    *val = out;
+    return o;
 }
 
 /* One variable's value for vars_render (nginx's get_variable handlers).
@@ -262,6 +365,11 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
     case VAR_SENT_HTTP:
         if (x->resp != NULL)
             return sent_header(x, v, val, len);
+        if (x->r != NULL && x->r->head_len > 0) { /* once the head is written (the access
+                                                   * log's "map" of a $sent_http_) */
+            struct vars_src src = {NULL, NULL, NULL, 0, x->env->buf, x->r->head_len};
+            return vars_family(v, &src, val, len);
+        }
         return 0;
     case VAR_HTTP:
     case VAR_ARG:
@@ -269,6 +377,8 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
         struct vars_src src = {request_header, rq, x->args, x->alen, NULL, 0};
         return vars_family(v, &src, val, len);
     }
+    case VAR_USER:
+        return user_var(x, v, val, len);
     case VAR_CAPTURE:
     case VAR_NAMED_CAPTURE: {
         const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];
@@ -289,6 +399,8 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
             return 0;
         *val = c->subject + c->ov[2 * k];
         *len = c->ov[2 * k + 1] - c->ov[2 * k];
+        if (x->escape_captures && v->id == VAR_CAPTURE)
+            *len = escape_args(*val, *len, sc, cap, val);
         return 1;
     }
     }
@@ -302,4 +414,27 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
 size_t reqvars_expand(struct answer *x, const struct vars_tpl *t, char *out, size_t cap)
 {
     return vars_render(t, reqvars_get, x, out, cap);
+}
+
+/* Keeps what a regex matched (nginx's r->captures and named-capture
+ * variables): $1..$9 come from the last regex that matched, the location's
+ * if there was one (even one without groups: then they are empty, as in
+ * nginx); a named capture from the regex that has that name, the
+ * location's first. */
+void reqvars_captures(struct captures *c, const pcre2_code *re, pcre2_match_data *md, int rc,
+                      const char *subject, size_t len)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    uint32_t groups = 0;
+    c->re = re;
+    c->n = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+    if (groups == 0)
+        return;
+    if (len >= sizeof(c->subject))
+        len = sizeof(c->subject) - 1;
+    memcpy(c->subject, subject, len);
+    c->subject[len] = '\0';
+    c->n = rc > MAX_CAPTURES || rc == 0 ? MAX_CAPTURES : rc;
+    memcpy(c->ov, ov, (size_t)c->n * 2 * sizeof(*ov));
 }

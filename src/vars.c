@@ -62,6 +62,9 @@ static const struct {
  * a variable for the whole configuration. */
 static char **capture_names;
 static size_t ncapture_names;
+/* The variables "map" and "set" define, by index. */
+static char *user_names[VARS_USER_MAX];
+static int nuser_names;
 
 void vars_add_captures(const void *re)
 {
@@ -90,6 +93,41 @@ void vars_reset_captures(void)
     free(capture_names);
     capture_names = NULL;
     ncapture_names = 0;
+    for (int i = 0; i < nuser_names; i++)
+        free(user_names[i]);
+    nuser_names = 0;
+}
+
+static int lookup(const char *name, size_t len, struct var_ref *v);
+static int lenient;
+
+void vars_lenient(int on)
+{
+    lenient = on;
+}
+
+int vars_add_user(const char *name, char *err, size_t errlen)
+{
+    struct var_ref v;
+    size_t len = strlen(name);
+    if (len == 0 ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len) {
+        snprintf(err, errlen, "invalid variable name \"%s\"", name);
+        return -1;
+    }
+    if (lookup(name, len, &v)) {
+        if (v.id == VAR_USER)
+            return v.index;
+        snprintf(err, errlen, "the duplicate \"%s\" variable", name);
+        return -1;
+    }
+    if (nuser_names == VARS_USER_MAX) {
+        snprintf(err, errlen, "more than %d variables defined by \"map\" and \"set\"",
+                 VARS_USER_MAX);
+        return -1;
+    }
+    user_names[nuser_names] = xstrdup(name);
+    return nuser_names++;
 }
 
 static int name_char(char c)
@@ -101,18 +139,23 @@ static int lookup(const char *name, size_t len, struct var_ref *v)
 {
     for (size_t i = 0; i < ARRAY_LEN(names); i++)
         if (strlen(names[i].name) == len && strncmp(names[i].name, name, len) == 0) {
-            *v = (struct var_ref){names[i].id, name, len};
+            *v = (struct var_ref){names[i].id, name, len, 0};
             return 1;
         }
     for (size_t i = 0; i < ncapture_names; i++)
         if (strlen(capture_names[i]) == len && strncmp(capture_names[i], name, len) == 0) {
-            *v = (struct var_ref){VAR_NAMED_CAPTURE, name, len};
+            *v = (struct var_ref){VAR_NAMED_CAPTURE, name, len, 0};
+            return 1;
+        }
+    for (int i = 0; i < nuser_names; i++)
+        if (strlen(user_names[i]) == len && strncmp(user_names[i], name, len) == 0) {
+            *v = (struct var_ref){VAR_USER, name, len, i};
             return 1;
         }
     for (size_t i = 0; i < ARRAY_LEN(families); i++) {
         size_t n = strlen(families[i].prefix);
         if (len > n && strncmp(families[i].prefix, name, n) == 0) {
-            *v = (struct var_ref){families[i].id, name + n, len - n};
+            *v = (struct var_ref){families[i].id, name + n, len - n, 0};
             return 1;
         }
     }
@@ -126,7 +169,7 @@ size_t vars_parse(const char *s, struct var_ref *v, char *err, size_t errlen)
     int braced = s[1] == '{';
     const char *start = s + 1 + braced, *end = start;
     if (!braced && s[1] >= '1' && s[1] <= '9') {
-        *v = (struct var_ref){VAR_CAPTURE, s + 1, 1};
+        *v = (struct var_ref){VAR_CAPTURE, s + 1, 1, 0};
         return 2;
     }
     while (name_char(*end))
@@ -135,7 +178,9 @@ size_t vars_parse(const char *s, struct var_ref *v, char *err, size_t errlen)
         snprintf(err, errlen, "invalid variable name");
         return 0;
     }
-    if (!lookup(start, (size_t)(end - start), v)) {
+    if (!lookup(start, (size_t)(end - start), v) && lenient) {
+        *v = (struct var_ref){VAR_USER, start, (size_t)(end - start), -1};
+    } else if (!lookup(start, (size_t)(end - start), v)) {
         snprintf(err, errlen, "unknown \"%.*s\" variable", (int)(end - start), start);
         return 0;
     }
@@ -270,7 +315,7 @@ struct vars_tpl *vars_compile(const char *text, char *err, size_t errlen)
         if (p == NULL || p > lit) {
             size_t l = p != NULL ? (size_t)(p - lit) : strlen(lit);
             if (l > 0)
-                t->parts[t->n++] = (struct vars_part){1, {VAR_SCHEME, lit, l}};
+                t->parts[t->n++] = (struct vars_part){1, {VAR_SCHEME, lit, l, 0}};
         }
         if (p == NULL)
             return t;

@@ -47,12 +47,14 @@ enum var_id {
     VAR_SENT_HTTP,     /* $sent_http_NAME: response header (empty before the response) */
     VAR_CAPTURE,       /* $1..$9: key is the digit */
     VAR_NAMED_CAPTURE, /* (?<name>...) of a regex server_name or location */
+    VAR_USER,          /* defined by "map" or "set": index numbers it */
 };
 
 struct var_ref {
     enum var_id id;
     const char *key; /* the family's rest of the name, the digit, or the capture name */
     size_t klen;
+    int index; /* VAR_USER: which one (vars_add_user) */
 };
 
 /* Where the families ($http_, $arg_, $cookie_, $sent_http_) take their
@@ -88,8 +90,18 @@ void vars_tpl_free(struct vars_tpl *t);
 size_t vars_render(const struct vars_tpl *t, vars_get_fn get, void *arg, char *out, size_t cap);
 /* A regex's named captures become variables (config load; pcre2_code). */
 void vars_add_captures(const void *re);
-/* Forgets them: a new configuration is being read. */
+/* Forgets them and the "map" and "set" variables: a new configuration is
+ * being read. */
 void vars_reset_captures(void);
+/* Most variables "map" and "set" may define in one configuration. */
+#define VARS_USER_MAX 256
+/* Defines $name for "map" or "set" (the name without '$'): returns its
+ * index (the same one again for a name already defined), or -1 with err
+ * set for a built-in name or too many. */
+int vars_add_user(const char *name, char *err, size_t errlen);
+/* on: an unknown name reads as a "map" or "set" variable with index -1
+ * (the configuration's first reading, which collects their names). */
+void vars_lenient(int on);
 /* Whether text has any variable (a '$'). */
 int vars_any(const char *text);
 

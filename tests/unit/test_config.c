@@ -141,12 +141,35 @@ int main(void)
         CHECK(s->nnames == 2 && s->name_re[0] == NULL && s->name_re[1] != NULL);
         CHECK(s->nlocs == 2 && s->locs[0]->kind == LOC_NAMED && s->locs[0]->internal);
         CHECK(s->c.error_pages[0].new_code == -1 && s->c.error_pages[1].new_code == 0);
-        CHECK(s->c.dir_tpl != NULL && s->locs[0]->c.return_tpl != NULL);
+        CHECK(s->c.dir_tpl != NULL && s->locs[0]->c.nrw == 1 && s->locs[0]->c.rw[0].tpl != NULL);
         CHECK(s->locs[1]->c.try_tpl != NULL && s->locs[1]->c.add_headers[0].tpl != NULL);
         config_free(cf);
     }
     expect_error("http {\n server {\n  location / {\n   return 302 /x?$nosuchvar;\n  }\n }\n}\n", 4,
                  "unknown \"nosuchvar\" variable");
+    /* the rewrite module and map: a variable may be used before its "set" or "map";
+     * "if" blocks get their level's settings */
+    cf =
+        load("http {\n server {\n  listen 80;\n  location /a { return 200 \"$late $m\"; }\n"
+             "  location /b { set $late 1; alias /srv/b/;\n   if ($late) { add_header X 1; }\n  }\n"
+             " }\n map $uri $m { default x; }\n}\n",
+             err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf == NULL)
+        fprintf(stderr, "  %s\n", err);
+    if (cf != NULL) {
+        struct location *b = cf->servers[0]->locs[1];
+        CHECK(cf->nmaps == 1 && b->c.nrw == 2 && b->c.rw[1].kind == RW_IF);
+        CHECK(b->c.rw[1].ifloc->c.alias != NULL && b->c.rw[1].ifloc->c.root == NULL);
+        CHECK(b->c.rw[1].ifloc->c.nadd_headers == 1);
+        config_free(cf);
+    }
+    expect_error("http {\n server {\n  map $uri $m { default x; }\n }\n}\n", 3,
+                 "\"map\" directive is not allowed here");
+    expect_error("http {\n server {\n  location / {\n   if ($uri) { autoindex on; }\n  }\n }\n}\n",
+                 4, "\"autoindex\" directive inside \"if\" is not supported by ktlsd");
+    expect_error("http {\n server {\n  ssl_protocol TLSv1.2;\n  return 200 $nope;\n }\n}\n", 3,
+                 "unknown directive \"ssl_protocol\"");
     expect_error("http {\n server {\n  add_header X $nope;\n }\n}\n", 3,
                  "unknown \"nope\" variable");
     expect_error("http {\n server {\n  server_name ~^(a;\n }\n}\n", 3, "pcre2_compile() failed");

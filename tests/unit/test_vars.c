@@ -32,7 +32,7 @@ static const char *fake_header(const void *req, const char *lname, size_t *len)
 static const char *fam(enum var_id id, const char *key, const struct vars_src *src)
 {
     static char out[128];
-    struct var_ref v = {id, key, strlen(key)};
+    struct var_ref v = {id, key, strlen(key), 0};
     const char *val;
     size_t len;
     if (!vars_family(&v, src, &val, &len))

@@ -62,6 +62,8 @@ struct answer {
     int dyn_fd;
     int in_dir;                  /* expanding that root or alias: $document_root is empty */
     const struct response *resp; /* the head being written, or NULL */
+    int limits_done;             /* limit_req and limit_conn ran (once per request) */
+    const char *auth_realm;      /* a 401 from auth_basic: its WWW-Authenticate realm */
     char uri[URI_MAX];           /* decoded and normalised */
     char args[URI_MAX];          /* the query, raw */
     char locbuf[URI_MAX * 2];

@@ -36,4 +36,6 @@ void reply_free(struct reply *r)
     free(r->log_values);
     r->log_values = NULL;
     r->nlog_values = 0;
+    limit_release(r->held, r->nheld);
+    r->nheld = 0;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "limit.h"
 #include "log.h"
 #include "send.h"
 
@@ -29,7 +30,12 @@ struct reply {
     char *head_copy;             /* the head kept for $sent_http_ in the access log */
     struct str *log_values;      /* the access log's request variables, valued while answering */
     size_t nlog_values;
-    struct server_conf *srv;             /* the server block that answered */
+    struct server_conf *srv; /* the server block that answered */
+    double delay;            /* limit_req: answer again in that many seconds */
+    long long limit_rate;    /* limit_rate of the location: bytes/s, 0 none */
+    long long limit_rate_after;
+    struct limit_hold held[LIMIT_HOLD_MAX]; /* limit_conn slots, given back by reply_free */
+    size_t nheld;
     struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
 };
 

@@ -41,9 +41,10 @@ struct request_env {
     int fd;             /* the client socket, for $server_addr / $server_port; -1 if none */
     struct ssl_st *tls; /* for the $ssl_* variables, or NULL */
     const struct log_ctx *log;
-    int plain_on_tls;  /* a plain HTTP request on a TLS port (nginx's 497) */
-    int client_verify; /* ssl_verify_client failed: nginx's 495 or 496; 0 */
-    char *buf;         /* the head (and small bodies) go here */
+    int plain_on_tls;   /* a plain HTTP request on a TLS port (nginx's 497) */
+    int client_verify;  /* ssl_verify_client failed: nginx's 495 or 496; 0 */
+    int limit_req_done; /* answered again after a limit_req delay: not counted twice */
+    char *buf;          /* the head (and small bodies) go here */
     size_t cap;
 };
 

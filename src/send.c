@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SENDFILE_CHUNK (2u << 20)
@@ -43,6 +44,37 @@ void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap
     s->cur = 0;
     s->pending = 0;
     s->bytes = s->file_bytes = 0;
+    s->rate = s->rate_after = 0;
+    s->start = s->delay = 0;
+}
+
+/* limit_rate, nginx's way (ngx_http_write_filter): past limit_rate_after,
+ * at most rate * (elapsed + 1) bytes may have gone out, the "+ 1" being
+ * the first second's allowance. Returns 0 with *room cut to what may go
+ * now, or 1 when nothing may: s->delay says for how long (the connection
+ * waits on its timer). The same on every send path (kTLS, userspace TLS,
+ * plain), where the kernel's SO_MAX_PACING_RATE would pace all the bytes,
+ * limit_rate_after's included, and the TCP/IP overhead with them. */
+static int paced(struct send_state *s, size_t *room)
+{
+    struct timespec ts;
+    double now;
+    long long allowed;
+    if (s->rate <= 0)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (s->start == 0)
+        s->start = now;
+    allowed =
+        (long long)((double)s->rate * (now - s->start + 1)) - ((long long)s->bytes - s->rate_after);
+    if (allowed <= 0) {
+        s->delay = (double)(1 - allowed) / (double)s->rate + 0.001;
+        return 1;
+    }
+    if ((unsigned long long)allowed < *room)
+        *room = (size_t)allowed;
+    return 0;
 }
 
 /* Copy modes: moves body bytes into buf[len..cap) from the segments. 0 file
@@ -111,8 +143,18 @@ static int run_copy(struct send_state *s, int sock, SSL *ssl, int *want, const s
     unsigned long long start = s->bytes;
     for (;;) {
         int r;
-        if (!s->pending && stage(s, log) != KT_OK)
-            return KT_ERROR;
+        if (!s->pending) {
+            size_t cap = s->cap, room = s->cap - s->len;
+            if (paced(s, &room)) {
+                *want = 0;
+                return KT_AGAIN;
+            }
+            s->cap = s->len + room;
+            r = stage(s, log);
+            s->cap = cap;
+            if (r != KT_OK)
+                return KT_ERROR;
+        }
         r = flush_buf(s, sock, s->mode == SEND_TLS_COPY ? ssl : NULL, 0, want, log);
         if (r != KT_OK)
             return r;
@@ -156,6 +198,10 @@ int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct l
             continue;
         while (g->len > 0) {
             size_t n = 0, len = g->len < SENDFILE_CHUNK ? g->len : SENDFILE_CHUNK;
+            if (paced(s, &len)) {
+                *want = 0;
+                return KT_AGAIN;
+            }
             r = net_sendfile(sock, s->fd, g->off, len, &n, want, log);
             if (r != KT_OK)
                 return r;

@@ -48,28 +48,30 @@ void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap
     s->start = s->delay = 0;
 }
 
-/* limit_rate, nginx's way (ngx_http_write_filter): past limit_rate_after,
- * at most rate * (elapsed + 1) bytes may have gone out, the "+ 1" being
- * the first second's allowance. Returns 0 with *room cut to what may go
- * now, or 1 when nothing may: s->delay says for how long (the connection
- * waits on its timer). The same on every send path (kTLS, userspace TLS,
- * plain), where the kernel's SO_MAX_PACING_RATE would pace all the bytes,
- * limit_rate_after's included, and the TCP/IP overhead with them. */
+/* limit_rate, as nginx paces it (ngx_http_write_filter delays each send
+ * by the time its bytes take at the rate): past limit_rate_after, the
+ * bytes sent take bytes / rate seconds from the first one. Returns 0 with
+ * *room cut to what may go now, or 1 when less than a quantum (an eighth
+ * of a second's worth, 1..64 KiB) may: s->delay says how long until one
+ * may, and the connection waits on its timer. A timer, the same on every
+ * send path (kTLS, userspace TLS, plain), rather than the kernel's
+ * SO_MAX_PACING_RATE, which would pace limit_rate_after's bytes too. */
 static int paced(struct send_state *s, size_t *room)
 {
     struct timespec ts;
     double now;
-    long long allowed;
+    long long allowed, quantum;
     if (s->rate <= 0)
         return 0;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     if (s->start == 0)
         s->start = now;
-    allowed =
-        (long long)((double)s->rate * (now - s->start + 1)) - ((long long)s->bytes - s->rate_after);
-    if (allowed <= 0) {
-        s->delay = (double)(1 - allowed) / (double)s->rate + 0.001;
+    allowed = (long long)((double)s->rate * (now - s->start)) -
+              ((long long)s->bytes - s->rate_after);
+    quantum = s->rate / 8 < 1 ? 1 : s->rate / 8 > 65536 ? 65536 : s->rate / 8;
+    if (allowed < quantum && (allowed < 0 || (unsigned long long)allowed < *room)) {
+        s->delay = (double)(quantum - allowed) / (double)s->rate;
         return 1;
     }
     if ((unsigned long long)allowed < *room)

@@ -249,7 +249,6 @@ static int answer_status(struct answer *x, int status, const char *location, siz
     resp.location = location;
     resp.location_len = location_len;
     resp.allow = status == 405;
-    resp.auth_realm = status == 401 ? x->auth_realm : NULL;
     resp.content_range = status == 416 ? x->content_range : NULL;
     if (status == 204 || status == 304 || status < 200)
         blen = 0;

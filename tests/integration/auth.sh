@@ -11,8 +11,10 @@ need htpasswd
 NGINX=${NGINX:-/usr/sbin/nginx}
 [ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 
-mkdir -p "$WWW"/{all,off,anyallow,anydeny,alldeny,allallow,nofile,realm}
-for d in all off anyallow anydeny alldeny allallow nofile realm; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done
+mkdir -p "$WWW"/{all,off,anyallow,anydeny,alldeny,allallow,nofile,realm,ep,ep2}
+printf 'please log in\n' >"$WWW/e401.html"
+printf 'page\n' >"$WWW/ep2/page.html"
+for d in all off anyallow anydeny alldeny allallow nofile realm ep ep2; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done
 printf 'top\n' >"$WWW/top.txt"
 
 U=$T/users
@@ -71,6 +73,9 @@ CONF
         location /allallow/ { satisfy all; allow 127.0.0.1; deny all; }
         location /nofile/ { auth_basic_user_file $T/no-such-file; }
         location /realm/ { auth_basic "it's here"; }
+        location /ep/ { error_page 401 /e401.html; }
+        location = /e401.html { auth_basic off; }
+        location /ep2/ { error_page 401 /ep2/page.html; }
     }
 }
 CONF
@@ -140,6 +145,11 @@ same 403 /nofile/f.txt -u apr1:pw-apr1
 same 401 /realm/f.txt
 same 401 /missing.txt
 same 404 /missing.txt -u apr1:pw-apr1
+# error_page 401: to a page outside auth (the challenge stays), to one inside
+same 401 /ep/f.txt
+same 200 /ep/f.txt -u apr1:pw-apr1
+same 401 /ep2/f.txt
+expect_eq "$(curl "${CURL_OPTS[@]}" "https://127.0.0.1:$PB/ep/f.txt")" "please log in" "error_page 401 body"
 
 # the 401 page and the error log, as nginx's
 body=$(curl "${CURL_OPTS[@]}" "https://127.0.0.1:$PB/top.txt")

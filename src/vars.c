@@ -46,6 +46,7 @@ static const struct {
     {"content_type", VAR_CONTENT_TYPE},
     {"content_length", VAR_CONTENT_LENGTH},
     {"hostname", VAR_HOSTNAME},
+    {"limit_rate", VAR_LIMIT_RATE},
 };
 
 static const struct {

@@ -40,6 +40,7 @@ enum var_id {
     VAR_CONTENT_TYPE,
     VAR_CONTENT_LENGTH,
     VAR_HOSTNAME,
+    VAR_LIMIT_RATE,
     /* families: the rest of the name is the key */
     VAR_HTTP,          /* $http_NAME: request header */
     VAR_ARG,           /* $arg_NAME: query argument */

@@ -36,7 +36,8 @@ CONF
 CONF
         fi
         cat <<CONF
-    access_log $T/$n/access.log;
+    log_format lr '\$uri \$limit_rate';
+    access_log $T/$n/access.log lr;
     limit_conn_zone \$binary_remote_addr zone=addr:1m;
     limit_req_zone \$binary_remote_addr zone=nodelay:1m rate=1r/s;
     limit_req_zone \$binary_remote_addr zone=delay:1m rate=2r/s;
@@ -60,6 +61,8 @@ CONF
         location /st/ { limit_req zone=st; limit_req_status 429; limit_req_log_level warn; }
         location /sn/ { limit_req zone=sn; }
         location /ra/ { limit_req zone=ra; }
+        location /lr/ { limit_rate 300k; return 200 "rate=\$limit_rate"; }
+        location /lr0/ { return 200 "rate=\$limit_rate"; }
     }
 }
 CONF
@@ -73,6 +76,16 @@ write_conf "$T/test.conf" "$PB" "$QB" test "$IS_NGINX"
 KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$PA" || finish
 NGINX_PID=$SERVER_PID
 start_server "$T/test.conf" "$PB" || finish
+
+a=$(curl -s -k "https://127.0.0.1:$PA/lr/")/$(curl -s -k "https://127.0.0.1:$PA/lr0/")
+b=$(curl -s -k "https://127.0.0.1:$PB/lr/")/$(curl -s -k "https://127.0.0.1:$PB/lr0/")
+# nginx's $limit_rate is 0 until the body is written (its write filter
+# takes the location's value then): 0 in a return text, set in the log
+if [ "$a" = "$b" ] && [ "$b" = "rate=0/rate=0" ]; then ok "\$limit_rate in return: $b"; else fail "\$limit_rate in return: nginx $a, ktlsd $b"; fi
+sleep 1.2 # access logs are flushed each second
+a=$(grep -c '^/lr/ 307200$' "$T/nginx/access.log")
+b=$(grep -c '^/lr/ 307200$' "$T/test/access.log")
+if [ "$a" = 1 ] && [ "$b" = 1 ]; then ok "\$limit_rate logged"; else fail "\$limit_rate logged: nginx $a, ktlsd $b: $(cat "$T/test/access.log")"; fi
 
 # timed URL: "STATUS SECONDS BYTES" of one download
 timed() {

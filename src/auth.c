@@ -207,6 +207,32 @@ static char *read_user_file(const char *path, const struct log_ctx *log, int *st
     return buf;
 }
 
+int auth_basic_decode(const char *h, size_t hlen, unsigned char *buf, size_t cap, size_t *user_len)
+{
+    const unsigned char *colon;
+    int n;
+    while (hlen > 0 && (*h == ' ' || *h == '\t'))
+        h++, hlen--;
+    if (hlen < 6 || strncasecmp(h, "Basic ", 6) != 0)
+        return -1;
+    h += 6;
+    hlen -= 6;
+    while (hlen > 0 && h[0] == ' ')
+        h++, hlen--;
+    while (hlen > 0 && (h[hlen - 1] == ' ' || h[hlen - 1] == '\t'))
+        hlen--;
+    if (hlen == 0 || hlen % 4 != 0 || hlen / 4 * 3 >= cap ||
+        (n = EVP_DecodeBlock(buf, (const unsigned char *)h, (int)hlen)) < 0)
+        return -1;
+    if (h[hlen - 1] == '=') /* EVP_DecodeBlock counts the padding as bytes */
+        n -= h[hlen - 2] == '=' ? 2 : 1;
+    colon = memchr(buf, ':', (size_t)n);
+    if (colon == NULL)
+        return -1;
+    *user_len = (size_t)(colon - buf);
+    return n;
+}
+
 /* auth_basic: 0 (the user and password match a line of the file), 401
  * (none given, unknown user, wrong password), or 403 / 500 (no file, or
  * an unreadable one). */
@@ -214,39 +240,18 @@ static int basic_auth(struct answer *x)
 {
     const struct srv_conf *c = x->conf;
     const struct log_ctx *log = x->env->log;
-    size_t hlen = 0, user_len, plen;
-    const char *h = answer_header(x, "authorization", &hlen), *colon, *pw;
+    size_t hlen = 0, user_len = 0, plen;
+    const char *h = answer_header(x, "authorization", &hlen), *pw;
     unsigned char dec[1024];
     char *file, *line, *save = NULL;
     int n, rc = 401, found = 0;
 
     x->auth_realm = c->auth_basic;
-    while (h != NULL && hlen > 0 && (*h == ' ' || *h == '\t'))
-        h++, hlen--;
-    if (h == NULL || hlen < 6 || strncasecmp(h, "Basic ", 6) != 0) {
+    if (h == NULL || (n = auth_basic_decode(h, hlen, dec, sizeof(dec), &user_len)) < 0) {
         log_error(LL_ERR, log, "no user/password was provided for basic authentication");
         return 401;
     }
-    h += 6;
-    hlen -= 6;
-    while (hlen > 0 && h[0] == ' ')
-        h++, hlen--;
-    while (hlen > 0 && (h[hlen - 1] == ' ' || h[hlen - 1] == '\t'))
-        hlen--;
-    if (hlen == 0 || hlen % 4 != 0 || hlen / 4 * 3 >= sizeof(dec) ||
-        (n = EVP_DecodeBlock(dec, (const unsigned char *)h, (int)hlen)) < 0) {
-        log_error(LL_ERR, log, "no user/password was provided for basic authentication");
-        return 401;
-    }
-    if (h[hlen - 1] == '=') /* EVP_DecodeBlock counts the padding as bytes */
-        n -= h[hlen - 2] == '=' ? 2 : 1;
-    colon = memchr(dec, ':', (size_t)n);
-    if (colon == NULL) {
-        log_error(LL_ERR, log, "no user/password was provided for basic authentication");
-        return 401;
-    }
-    user_len = (size_t)(colon - (const char *)dec);
-    pw = colon + 1;
+    pw = (const char *)dec + user_len + 1;
     plen = (size_t)n - user_len - 1;
     if ((file = read_user_file(c->auth_basic_user_file, log, &rc)) == NULL)
         return rc;

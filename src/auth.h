@@ -15,6 +15,11 @@ struct answer;
  * WWW-Authenticate header) or 500 (the user file cannot be read). */
 int auth_access(struct answer *x);
 
+/* The credentials of an "Authorization: Basic" value, decoded into buf:
+ * returns their length with *user_len set (the password follows the ':'),
+ * or -1 when the value holds no Basic credentials. Also for $remote_user. */
+int auth_basic_decode(const char *h, size_t hlen, unsigned char *buf, size_t cap, size_t *user_len);
+
 /* Whether password matches an htpasswd hash: 1 yes, 0 no. */
 int auth_password_ok(const char *password, size_t plen, const char *hash);
 

@@ -8,6 +8,7 @@
  * explicitly (lighttpd's connection_reset). An idle keep-alive connection
  * holds no buffer: it is returned to the pool until the next request. */
 #include "conn.h"
+#include "auth.h"
 #include "config.h"
 #include "http.h"
 #include "ktls_info.h"
@@ -566,6 +567,8 @@ static void access_log(struct conn *c)
     struct log_vars v;
     char host[256], kmode[32], s_dn[512];
     char line[HTTP_MAX_URL + 64];
+    unsigned char cred[1024]; /* Basic credentials, for $remote_user */
+    size_t ulen = 0;
     const char *val;
     size_t len;
     int n = 0;
@@ -595,6 +598,10 @@ static void access_log(struct conn *c)
         v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
     if ((val = http_header(c->req, "x-forwarded-for", &len)) != NULL)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
+    if ((val = http_header(c->req, "authorization", &len)) != NULL &&
+        auth_basic_decode(val, len, cred, sizeof(cred), &ulen) >=
+            0) /* nginx: with or without auth_basic */
+        v.v[LV_REMOTE_USER] = (struct str){(const char *)cred, ulen};
     if (srv->nnames > 0)
         v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
     if ((val = http_header(c->req, "host", &len)) != NULL && len > 0) {

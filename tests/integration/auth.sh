@@ -159,6 +159,17 @@ expect_file_match 'user "nobody" was not found in' "$T/error-test.log" "unknown 
 expect_file_match 'no user/password was provided for basic authentication' "$T/error-test.log" \
     "missing credentials logged"
 
+# $remote_user in the combined log: the Basic user, checked or not (nginx)
+sleep 1.2 # access logs are flushed each second
+for n in nginx test; do
+    expect_file_match '^127\.0\.0\.1 - sha512 \[.*"GET /top.txt HTTP/1.1" 200 ' "$T/$n/access.log" \
+        "\$remote_user of an authorized request ($n)"
+    expect_file_match '^127\.0\.0\.1 - nobody \[.*"GET /top.txt HTTP/1.1" 401 ' "$T/$n/access.log" \
+        "\$remote_user of an unknown user ($n)"
+    expect_file_match '^127\.0\.0\.1 - - \[.*"GET /off/f.txt HTTP/1.1" 200 ' "$T/$n/access.log" \
+        "no \$remote_user without credentials ($n)"
+done
+
 # a changed user file counts at once (read per request, no reload)
 htpasswd -b "$U" late pw-late 2>/dev/null
 same 200 /top.txt -u late:pw-late

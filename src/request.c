@@ -392,9 +392,12 @@ static int handle(struct answer *x)
     x->conf = x->loc != NULL ? &x->loc->c : &x->srv->c;
     if (x->loc != NULL && x->loc->internal && !x->internal)
         return answer_status(x, 404, NULL, 0);
+    /* nginx's rewrite phase (return) comes before its preaccess
+     * (limit_req, limit_conn) and access (allow/deny, auth_basic, satisfy)
+     * phases: "deny all; return 200;" answers 200 there */
+    if (x->loc != NULL && x->conf->return_code != CONF_UNSET)
+        return do_return(x, x->conf->return_code, x->conf->return_text, x->conf->return_tpl);
     {
-        /* nginx's preaccess phase (limit_req, limit_conn), then access
-         * (allow/deny, auth_basic, satisfy) */
         double delay = 0;
         int st = limit_request(x, &delay);
         if (delay > 0) {
@@ -406,8 +409,6 @@ static int handle(struct answer *x)
         if (st != 0)
             return answer_status(x, st, NULL, 0);
     }
-    if (x->loc != NULL && x->conf->return_code != CONF_UNSET)
-        return do_return(x, x->conf->return_code, x->conf->return_text, x->conf->return_tpl);
     if (x->conf->status_page)
         return handled(x, status_answer(x));
     /* nginx's static handler: other methods get 405 at once; POST gets it

@@ -76,6 +76,7 @@ CONF
         location /ep/ { error_page 401 /e401.html; }
         location = /e401.html { auth_basic off; }
         location /ep2/ { error_page 401 /ep2/page.html; }
+        location /ret/ { deny all; return 200 "open"; }
     }
 }
 CONF
@@ -145,6 +146,7 @@ same 403 /nofile/f.txt -u apr1:pw-apr1
 same 401 /realm/f.txt
 same 401 /missing.txt
 same 404 /missing.txt -u apr1:pw-apr1
+same 200 /ret/ # nginx's rewrite phase (return) comes before access
 # error_page 401: to a page outside auth (the challenge stays), to one inside
 same 401 /ep/f.txt
 same 200 /ep/f.txt -u apr1:pw-apr1

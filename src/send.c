@@ -55,7 +55,11 @@ void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap
  * of a second's worth, 1..64 KiB) may: s->delay says how long until one
  * may, and the connection waits on its timer. A timer, the same on every
  * send path (kTLS, userspace TLS, plain), rather than the kernel's
- * SO_MAX_PACING_RATE, which would pace limit_rate_after's bytes too. */
+ * SO_MAX_PACING_RATE: TCP's internal pacing (Linux 4.13+, no fq qdisc)
+ * does slow a loopback socket, but measured on 6.18 with sendfile it let
+ * 1 MB through at 200k/s in 2.9 s and at 500k/s in 1.25 s (5 s and 2 s
+ * asked): it paces whole 64k GSO segments from a burst, too loose for
+ * limit_rate; and it would pace limit_rate_after's bytes too. */
 static int paced(struct send_state *s, size_t *room)
 {
     struct timespec ts;

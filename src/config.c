@@ -1069,7 +1069,8 @@ static const char *zone_directive(int kind)
 
 /* limit_conn_zone KEY zone=NAME:SIZE; limit_req_zone KEY zone=NAME:SIZE
  * rate=Nr/s|Nr/m. The key is $binary_remote_addr or any value of known
- * variables ($remote_addr, $server_name, $host...). */
+ * variables ($remote_addr, $server_name, $host...); one without variables
+ * is a single key for everyone, as in nginx. */
 static int set_limit_zone(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     int kind = strcmp(d->name, "limit_conn_zone") == 0 ? LIMIT_CONN : LIMIT_REQ;
@@ -1078,10 +1079,6 @@ static int set_limit_zone(struct parser *p, const struct directive *d, char **a,
     long rate = 0;
     struct limit_zone *z;
     (void)conf;
-    if (strchr(a[0], '$') == NULL) {
-        perr(p, "the key of \"%s\" must have a variable (such as $binary_remote_addr)", d->name);
-        return KT_ERROR;
-    }
     if (strcmp(a[0], "$binary_remote_addr") != 0 && check_vars(p, a[0]) != KT_OK)
         return KT_ERROR;
     for (int i = 1; i < n; i++) {

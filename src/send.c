@@ -58,8 +58,8 @@ void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap
  * SO_MAX_PACING_RATE: TCP's internal pacing (Linux 4.13+, no fq qdisc)
  * does slow a loopback socket, but measured on 6.18 with sendfile it let
  * 1 MB through at 200k/s in 2.9 s and at 500k/s in 1.25 s (5 s and 2 s
- * asked): it paces whole 64k GSO segments from a burst, too loose for
- * limit_rate; and it would pace limit_rate_after's bytes too. */
+ * asked), too loose for limit_rate; and it would pace
+ * limit_rate_after's bytes too. */
 static int paced(struct send_state *s, size_t *room)
 {
     struct timespec ts;
@@ -71,8 +71,8 @@ static int paced(struct send_state *s, size_t *room)
     now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     if (s->start == 0)
         s->start = now;
-    allowed = (long long)((double)s->rate * (now - s->start)) -
-              ((long long)s->bytes - s->rate_after);
+    allowed =
+        (long long)((double)s->rate * (now - s->start)) - ((long long)s->bytes - s->rate_after);
     quantum = s->rate / 8 < 1 ? 1 : s->rate / 8 > 65536 ? 65536 : s->rate / 8;
     if (allowed < quantum && (allowed < 0 || (unsigned long long)allowed < *room)) {
         s->delay = (double)(quantum - allowed) / (double)s->rate;

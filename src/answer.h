@@ -63,6 +63,8 @@ struct answer {
     int in_dir;                  /* expanding that root or alias: $document_root is empty */
     const struct response *resp; /* the head being written, or NULL */
     int limits_done;             /* limit_req and limit_conn ran (once per request) */
+    const char *limit_req_st;    /* $limit_req_status: "PASSED", "DELAYED"...; NULL: none */
+    const char *limit_conn_st;   /* $limit_conn_status */
     const char *auth_realm;      /* a 401 from auth_basic: its WWW-Authenticate realm */
     char uri[URI_MAX];           /* decoded and normalised */
     char args[URI_MAX];          /* the query, raw */

@@ -915,6 +915,7 @@ static void srv_conf_init(struct srv_conf *c)
     c->limit_rate = c->limit_rate_after = CONF_UNSET;
     c->limit_conn_status = c->limit_req_status = CONF_UNSET;
     c->limit_conn_log_level = c->limit_req_log_level = c->satisfy_any = CONF_UNSET;
+    c->limit_conn_dry_run = c->limit_req_dry_run = CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1156,6 +1157,10 @@ static int add_limit_use(struct parser *p, struct srv_conf *c, int kind, struct 
                  kind == LIMIT_CONN ? "limit_conn" : "limit_req");
             return KT_ERROR;
         }
+    if (kind == LIMIT_CONN && *count >= LIMIT_HOLD_MAX) {
+        perr(p, "more than %d \"limit_conn\" in one block", LIMIT_HOLD_MAX);
+        return KT_ERROR;
+    }
     if (u.zone->kind != kind) {
         perr(p, "zone \"%s\" is a \"%s\", not a \"%s\"", u.zone->name, zone_directive(u.zone->kind),
              zone_directive(kind));
@@ -1384,6 +1389,10 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, limit_req_status), 400, 599},
     {"limit_req_log_level", HSL, TARGET_SRV, 1, 1, set_limit_level,
      offsetof(struct srv_conf, limit_req_log_level), 0, 0},
+    {"limit_conn_dry_run", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, limit_conn_dry_run), 0, 0},
+    {"limit_req_dry_run", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, limit_req_dry_run), 0, 0},
     {"auth_basic", HSL, TARGET_SRV, 1, 1, set_auth_str, offsetof(struct srv_conf, auth_basic), 0,
      0},
     {"auth_basic_user_file", HSL, TARGET_SRV, 1, 1, set_auth_str,
@@ -1799,6 +1808,8 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(limit_conn_log_level, CONF_UNSET, LL_ERR);
     MERGE(limit_req_log_level, CONF_UNSET, LL_ERR);
     MERGE(satisfy_any, CONF_UNSET, 0);
+    MERGE(limit_conn_dry_run, CONF_UNSET, 0);
+    MERGE(limit_req_dry_run, CONF_UNSET, 0);
     MERGE_STR(auth_basic, (const char *)NULL);
     MERGE_STR(auth_basic_user_file, (const char *)NULL);
     if (!c->limit_conns_set && parent->nlimit_conns > 0) {

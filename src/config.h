@@ -164,6 +164,8 @@ struct srv_conf {
     int limit_req_status;
     int limit_conn_log_level; /* LL_* */
     int limit_req_log_level;
+    int limit_conn_dry_run; /* count and log, refuse nothing */
+    int limit_req_dry_run;
     char *auth_basic; /* the realm; "off": none */
     char *auth_basic_user_file;
     int satisfy_any;

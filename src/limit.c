@@ -192,9 +192,11 @@ static int limit_reqs(struct answer *x, double *delay)
         unlock(z->shm);
         if (nd == NULL || excess < 0) {
             log_error(c->limit_req_log_level, x->env->log,
-                      "limiting requests, excess: %lld.%03lld by zone \"%s\"",
-                      (long long)(seen / 1000), (long long)(seen % 1000), z->name);
-            return c->limit_req_status;
+                      "limiting requests%s, excess: %lld.%03lld by zone \"%s\"",
+                      c->limit_req_dry_run ? ", dry run" : "", (long long)(seen / 1000),
+                      (long long)(seen % 1000), z->name);
+            x->limit_req_st = c->limit_req_dry_run ? "REJECTED_DRY_RUN" : "REJECTED";
+            return c->limit_req_dry_run ? 0 : c->limit_req_status;
         }
         if (u->delay != LONG_MAX && excess > u->delay) {
             int64_t ms = (excess - u->delay) * 1000 / z->rate;
@@ -205,11 +207,15 @@ static int limit_reqs(struct answer *x, double *delay)
             }
         }
     }
+    x->limit_req_st = c->nlimit_reqs > 0 ? "PASSED" : NULL;
     if (max_ms > 0) {
         int lvl = c->limit_req_log_level == LL_INFO ? LL_INFO : c->limit_req_log_level + 1;
-        log_error(lvl, x->env->log, "delaying request, excess: %lld.%03lld, by zone \"%s\"",
-                  (long long)(by_excess / 1000), (long long)(by_excess % 1000), by);
-        *delay = (double)max_ms / 1000;
+        log_error(lvl, x->env->log, "delaying request%s, excess: %lld.%03lld, by zone \"%s\"",
+                  c->limit_req_dry_run ? ", dry run" : "", (long long)(by_excess / 1000),
+                  (long long)(by_excess % 1000), by);
+        x->limit_req_st = c->limit_req_dry_run ? "DELAYED_DRY_RUN" : "DELAYED";
+        if (!c->limit_req_dry_run)
+            *delay = (double)max_ms / 1000;
     }
     return 0;
 }
@@ -231,15 +237,18 @@ static int limit_conns(struct answer *x)
         nd = lookup(z->shm, LIMIT_CONN, key, n, hash_key(key, n), &fresh);
         if (nd == NULL || nd->count >= (uint32_t)u->conn)
             over = 1;
-        else
+        else if (!c->limit_conn_dry_run)
             nd->count++;
         unlock(z->shm);
         if (over) {
-            log_error(c->limit_conn_log_level, x->env->log, "limiting connections by zone \"%s\"",
-                      z->name);
-            return c->limit_conn_status;
+            log_error(c->limit_conn_log_level, x->env->log, "limiting connections%s by zone \"%s\"",
+                      c->limit_conn_dry_run ? ", dry run" : "", z->name);
+            x->limit_conn_st = c->limit_conn_dry_run ? "REJECTED_DRY_RUN" : "REJECTED";
+            return c->limit_conn_dry_run ? 0 : c->limit_conn_status;
         }
-        r->held[r->nheld++] = (struct limit_hold){z, (uint32_t)(nd - z->shm->nodes)};
+        if (!c->limit_conn_dry_run)
+            r->held[r->nheld++] = (struct limit_hold){z, (uint32_t)(nd - z->shm->nodes)};
+        x->limit_conn_st = "PASSED";
     }
     return 0;
 }
@@ -251,7 +260,9 @@ int limit_request(struct answer *x, double *delay)
     if (x->limits_done)
         return 0; /* once per request, internal redirects included (nginx) */
     x->limits_done = 1;
-    if (!x->env->limit_req_done && (st = limit_reqs(x, delay)) != 0)
+    if (x->env->limit_req_done) /* answered again after its delay */
+        x->limit_req_st = "DELAYED";
+    else if ((st = limit_reqs(x, delay)) != 0)
         return st;
     if (*delay > 0)
         return 0;

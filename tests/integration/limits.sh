@@ -9,11 +9,11 @@
 NGINX=${NGINX:-/usr/sbin/nginx}
 [ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 
-mkdir -p "$WWW"/{rate,after,conn,nodelay,delay,zero,st,sn,ra}
+mkdir -p "$WWW"/{rate,after,conn,nodelay,delay,zero,st,sn,ra,dry}
 mkfile rate/f.bin 614400  # 600k at 200k/s: 3 s
 mkfile after/f.bin 819200 # 800k, 500k at once, then 150k/s: 2 s
 mkfile conn/f.bin 409600  # 400k at 64k/s: held ~5 s
-for d in nodelay delay zero st sn ra; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done
+for d in nodelay delay zero st sn ra dry; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done
 
 # write_conf FILE PORT PLAIN_PORT NAME NGINX(0|1)
 write_conf() {
@@ -36,7 +36,7 @@ CONF
 CONF
         fi
         cat <<CONF
-    log_format lr '\$uri \$limit_rate';
+    log_format lr '\$uri \$status \$limit_rate \$limit_req_status \$limit_conn_status';
     access_log $T/$n/access.log lr;
     limit_conn_zone \$binary_remote_addr zone=addr:1m;
     limit_req_zone \$binary_remote_addr zone=nodelay:1m rate=1r/s;
@@ -45,6 +45,7 @@ CONF
     limit_req_zone \$binary_remote_addr zone=st:1m rate=1r/m;
     limit_req_zone \$server_name zone=sn:1m rate=1r/m;
     limit_req_zone \$remote_addr zone=ra:1m rate=1r/m;
+    limit_req_zone \$binary_remote_addr zone=dry:1m rate=1r/m;
     server {
         listen 127.0.0.1:$p ssl;
         listen 127.0.0.1:$pp;
@@ -61,6 +62,7 @@ CONF
         location /st/ { limit_req zone=st; limit_req_status 429; limit_req_log_level warn; }
         location /sn/ { limit_req zone=sn; }
         location /ra/ { limit_req zone=ra; }
+        location /dry/ { limit_req zone=dry; limit_req_dry_run on; }
         location /lr/ { limit_rate 300k; return 200 "rate=\$limit_rate"; }
         location /lr0/ { return 200 "rate=\$limit_rate"; }
     }
@@ -83,8 +85,8 @@ b=$(curl -s -k "https://127.0.0.1:$PB/lr/")/$(curl -s -k "https://127.0.0.1:$PB/
 # takes the location's value then): 0 in a return text, set in the log
 if [ "$a" = "$b" ] && [ "$b" = "rate=0/rate=0" ]; then ok "\$limit_rate in return: $b"; else fail "\$limit_rate in return: nginx $a, ktlsd $b"; fi
 sleep 1.2 # access logs are flushed each second
-a=$(grep -c '^/lr/ 307200$' "$T/nginx/access.log")
-b=$(grep -c '^/lr/ 307200$' "$T/test/access.log")
+a=$(grep -c '^/lr/ 200 307200 - -$' "$T/nginx/access.log")
+b=$(grep -c '^/lr/ 200 307200 - -$' "$T/test/access.log")
 if [ "$a" = 1 ] && [ "$b" = 1 ]; then ok "\$limit_rate logged"; else fail "\$limit_rate logged: nginx $a, ktlsd $b: $(cat "$T/test/access.log")"; fi
 
 # timed URL: "STATUS SECONDS BYTES" of one download
@@ -137,6 +139,7 @@ same_seq "limit_req without burst" /zero/f.txt 2 "200 503"
 same_seq "limit_req_status 429" /st/f.txt 2 "200 429"
 same_seq "key \$server_name" /sn/f.txt 2 "200 503"
 same_seq "key \$remote_addr" /ra/f.txt 2 "200 503"
+same_seq "limit_req_dry_run" /dry/f.txt 2 "200 200"
 expect_file_match 'limiting requests, excess: [0-9]+\.[0-9]{3} by zone "zero"' "$T/error-test.log" \
     "a refused request is logged as nginx logs it"
 expect_file_match '\[warn\].*limiting requests, excess: .* by zone "st"' "$T/error-test.log" \
@@ -189,6 +192,18 @@ conn_check() {
 conn_check nginx "$PA"
 conn_check ktlsd "$PB"
 expect_file_match 'limiting connections by zone "addr"' "$T/error-test.log" "limit_conn logged"
+expect_file_match 'limiting requests, dry run, excess: [0-9.]+ by zone "dry"' "$T/error-test.log" \
+    "limit_req_dry_run logged"
+
+# $limit_req_status and $limit_conn_status in the access log, as nginx's
+sleep 1.2 # access logs are flushed each second
+for line in '/dry/f.txt 200 0 PASSED -' '/dry/f.txt 200 0 REJECTED_DRY_RUN -' \
+    '/nodelay/f.txt 503 0 REJECTED -' '/delay/f.txt 200 0 DELAYED -' '/delay/f.txt 200 0 PASSED -' \
+    '/conn/f.bin 503 65536 - REJECTED' '/conn/f.bin 206 65536 - PASSED'; do
+    a=$(grep -cxF "$line" "$T/nginx/access.log")
+    b=$(grep -cxF "$line" "$T/test/access.log")
+    if [ "$a" -gt 0 ] && [ "$a" = "$b" ]; then ok "logged $a time(s): $line"; else fail "\"$line\" logged: nginx $a, ktlsd $b"; fi
+done
 
 # configuration errors carry FILE:LINE
 if [ "$IS_NGINX" = 0 ]; then

@@ -9,11 +9,11 @@
 NGINX=${NGINX:-/usr/sbin/nginx}
 [ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 
-mkdir -p "$WWW"/{rate,after,conn,nodelay,delay,zero,st,sn,ra,dry}
+mkdir -p "$WWW"/{rate,after,conn,nodelay,delay,zero,st,sn,ra,dry,dl}
 mkfile rate/f.bin 614400  # 600k at 200k/s: 3 s
 mkfile after/f.bin 819200 # 800k, 500k at once, then 150k/s: 2 s
 mkfile conn/f.bin 409600  # 400k at 64k/s: held ~5 s
-for d in nodelay delay zero st sn ra dry; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done
+for d in nodelay delay zero st sn ra dry dl; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done
 
 # write_conf FILE PORT PLAIN_PORT NAME NGINX(0|1)
 write_conf() {
@@ -46,6 +46,7 @@ CONF
     limit_req_zone \$server_name zone=sn:1m rate=1r/m;
     limit_req_zone \$remote_addr zone=ra:1m rate=1r/m;
     limit_req_zone \$binary_remote_addr zone=dry:1m rate=1r/m;
+    limit_req_zone \$binary_remote_addr zone=dl:1m rate=2r/s;
     server {
         listen 127.0.0.1:$p ssl;
         listen 127.0.0.1:$pp;
@@ -62,6 +63,7 @@ CONF
         location /st/ { limit_req zone=st; limit_req_status 429; limit_req_log_level warn; }
         location /sn/ { limit_req zone=sn; }
         location /ra/ { limit_req zone=ra; }
+        location /dl/ { limit_req zone=dl burst=3 delay=1; }
         location /dry/ { limit_req zone=dry; limit_req_dry_run on; }
         location /lr/ { limit_rate 300k; return 200 "rate=\$limit_rate"; }
         location /lr0/ { return 200 "rate=\$limit_rate"; }
@@ -147,24 +149,36 @@ expect_file_match '\[warn\].*limiting requests, excess: .* by zone "st"' "$T/err
 
 # limit_req with burst=2 and no nodelay: 4 at once, 3 served (the 2nd and
 # 3rd delayed by 0.5 s and 1 s at 2r/s), the 4th refused
+# burst PORT PATH N: N requests at once, "STATUS SECONDS" of each, sorted
 burst() {
     local port=$1 i
-    for i in 1 2 3 4; do
+    rm -f "$T"/burst.*
+    for i in $(seq 1 "$3"); do
         curl -s -k --max-time 10 --http1.1 -o /dev/null -w '%{http_code} %{time_total}\n' \
-            "https://127.0.0.1:$port/delay/f.txt" >"$T/burst.$port.$i" &
+            "https://127.0.0.1:$port$2" >"$T/burst.$i" &
     done
     wait
-    cat "$T"/burst."$port".* | sort
+    cat "$T"/burst.* | sort
 }
 sleep 1.1 # the "delay" zone is fresh, the bucket of nodelay drained: nothing else counts
 for side in nginx:$PA ktlsd:$PB; do
-    out=$(burst "${side#*:}")
+    out=$(burst "${side#*:}" /delay/f.txt 4)
     codes=$(echo "$out" | cut -d' ' -f1 | sort | tr '\n' ' ')
     slowest=$(echo "$out" | awk '$1 == 200 { if ($2 > m) m = $2 } END { print m + 0 }')
     if [ "$codes" = "200 200 200 503 " ] && in_range "$slowest" 0.8 2.0; then
         ok "limit_req burst=2 delayed (${side%%:*}): $codes, the last served after ${slowest}s"
     else
         fail "limit_req burst=2 delayed (${side%%:*}): $(echo "$out" | tr '\n' ',')"
+    fi
+    # burst=3 delay=1 at 2r/s: 2 at once, then 0.5 s and 1 s later, the 5th refused
+    out=$(burst "${side#*:}" /dl/f.txt 5)
+    codes=$(echo "$out" | cut -d' ' -f1 | sort | tr '\n' ' ')
+    quick=$(echo "$out" | awk '$1 == 200 && $2 < 0.3' | wc -l)
+    slowest=$(echo "$out" | awk '$1 == 200 { if ($2 > m) m = $2 } END { print m + 0 }')
+    if [ "$codes" = "200 200 200 200 503 " ] && [ "$quick" = 2 ] && in_range "$slowest" 0.8 2.0; then
+        ok "limit_req burst=3 delay=1 (${side%%:*}): $codes, 2 at once, the last after ${slowest}s"
+    else
+        fail "limit_req burst=3 delay=1 (${side%%:*}): $(echo "$out" | tr '\n' ',')"
     fi
 done
 expect_file_match 'delaying request, excess: [0-9]+\.[0-9]{3}, by zone "delay"' "$T/error-test.log" \

@@ -1140,6 +1140,7 @@ static int set_limit_zone(struct parser *p, const struct directive *d, char **a,
         perr(p, "%s", err);
         return KT_ERROR;
     }
+    z->key_text = xstrdup(a[0]);
     z->size = (size_t)size;
     z->rate = rate;
     z->file = keep_string(p->cf, p->file);

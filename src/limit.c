@@ -5,8 +5,8 @@
  * hashes to a window of PROBE nodes; a key not found takes a free node of
  * the window (limit_conn: one nobody holds; limit_req: the least recently
  * used, as nginx evicts the oldest), so nothing is ever deleted. A
- * spinlock guards the table: the critical sections are a few loads. On a
- * reload the new configuration maps new zones (the counts start again). */
+ * spinlock guards the table: the critical sections are a few loads. A
+ * reload keeps a zone that stays the same (limit_zones_adopt). */
 #include "limit.h"
 #include "answer.h"
 #include "log.h"
@@ -62,8 +62,25 @@ void limit_zone_free(struct limit_zone *z)
     if (z->shm != NULL)
         munmap(z->shm, z->size);
     vars_tpl_free(z->key);
+    free(z->key_text);
     free(z->name);
     free(z);
+}
+
+void limit_zones_adopt(struct limit_zone **now, size_t n, struct limit_zone **old, size_t nold)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < nold; j++) {
+            struct limit_zone *a = now[i], *b = old[j];
+            if (b->shm == NULL || strcmp(a->name, b->name) != 0 || a->kind != b->kind ||
+                a->size != b->size || strcmp(a->key_text, b->key_text) != 0)
+                continue;
+            /* the old workers keep their own mapping of it until they exit */
+            munmap(a->shm, a->size);
+            a->shm = b->shm;
+            b->shm = NULL;
+            break;
+        }
 }
 
 static void lock(struct limit_shm *s)

@@ -20,6 +20,7 @@ struct limit_zone {
     int kind;              /* LIMIT_CONN or LIMIT_REQ */
     int binary_addr;       /* the key is $binary_remote_addr */
     struct vars_tpl *key;  /* else this template */
+    char *key_text;        /* the key as written */
     long rate;             /* limit_req: milli-requests per second */
     size_t size;           /* 0: only used so far, not defined (yet) */
     struct limit_shm *shm; /* mapped by limit_zone_map */
@@ -37,6 +38,11 @@ struct limit_hold {
 /* Maps the zone's shared memory (the master, before forking workers). */
 int limit_zone_map(struct limit_zone *z, char *err, size_t errlen);
 void limit_zone_free(struct limit_zone *z);
+/* Reload: a zone of the new configuration that the old one has too (same
+ * name, kind, size and key) takes over the old zone's memory, so its counts
+ * go on, as nginx keeps a shared zone across reloads. Only after the new
+ * configuration is certain to be used. */
+void limit_zones_adopt(struct limit_zone **now, size_t n, struct limit_zone **old, size_t nold);
 
 /* limit_req, then limit_conn, of x's location (nginx's preaccess phase).
  * Returns 0 to go on, or the status to answer (limit_req_status,

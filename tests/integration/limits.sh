@@ -219,6 +219,12 @@ for line in '/dry/f.txt 200 0 PASSED -' '/dry/f.txt 200 0 REJECTED_DRY_RUN -' \
     if [ "$a" -gt 0 ] && [ "$a" = "$b" ]; then ok "logged $a time(s): $line"; else fail "\"$line\" logged: nginx $a, ktlsd $b"; fi
 done
 
+# a reload keeps the zones (nginx reuses a zone of the same name, size and
+# key): the "zero" bucket is still full, so the next request is refused
+kill -HUP "$(cat "$T/nginx/server.pid")" "$(cat "$T/test/server.pid")"
+sleep 1.5
+same_seq "limit_req after a reload" /zero/f.txt 1 "503"
+
 # configuration errors carry FILE:LINE
 if [ "$IS_NGINX" = 0 ]; then
     bad() { # bad NAME HTTP_LINES ERE

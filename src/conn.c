@@ -598,9 +598,9 @@ static void access_log(struct conn *c)
         v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
     if ((val = http_header(c->req, "x-forwarded-for", &len)) != NULL)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
+    /* $remote_user: the Basic user, with or without auth_basic (nginx) */
     if ((val = http_header(c->req, "authorization", &len)) != NULL &&
-        auth_basic_decode(val, len, cred, sizeof(cred), &ulen) >=
-            0) /* nginx: with or without auth_basic */
+        auth_basic_decode(val, len, cred, sizeof(cred), &ulen) >= 0)
         v.v[LV_REMOTE_USER] = (struct str){(const char *)cred, ulen};
     if (srv->nnames > 0)
         v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};

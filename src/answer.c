@@ -64,6 +64,8 @@ void answer_response(struct answer *x, struct response *resp, int status)
     resp->expires_time = x->conf->expires_time;
     resp->add = x->conf->add_headers;
     resp->nadd = x->conf->nadd_headers;
+    /* auth_basic's challenge goes with any 401, an error_page's included */
+    resp->auth_realm = status == 401 ? x->auth_realm : NULL;
 }
 
 /* KT_ERROR when the head does not fit the send buffer: a bare 500 goes

@@ -3,6 +3,7 @@
  * static_configs[]): adding a directive is adding one row. Every error is
  * reported as "FILE:LINE: message". */
 #include "config.h"
+#include "limit.h"
 #include "log.h"
 #include "map.h"
 #include "mime.h"
@@ -1028,6 +1029,10 @@ static void srv_conf_init(struct srv_conf *c)
     c->large_header_size = CONF_UNSET;
     c->ssl_buffer_size = c->ssl_early_data = c->ssl_stapling = c->ssl_stapling_verify = CONF_UNSET;
     c->ssl_verify_client = c->ssl_verify_depth = c->ktls_zerocopy_sendfile = CONF_UNSET;
+    c->limit_rate = c->limit_rate_after = CONF_UNSET;
+    c->limit_conn_status = c->limit_req_status = CONF_UNSET;
+    c->limit_conn_log_level = c->limit_req_log_level = c->satisfy_any = CONF_UNSET;
+    c->limit_conn_dry_run = c->limit_req_dry_run = CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1204,6 +1209,237 @@ static int block_map(struct parser *p, const struct directive *d, char **a, int 
 
 /* The directive table. amin/amax count arguments after the name; amax BLOCK
  * marks a block directive ("name {"). */
+/* --- limits and access: limit_rate, limit_conn, limit_req, auth_basic, satisfy --- */
+
+/* A zone by name: the one defined, or a placeholder made by its first use
+ * (nginx lets a limit_req name a zone defined further down). */
+static struct limit_zone *zone_get(struct parser *p, const char *name, int kind)
+{
+    struct config *cf = p->cf;
+    struct limit_zone *z;
+    for (size_t i = 0; i < cf->nzones; i++)
+        if (strcmp(cf->zones[i]->name, name) == 0)
+            return cf->zones[i];
+    z = xcalloc(1, sizeof(*z));
+    z->name = xstrdup(name);
+    z->kind = kind;
+    z->file = keep_string(cf, p->file);
+    z->line = p->line;
+    cf->zones = xrealloc(cf->zones, (cf->nzones + 1) * sizeof(*cf->zones));
+    cf->zones[cf->nzones++] = z;
+    return z;
+}
+
+static const char *zone_directive(int kind)
+{
+    return kind == LIMIT_CONN ? "limit_conn_zone" : "limit_req_zone";
+}
+
+/* limit_conn_zone KEY zone=NAME:SIZE; limit_req_zone KEY zone=NAME:SIZE
+ * rate=Nr/s|Nr/m. The key is $binary_remote_addr or any value of known
+ * variables ($remote_addr, $server_name, $host...); one without variables
+ * is a single key for everyone, as in nginx. */
+static int set_limit_zone(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    int kind = strcmp(d->name, "limit_conn_zone") == 0 ? LIMIT_CONN : LIMIT_REQ;
+    char name[128] = "", err[256];
+    long long size = 0;
+    long rate = 0;
+    struct limit_zone *z;
+    (void)conf;
+    if (strcmp(a[0], "$binary_remote_addr") != 0 && check_vars(p, a[0]) != KT_OK)
+        return KT_ERROR;
+    for (int i = 1; i < n; i++) {
+        if (strncmp(a[i], "zone=", 5) == 0) {
+            const char *colon = strrchr(a[i] + 5, ':');
+            size_t len = colon != NULL ? (size_t)(colon - a[i] - 5) : 0;
+            if (colon == NULL || len == 0 || len >= sizeof(name) ||
+                parse_size(colon + 1, &size) != KT_OK) {
+                perr(p, "invalid zone size \"%s\"", a[i] + 5);
+                return KT_ERROR;
+            }
+            memcpy(name, a[i] + 5, len);
+            name[len] = '\0';
+            if (size < 8 * 4096) {
+                perr(p, "zone \"%s\" is too small", name);
+                return KT_ERROR;
+            }
+        } else if (kind == LIMIT_REQ && strncmp(a[i], "rate=", 5) == 0) {
+            char *end;
+            long v = strtol(a[i] + 5, &end, 10);
+            if (end == a[i] + 5 || v <= 0 || v > 1000000 ||
+                (strcmp(end, "r/s") != 0 && strcmp(end, "r/m") != 0)) {
+                perr(p, "invalid rate \"%s\"", a[i]);
+                return KT_ERROR;
+            }
+            rate = strcmp(end, "r/s") == 0 ? v * 1000 : v * 1000 / 60;
+            if (rate == 0)
+                rate = 1;
+        } else if (kind == LIMIT_REQ && strcmp(a[i], "sync") == 0) {
+            perr(p, "\"sync\" in \"limit_req_zone\" is not supported by ktlsd (nginx Plus "
+                    "only)");
+            return KT_ERROR;
+        } else {
+            perr(p, "invalid parameter \"%s\"", a[i]);
+            return KT_ERROR;
+        }
+    }
+    if (name[0] == '\0') {
+        perr(p, "\"%s\" must have \"zone\" parameter", d->name);
+        return KT_ERROR;
+    }
+    if (kind == LIMIT_REQ && rate == 0) {
+        perr(p, "\"limit_req_zone\" must have \"rate\" parameter");
+        return KT_ERROR;
+    }
+    z = zone_get(p, name, kind);
+    if (z->size != 0) {
+        perr(p, "duplicate zone \"%s\"", name);
+        return KT_ERROR;
+    }
+    if (z->kind != kind) {
+        perr(p, "zone \"%s\" is used by \"%s\" and cannot be a \"%s\"", name,
+             kind == LIMIT_CONN ? "limit_req" : "limit_conn", d->name);
+        return KT_ERROR;
+    }
+    z->binary_addr = strcmp(a[0], "$binary_remote_addr") == 0;
+    if (!z->binary_addr && (z->key = vars_compile(a[0], err, sizeof(err))) == NULL) {
+        perr(p, "%s", err);
+        return KT_ERROR;
+    }
+    z->key_text = xstrdup(a[0]);
+    z->size = (size_t)size;
+    z->rate = rate;
+    z->file = keep_string(p->cf, p->file);
+    z->line = p->line;
+    return KT_OK;
+}
+
+static int add_limit_use(struct parser *p, struct srv_conf *c, int kind, struct limit_use u)
+{
+    struct limit_use **list = kind == LIMIT_CONN ? &c->limit_conns : &c->limit_reqs;
+    size_t *count = kind == LIMIT_CONN ? &c->nlimit_conns : &c->nlimit_reqs;
+    for (size_t i = 0; i < *count; i++)
+        if ((*list)[i].zone == u.zone) {
+            perr(p, "\"%s\" directive is duplicate",
+                 kind == LIMIT_CONN ? "limit_conn" : "limit_req");
+            return KT_ERROR;
+        }
+    if (kind == LIMIT_CONN && *count >= LIMIT_HOLD_MAX) {
+        perr(p, "more than %d \"limit_conn\" in one block", LIMIT_HOLD_MAX);
+        return KT_ERROR;
+    }
+    if (u.zone->kind != kind) {
+        perr(p, "zone \"%s\" is a \"%s\", not a \"%s\"", u.zone->name, zone_directive(u.zone->kind),
+             zone_directive(kind));
+        return KT_ERROR;
+    }
+    *list = xrealloc(*list, (*count + 1) * sizeof(**list));
+    (*list)[(*count)++] = u;
+    if (kind == LIMIT_CONN)
+        c->limit_conns_set = 1;
+    else
+        c->limit_reqs_set = 1;
+    return KT_OK;
+}
+
+/* limit_conn ZONE NUMBER */
+static int set_limit_conn(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    long v;
+    (void)d;
+    (void)n;
+    if (parse_long(a[1], &v) != KT_OK || v < 1 || v > 65535) {
+        perr(p, "invalid number of connections \"%s\"", a[1]);
+        return KT_ERROR;
+    }
+    return add_limit_use(p, conf, LIMIT_CONN,
+                         (struct limit_use){zone_get(p, a[0], LIMIT_CONN), v, 0, 0});
+}
+
+/* limit_req zone=NAME [burst=N] [nodelay | delay=N] */
+static int set_limit_req(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    struct limit_use u = {0};
+    long v;
+    (void)d;
+    for (int i = 0; i < n; i++) {
+        if (strncmp(a[i], "zone=", 5) == 0 && a[i][5] != '\0')
+            u.zone = zone_get(p, a[i] + 5, LIMIT_REQ);
+        else if (strncmp(a[i], "burst=", 6) == 0) {
+            if (parse_long(a[i] + 6, &v) != KT_OK || v > 1000000) {
+                perr(p, "invalid burst value \"%s\"", a[i]);
+                return KT_ERROR;
+            }
+            u.burst = v * 1000;
+        } else if (strncmp(a[i], "delay=", 6) == 0) {
+            if (parse_long(a[i] + 6, &v) != KT_OK || v > 1000000) {
+                perr(p, "invalid delay value \"%s\"", a[i]);
+                return KT_ERROR;
+            }
+            u.delay = v * 1000;
+        } else if (strcmp(a[i], "nodelay") == 0)
+            u.delay = LONG_MAX;
+        else {
+            perr(p, "invalid parameter \"%s\"", a[i]);
+            return KT_ERROR;
+        }
+    }
+    if (u.zone == NULL) {
+        perr(p, "\"limit_req\" must have \"zone\" parameter");
+        return KT_ERROR;
+    }
+    return add_limit_use(p, conf, LIMIT_REQ, u);
+}
+
+/* limit_rate and limit_rate_after: a size; nginx 1.17 takes variables
+ * there, ktlsd does not. */
+static int set_limit_size(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    if (no_variables(p, d->name, a[0]) != KT_OK)
+        return KT_ERROR;
+    return set_size(p, d, a, n, conf);
+}
+
+static int set_limit_level(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    static const char *const words[] = {"info", "notice", "warn", "error", NULL};
+    static const int levels[] = {LL_INFO, LL_NOTICE, LL_WARN, LL_ERR};
+    int *v = (int *)((char *)conf + d->off);
+    if (set_keyword(p, d, a, n, conf, words) != KT_OK)
+        return KT_ERROR;
+    *v = levels[*v];
+    return KT_OK;
+}
+
+/* auth_basic REALM | off; auth_basic_user_file FILE: literal (nginx
+ * expands variables in both; ktlsd refuses them). */
+static int set_auth_str(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    char **v = (char **)((char *)conf + d->off);
+    (void)n;
+    if (no_variables(p, d->name, a[0]) != KT_OK)
+        return KT_ERROR;
+    for (const char *s = a[0]; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+            (*s == '"' && strcmp(d->name, "auth_basic") == 0)) {
+            perr(p, "invalid character in \"%s\" directive", d->name);
+            return KT_ERROR;
+        }
+    if (*v != NULL) {
+        perr(p, "\"%s\" directive is duplicate", d->name);
+        return KT_ERROR;
+    }
+    *v = xstrdup(a[0]);
+    return KT_OK;
+}
+
+static int set_satisfy(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    static const char *const words[] = {"all", "any", NULL};
+    return set_keyword(p, d, a, n, conf, words);
+}
+
 static const struct directive directives[] = {
     {"worker_processes", CTX_MAIN, TARGET_MAIN, 1, 1, set_worker_processes,
      offsetof(struct config, worker_processes), 1, 1024},
@@ -1323,6 +1559,32 @@ static const struct directive directives[] = {
     {"rewrite", RW_CTX, TARGET_SRV, 2, 3, set_rewrite, 0, 0, 0},
     {"break", RW_CTX, TARGET_SRV, 0, 0, set_rewrite, 0, 0, 0},
     {"return", RW_CTX, TARGET_SRV, 1, 2, set_rewrite, 0, 0, 0},
+    /* limits and access: limit_rate, limit_conn, limit_req, auth_basic, satisfy */
+    {"limit_rate", HSL, TARGET_SRV, 1, 1, set_limit_size, offsetof(struct srv_conf, limit_rate), 0,
+     0},
+    {"limit_rate_after", HSL, TARGET_SRV, 1, 1, set_limit_size,
+     offsetof(struct srv_conf, limit_rate_after), 0, 0},
+    {"limit_conn_zone", CTX_HTTP, TARGET_MAIN, 2, 2, set_limit_zone, 0, 0, 0},
+    {"limit_conn", HSL, TARGET_SRV, 2, 2, set_limit_conn, 0, 0, 0},
+    {"limit_conn_status", HSL, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, limit_conn_status), 400, 599},
+    {"limit_conn_log_level", HSL, TARGET_SRV, 1, 1, set_limit_level,
+     offsetof(struct srv_conf, limit_conn_log_level), 0, 0},
+    {"limit_req_zone", CTX_HTTP, TARGET_MAIN, 3, 4, set_limit_zone, 0, 0, 0},
+    {"limit_req", HSL, TARGET_SRV, 1, 3, set_limit_req, 0, 0, 0},
+    {"limit_req_status", HSL, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, limit_req_status), 400, 599},
+    {"limit_req_log_level", HSL, TARGET_SRV, 1, 1, set_limit_level,
+     offsetof(struct srv_conf, limit_req_log_level), 0, 0},
+    {"limit_conn_dry_run", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, limit_conn_dry_run), 0, 0},
+    {"limit_req_dry_run", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, limit_req_dry_run), 0, 0},
+    {"auth_basic", HSL, TARGET_SRV, 1, 1, set_auth_str, offsetof(struct srv_conf, auth_basic), 0,
+     0},
+    {"auth_basic_user_file", HSL, TARGET_SRV, 1, 1, set_auth_str,
+     offsetof(struct srv_conf, auth_basic_user_file), 0, 0},
+    {"satisfy", HSL, TARGET_SRV, 1, 1, set_satisfy, offsetof(struct srv_conf, satisfy_any), 0, 0},
 };
 
 /* --- tokenizer ----------------------------------------------------------- */
@@ -1766,6 +2028,27 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
         memcpy(c->access, parent->access, parent->naccess * sizeof(*c->access));
         c->naccess = parent->naccess;
     }
+    MERGE(limit_rate, CONF_UNSET, 0);
+    MERGE(limit_rate_after, CONF_UNSET, 0);
+    MERGE(limit_conn_status, CONF_UNSET, 503);
+    MERGE(limit_req_status, CONF_UNSET, 503);
+    MERGE(limit_conn_log_level, CONF_UNSET, LL_ERR);
+    MERGE(limit_req_log_level, CONF_UNSET, LL_ERR);
+    MERGE(satisfy_any, CONF_UNSET, 0);
+    MERGE(limit_conn_dry_run, CONF_UNSET, 0);
+    MERGE(limit_req_dry_run, CONF_UNSET, 0);
+    MERGE_STR(auth_basic, (const char *)NULL);
+    MERGE_STR(auth_basic_user_file, (const char *)NULL);
+    if (!c->limit_conns_set && parent->nlimit_conns > 0) {
+        c->limit_conns = xcalloc(parent->nlimit_conns, sizeof(*c->limit_conns));
+        memcpy(c->limit_conns, parent->limit_conns, parent->nlimit_conns * sizeof(*c->limit_conns));
+        c->nlimit_conns = parent->nlimit_conns;
+    }
+    if (!c->limit_reqs_set && parent->nlimit_reqs > 0) {
+        c->limit_reqs = xcalloc(parent->nlimit_reqs, sizeof(*c->limit_reqs));
+        memcpy(c->limit_reqs, parent->limit_reqs, parent->nlimit_reqs * sizeof(*c->limit_reqs));
+        c->nlimit_reqs = parent->nlimit_reqs;
+    }
     if (!c->types_set && parent->types != NULL) {
         c->types = parent->types; /* shared, owned by the level that set it */
     }
@@ -1987,6 +2270,18 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     }
     if (check(cf, err, errlen) != KT_OK)
         goto fail;
+    for (size_t i = 0; i < cf->nzones; i++) {
+        struct limit_zone *z = cf->zones[i];
+        if (z->size == 0) { /* used, never defined */
+            snprintf(err, errlen,
+                     "%s:%d: zero size shared memory zone \"%s\" (no \"%s\" defines it)", z->file,
+                     z->line, z->name,
+                     z->kind == LIMIT_CONN ? "limit_conn_zone" : "limit_req_zone");
+            goto fail;
+        }
+        if (limit_zone_map(z, err, errlen) != KT_OK)
+            goto fail;
+    }
     return cf;
 fail:
     config_free(cf);
@@ -2060,6 +2355,10 @@ static void srv_conf_free(struct srv_conf *c)
     free(c->access);
     free(c->expires_var);
     vars_tpl_free(c->expires_tpl);
+    free(c->limit_conns);
+    free(c->limit_reqs);
+    free(c->auth_basic);
+    free(c->auth_basic_user_file);
     vars_tpl_free(c->dir_tpl);
     for (size_t i = 0; c->try_tpl != NULL && i < c->ntry_files; i++)
         vars_tpl_free(c->try_tpl[i]);
@@ -2114,6 +2413,9 @@ void config_free(struct config *cf)
     for (size_t i = 0; i < cf->nmaps; i++)
         map_free(cf->maps[i]);
     free(cf->maps);
+    for (size_t i = 0; i < cf->nzones; i++)
+        limit_zone_free(cf->zones[i]);
+    free(cf->zones);
     for (size_t i = 0; i < cf->nformats; i++)
         log_format_free(cf->formats[i].fmt);
     free(cf->formats);

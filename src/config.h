@@ -69,6 +69,15 @@ enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
 enum { VERIFY_OFF, VERIFY_ON, VERIFY_OPTIONAL, VERIFY_OPTIONAL_NO_CA };
 
 struct vars_tpl;
+struct limit_zone;
+
+/* limit_conn ZONE NUMBER, or limit_req zone=ZONE [burst=N] [nodelay | delay=N]. */
+struct limit_use {
+    struct limit_zone *zone;
+    long conn;  /* limit_conn: the most requests at once per key */
+    long burst; /* limit_req: in milli-requests, as nginx counts excess */
+    long delay; /* limit_req: excess (milli-requests) served without delay; LONG_MAX: nodelay */
+};
 
 /* A level whose add_header values name variables has at most this many
  * add_header lines (request.c expands them into a fixed array). */
@@ -178,6 +187,24 @@ struct srv_conf {
     size_t nrw;
     char *expires_var;            /* "expires $var": EXPIRES_VAR */
     struct vars_tpl *expires_tpl; /* of expires_var */
+    /* limits and access (limit.c, auth.c) */
+    long long limit_rate;       /* bytes per second; 0: none */
+    long long limit_rate_after; /* bytes sent before the limit applies */
+    struct limit_use *limit_conns;
+    size_t nlimit_conns;
+    int limit_conns_set;
+    struct limit_use *limit_reqs;
+    size_t nlimit_reqs;
+    int limit_reqs_set;
+    int limit_conn_status;
+    int limit_req_status;
+    int limit_conn_log_level; /* LL_* */
+    int limit_req_log_level;
+    int limit_conn_dry_run; /* count and log, refuse nothing */
+    int limit_req_dry_run;
+    char *auth_basic; /* the realm; "off": none */
+    char *auth_basic_user_file;
+    int satisfy_any;
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
@@ -250,6 +277,8 @@ struct config {
     size_t nfiles;
     struct map_conf **maps; /* "map" blocks */
     size_t nmaps;
+    struct limit_zone **zones; /* limit_conn_zone, limit_req_zone: shared by the workers */
+    size_t nzones;
 };
 
 /* Parses path. On error returns NULL and writes "FILE:LINE: message" into err. */

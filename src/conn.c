@@ -8,9 +8,11 @@
  * explicitly (lighttpd's connection_reset). An idle keep-alive connection
  * holds no buffer: it is returned to the pool until the next request. */
 #include "conn.h"
+#include "auth.h"
 #include "config.h"
 #include "http.h"
 #include "ktls_info.h"
+#include "limit.h"
 #include "log.h"
 #include "net.h"
 #include "request.h"
@@ -70,6 +72,8 @@ struct conn {
     unsigned tls_checked : 1;  /* the first byte was looked at: TLS or not */
     unsigned plain_on_tls : 1; /* plain HTTP on a TLS port: answered 400 (nginx's 497) */
     unsigned close_clean : 1;  /* an ending that owes the peer a close_notify */
+    unsigned delayed : 1;      /* limit_req delays the request: answered when the timer fires */
+    unsigned paced : 1;        /* limit_rate: the timer says when to send on */
     int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback
                      */
     struct ktls_modes ktls_mode; /* what the kernel runs each direction as (sw, hw, ...) */
@@ -247,6 +251,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void access_log(struct conn *c);
 static void count_bytes(const struct conn *c);
+static int handle_request(struct conn *c, int again);
 
 /* A timeout. An idle keep-alive connection closes cleanly, unless its next
  * request has just arrived (then it is answered). A request cut short by
@@ -257,6 +262,20 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     struct conn *c = container_of(w, struct conn, timer);
     (void)loop;
     (void)revents;
+    if (c->delayed) { /* limit_req's delay is over: answer it now */
+        c->delayed = 0;
+        if (handle_request(c, 1) == KT_OK) {
+            set_timeout(c, c->srv->c.send_timeout);
+            conn_step(c);
+        }
+        return;
+    }
+    if (c->paced) { /* limit_rate: the next bytes may go */
+        c->paced = 0;
+        set_timeout(c, c->srv->c.send_timeout);
+        conn_step(c);
+        return;
+    }
     if (c->state == C_KEEPALIVE) {
         if (bytes_waiting(c)) {
             conn_step(c);
@@ -359,6 +378,8 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
 static void release_response(struct conn *c)
 {
     if (c->xf != NULL) {
+        limit_release(c->xf->reply.held, c->xf->reply.nheld); /* limit_conn slots */
+        c->xf->reply.nheld = 0;
         reply_free(&c->xf->reply);
         c->xf->next = c->pool->free_xfers;
         c->pool->free_xfers = c->xf;
@@ -542,6 +563,8 @@ static void access_log(struct conn *c)
     struct log_vars v;
     char host[256], kmode[32], s_dn[512];
     char line[HTTP_MAX_URL + 64];
+    unsigned char cred[1024]; /* Basic credentials, for $remote_user */
+    size_t ulen = 0;
     const char *val;
     size_t len;
     int n = 0;
@@ -571,6 +594,10 @@ static void access_log(struct conn *c)
         v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
     if ((val = http_header(c->req, "x-forwarded-for", &len)) != NULL)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
+    /* $remote_user: the Basic user, with or without auth_basic (nginx) */
+    if ((val = http_header(c->req, "authorization", &len)) != NULL &&
+        auth_basic_decode(val, len, cred, sizeof(cred), &ulen) >= 0)
+        v.v[LV_REMOTE_USER] = (struct str){(const char *)cred, ulen};
     if (srv->nnames > 0)
         v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
     if ((val = http_header(c->req, "host", &len)) != NULL && len > 0) {
@@ -634,8 +661,10 @@ static int keepalive_allowed(struct conn *c)
 }
 
 /* Hands the parsed request to request.c, then picks the send path: kTLS
- * sendfile, plain sendfile, or a copying fallback with a large buffer. */
-static void handle_request(struct conn *c)
+ * sendfile, plain sendfile, or a copying fallback with a large buffer.
+ * KT_AGAIN: limit_req delays the request; the timer answers it again
+ * (again set: counted once, and limit_req is not asked twice). */
+static int handle_request(struct conn *c, int again)
 {
     struct request_env env = {
         .req = c->req,
@@ -650,12 +679,15 @@ static void handle_request(struct conn *c)
         .log = &c->log,
         .plain_on_tls = c->plain_on_tls,
         .client_verify = c->ssl != NULL ? tls_client_verify(c->ssl, &c->log) : 0,
+        .limit_req_done = again,
     };
     struct reply *r;
     enum send_mode mode;
 
-    c->requests++;
-    stats_me->requests++;
+    if (!again) {
+        c->requests++;
+        stats_me->requests++;
+    }
     if (c->req_start == 0)
         c->req_start = ev_now(c->pool->loop);
     if (c->req->error)
@@ -674,6 +706,16 @@ static void handle_request(struct conn *c)
     c->log.action = "processing request";
     set_state(c, C_SEND); /* the status page counts its own request as writing */
     request_respond(&env, r);
+    if (r->delay > 0) {
+        /* nginx's limit_req delay: nothing read or sent meanwhile */
+        double delay = r->delay;
+        release_response(c);
+        c->delayed = 1;
+        c->log.action = "delaying request (limit_req)";
+        ev_io_stop(c->pool->loop, &c->io);
+        set_timeout(c, delay);
+        return KT_AGAIN;
+    }
     if (!c->req->complete || c->plain_on_tls)
         r->close = 1; /* a body still on its way is drained by the lingering close */
     c->status = r->status;
@@ -700,6 +742,9 @@ static void handle_request(struct conn *c)
     }
     c->log.action = "sending response to client";
     send_start(&c->xf->snd, mode, c->sbuf, c->scap, r->head_len, r->fd, r->segs, r->nsegs);
+    c->xf->snd.rate = r->limit_rate;
+    c->xf->snd.rate_after = r->limit_rate_after;
+    return KT_OK;
 }
 
 /* Adds the file bytes of the response to the counter of the path they took,
@@ -878,12 +923,19 @@ static void conn_step(struct conn *c)
                 conn_close(c, c->close_clean);
                 return;
             }
-            handle_request(c);
+            if (handle_request(c, 0) != KT_OK)
+                return; /* delayed: the timer comes back */
             set_timeout(c, c->srv->c.send_timeout);
             break;
 
         case C_SEND:
             r = send_run(&c->xf->snd, c->fd, c->ssl, &want, &c->log);
+            if (r == KT_AGAIN && want == 0) { /* limit_rate: wait, not for the socket */
+                ev_io_stop(c->pool->loop, &c->io);
+                c->paced = 1;
+                set_timeout(c, c->xf->snd.delay);
+                return;
+            }
             if (r == KT_AGAIN) {
                 wait_for(c, want);
                 set_timeout(c, c->srv->c.send_timeout);

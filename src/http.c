@@ -687,6 +687,8 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
         ADD("Location: %.*s\r\n", (int)resp->location_len, resp->location);
     if (resp->allow)
         ADD("Allow: GET, HEAD\r\n");
+    if (resp->auth_realm != NULL)
+        ADD("WWW-Authenticate: Basic realm=\"%s\"\r\n", resp->auth_realm);
     if (cacheable(resp->status) && resp->expires != EXPIRES_OFF) {
         switch (resp->expires) {
         case EXPIRES_EPOCH:
@@ -739,7 +741,9 @@ time_t http_parse_date(const char *s, size_t len)
 const char *http_error_body(int status, size_t *len)
 {
     static char body[512];
-    const char *reason = status == 302 ? "Found" : http_reason(status); /* nginx's page title */
+    const char *reason = status == 302   ? "Found" /* nginx's page titles */
+                         : status == 401 ? "Authorization Required"
+                                         : http_reason(status);
     int n;
     const char *why = status == HTTP_HEADER_TOO_LARGE ? "Request Header Or Cookie Too Large"
                       : status == 495                 ? "The SSL certificate error"

@@ -98,6 +98,7 @@ struct response {
     double expires_time;
     const struct add_header *add;
     size_t nadd;
+    const char *auth_realm; /* a 401's WWW-Authenticate: Basic realm="..." */
 };
 
 /* Parses an HTTP date (IMF-fixdate, RFC 850 or asctime); -1 if invalid. */

@@ -46,9 +46,10 @@ struct request_env {
     int fd;             /* the client socket, for $server_addr / $server_port; -1 if none */
     struct ssl_st *tls; /* for the $ssl_* variables, or NULL */
     const struct log_ctx *log;
-    int plain_on_tls;  /* a plain HTTP request on a TLS port (nginx's 497) */
-    int client_verify; /* ssl_verify_client failed: nginx's 495 or 496; 0 */
-    char *buf;         /* the head (and small bodies) go here */
+    int plain_on_tls;   /* a plain HTTP request on a TLS port (nginx's 497) */
+    int client_verify;  /* ssl_verify_client failed: nginx's 495 or 496; 0 */
+    int limit_req_done; /* answered again after a limit_req delay: not counted twice */
+    char *buf;          /* the head (and small bodies) go here */
     size_t cap;
 };
 
@@ -97,6 +98,10 @@ struct answer {
     int dyn_fd;
     int in_dir;                  /* expanding that root or alias: $document_root is empty */
     const struct response *resp; /* the head being written, or NULL */
+    int limits_done;             /* limit_req and limit_conn ran (once per request) */
+    const char *limit_req_st;    /* $limit_req_status: "PASSED", "DELAYED"...; NULL: none */
+    const char *limit_conn_st;   /* $limit_conn_status */
+    const char *auth_realm;      /* a 401 from auth_basic: its WWW-Authenticate realm */
     int uri_changed;             /* a rewrite changed the URI: search the locations again */
     int skip_server_rw;          /* after a "last" rewrite: the server's steps do not run again */
     int escape_captures; /* a rewrite redirect of a URI that had escapes: $1..$9 %XX-escaped */

@@ -5,6 +5,7 @@
 #define KTLSD_REPLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "log.h"
@@ -12,6 +13,16 @@
 
 struct server_conf;
 struct fcache_data;
+struct limit_zone;
+
+/* A limit_conn slot that a request holds until its reply is let go of
+ * (limit.c gives it back: the protocol calls limit_release first). */
+struct limit_hold {
+    struct limit_zone *zone;
+    uint32_t node;
+};
+#define LIMIT_HOLD_MAX 8
+
 struct fdcache_ref;
 
 struct reply {
@@ -31,7 +42,12 @@ struct reply {
     char *head_copy;             /* the head kept for $sent_http_ in the access log */
     struct str *log_values;      /* the access log's request variables, valued while answering */
     size_t nlog_values;
-    struct server_conf *srv;             /* the server block that answered */
+    struct server_conf *srv; /* the server block that answered */
+    double delay;            /* limit_req: answer again in that many seconds */
+    long long limit_rate;    /* limit_rate of the location: bytes/s, 0 none */
+    long long limit_rate_after;
+    struct limit_hold held[LIMIT_HOLD_MAX]; /* limit_conn slots, given back by reply_free */
+    size_t nheld;
     struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */
 };
 

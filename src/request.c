@@ -7,9 +7,11 @@
  * error_page that says where the page is. It never touches the socket. */
 #include "request.h"
 #include "answer.h"
+#include "auth.h"
 #include "config.h"
 #include "file.h"
 #include "http.h"
+#include "limit.h"
 #include "log.h"
 #include "reqvars.h"
 #include "rewrite.h"
@@ -139,37 +141,6 @@ static struct location *find_named(const struct server_conf *s, const char *name
         if (s->locs[i]->kind == LOC_NAMED && strcmp(s->locs[i]->pattern, name) == 0)
             return s->locs[i];
     return NULL;
-}
-
-static int access_allowed(const struct srv_conf *c, const struct sockaddr *peer)
-{
-    unsigned char a[16] = {0};
-    int family = peer->sa_family;
-    if (family == AF_INET)
-        memcpy(a, &((const struct sockaddr_in *)peer)->sin_addr, 4);
-    else if (family == AF_INET6) {
-        const unsigned char *v6 = ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(v6, mapped, 12) == 0) {
-            family = AF_INET;
-            memcpy(a, v6 + 12, 4);
-        } else {
-            memcpy(a, v6, 16);
-        }
-    }
-    for (size_t i = 0; i < c->naccess; i++) {
-        const struct access_rule *r = &c->access[i];
-        int match = 1;
-        if (r->family != 0) {
-            if (r->family != family)
-                continue;
-            for (int k = 0; k < 16 && match; k++)
-                match = (a[k] & r->mask[k]) == r->addr[k];
-        }
-        if (match)
-            return r->allow;
-    }
-    return 1;
 }
 
 /* "scheme://host[:port]" for absolute redirects: the Host the client sent
@@ -448,10 +419,20 @@ static int handle(struct answer *x)
         if (rc >= 0)
             return rc;
     }
-    if (!access_allowed(x->conf, x->env->peer)) {
-        log_error(LL_ERR, x->env->log, "access forbidden by rule, request: \"%.*s\"", (int)x->tlen,
-                  x->target);
-        return answer_status(x, 403, NULL, 0);
+    /* nginx's preaccess (limit_req, limit_conn) and access (allow/deny,
+     * auth_basic, satisfy) phases come after its rewrite phase: "deny all;
+     * return 200;" answers 200 there */
+    {
+        double delay = 0;
+        int st = limit_request(x, &delay);
+        if (delay > 0) {
+            x->r->delay = delay; /* conn.c comes back once it has passed */
+            return DONE;
+        }
+        if (st == 0)
+            st = auth_access(x);
+        if (st != 0)
+            return answer_status(x, st, NULL, 0);
     }
     if (x->conf->status_page)
         return handled(x, status_answer(x));
@@ -531,6 +512,10 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r);
 void request_respond(struct request_env *env, struct reply *r)
 {
     respond(&the_ctx, env, r);
+    if (the_ctx.conf != NULL) { /* the location that answered paces the body */
+        r->limit_rate = the_ctx.conf->limit_rate;
+        r->limit_rate_after = the_ctx.conf->limit_rate_after;
+    }
     keep_log_values(&the_ctx);
 }
 

@@ -358,6 +358,16 @@ int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *le
         if (gethostname(sc, cap) != 0)
             return 0;
         break;
+    case VAR_LIMIT_RATE: /* bytes per second: 0 until the body goes (nginx's write filter
+                          * takes the location's limit_rate then), so set for the log */
+        n = snprintf(sc, cap, "%lld", x->r->limit_rate);
+        break;
+    case VAR_LIMIT_REQ_STATUS: /* empty where no limit_req applies */
+    case VAR_LIMIT_CONN_STATUS:
+        *val = v->id == VAR_LIMIT_REQ_STATUS ? x->limit_req_st : x->limit_conn_st;
+        if (*val == NULL)
+            return 0;
+        break;
     case VAR_CONTENT_TYPE:
     case VAR_CONTENT_LENGTH:
         *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);

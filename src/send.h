@@ -40,12 +40,17 @@ struct send_state {
     size_t head_len;
     unsigned long long bytes;      /* written to the socket, head included */
     unsigned long long file_bytes; /* of which file bytes */
+    long long rate;       /* limit_rate: bytes per second, 0: none (set after send_start) */
+    long long rate_after; /* limit_rate_after */
+    double start;         /* when the first byte went (monotonic seconds) */
+    double delay;         /* KT_AGAIN with *want 0: come back in that many seconds */
 };
 
 /* Starts sending buf[0..head_len) followed by the segments. */
 void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap, size_t head_len,
                 int fd, struct send_seg *segs, size_t nsegs);
-/* KT_OK: all sent; KT_AGAIN: wait for *want; KT_ERROR: logged, close. */
+/* KT_OK: all sent; KT_AGAIN: wait for *want, or, when *want is 0, for
+ * s->delay seconds (limit_rate); KT_ERROR: logged, close. */
 int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct log_ctx *log);
 unsigned long long send_body_bytes(const struct send_state *s);
 

@@ -10,6 +10,7 @@
 #include "server.h"
 #include "config.h"
 #include "ktls_info.h"
+#include "limit.h"
 #include "log.h"
 #include "mime.h"
 #include "notify.h"
@@ -644,6 +645,7 @@ static void reload(struct master *m)
         return;
     }
     m->reload_error[0] = '\0';
+    limit_zones_adopt(cf->zones, cf->nzones, prev->cf->zones, prev->cf->nzones);
     if (cf->error_log != NULL && log_error_open(cf->error_log, cf->error_log_level) != KT_OK)
         log_error(LL_ALERT, NULL, "open() \"%s\" failed (%d: %s), keeping the previous error log",
                   cf->error_log, errno, strerror(errno));

@@ -46,6 +46,9 @@ static const struct {
     {"content_type", VAR_CONTENT_TYPE},
     {"content_length", VAR_CONTENT_LENGTH},
     {"hostname", VAR_HOSTNAME},
+    {"limit_rate", VAR_LIMIT_RATE},
+    {"limit_req_status", VAR_LIMIT_REQ_STATUS},
+    {"limit_conn_status", VAR_LIMIT_CONN_STATUS},
 };
 
 static const struct {

@@ -40,6 +40,9 @@ enum var_id {
     VAR_CONTENT_TYPE,
     VAR_CONTENT_LENGTH,
     VAR_HOSTNAME,
+    VAR_LIMIT_RATE,
+    VAR_LIMIT_REQ_STATUS,
+    VAR_LIMIT_CONN_STATUS,
     /* families: the rest of the name is the key */
     VAR_HTTP,          /* $http_NAME: request header */
     VAR_ARG,           /* $arg_NAME: query argument */

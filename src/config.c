@@ -911,6 +911,12 @@ static void srv_conf_init(struct srv_conf *c)
     c->large_header_size = CONF_UNSET;
     c->ssl_buffer_size = c->ssl_early_data = c->ssl_stapling = c->ssl_stapling_verify = CONF_UNSET;
     c->ssl_verify_client = c->ssl_verify_depth = c->ktls_zerocopy_sendfile = CONF_UNSET;
+    c->gzip = c->gzip_comp_level = c->gzip_proxied = c->gzip_http_version = CONF_UNSET;
+    c->brotli = c->brotli_comp_level = CONF_UNSET;
+    c->gzip_min_length = c->brotli_min_length = CONF_UNSET;
+    c->keepalive_header = CONF_UNSET;
+    c->log_not_found = c->autoindex_exact_size = c->autoindex_localtime = c->autoindex_format =
+        CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1030,6 +1036,257 @@ static int block_types(struct parser *p, const struct directive *d, char **a, in
     return parse_block(p, CTX_TYPES, c, 0);
 }
 
+/* --- compression, content knobs, listen options, logging ----------------- */
+
+/* keepalive_timeout TIMEOUT [HEADER_TIMEOUT]: the second value is sent as
+ * "Keep-Alive: timeout=N" (nginx). */
+static int set_keepalive_timeout(struct parser *p, const struct directive *d, char **a, int n,
+                                 void *conf)
+{
+    struct srv_conf *c = conf;
+    if (set_time(p, d, a, 1, conf) != KT_OK)
+        return KT_ERROR;
+    if (n == 2 &&
+        (parse_time(a[1], &c->keepalive_header) != KT_OK || c->keepalive_header > 86400)) {
+        perr(p, "invalid time \"%s\" in \"%s\" directive", a[1], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* A list directive that may appear once per level (gzip_types, brotli_types,
+ * charset_types): a second one in the same block is an error, as nginx's. */
+static int set_types_list(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    char ***v = (char ***)((char *)conf + d->off);
+    if (*v != NULL) {
+        perr(p, "\"%s\" directive is duplicate", d->name);
+        return KT_ERROR;
+    }
+    return set_list(p, d, a, n, conf);
+}
+
+static int set_gzip_proxied(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    static const char *const words[] = {"expired",          "no-cache", "no-store", "private",
+                                        "no_last_modified", "no_etag",  "auth",     "any"};
+    struct srv_conf *c = conf;
+    c->gzip_proxied = 0;
+    for (int i = 0; i < n; i++) {
+        size_t k;
+        if (strcmp(a[i], "off") == 0 && n == 1)
+            return KT_OK;
+        for (k = 0; k < ARRAY_LEN(words); k++)
+            if (strcmp(a[i], words[k]) == 0)
+                break;
+        if (k == ARRAY_LEN(words)) {
+            perr(p, "invalid value \"%s\" in \"%s\" directive", a[i], d->name);
+            return KT_ERROR;
+        }
+        c->gzip_proxied |= 1 << k;
+    }
+    return KT_OK;
+}
+
+/* gzip_disable REGEX ... | msie6: checked here, compiled once merged. */
+static int set_gzip_disable(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    for (int i = 0; i < n; i++) {
+        int rc;
+        PCRE2_SIZE off;
+        pcre2_code *re;
+        if (strcmp(a[i], "msie6") == 0 || strcmp(a[i], "degradation") == 0) {
+            if (a[i][0] == 'd') {
+                perr(p, "\"degradation\" in \"gzip_disable\" is not supported by ktlsd");
+                return KT_ERROR;
+            }
+            continue;
+        }
+        re =
+            pcre2_compile((PCRE2_SPTR)a[i], PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &rc, &off, NULL);
+        if (re == NULL) {
+            PCRE2_UCHAR msg[128];
+            pcre2_get_error_message(rc, msg, sizeof(msg));
+            perr(p, "pcre2_compile() failed: %s in \"%s\" at \"%s\"", (char *)msg, a[i],
+                 a[i] + off);
+            return KT_ERROR;
+        }
+        pcre2_code_free(re);
+    }
+    return set_list(p, d, a, n, conf);
+}
+
+static int set_gzip_http_version(struct parser *p, const struct directive *d, char **a, int n,
+                                 void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)n;
+    if (strcmp(a[0], "1.0") != 0 && strcmp(a[0], "1.1") != 0) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    c->gzip_http_version = a[0][2] == '0' ? 10 : 11;
+    return KT_OK;
+}
+
+/* gzip_buffers NUMBER SIZE: checked, no effect (ktlsd compresses a file in
+ * one piece into its cache; nginx's buffers bound streaming compression). */
+static int set_gzip_buffers(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    long num;
+    long long size;
+    (void)n;
+    (void)conf;
+    if (parse_long(a[0], &num) != KT_OK || num < 1 || parse_size(a[1], &size) != KT_OK ||
+        size < 1) {
+        perr(p, "invalid value \"%s %s\" in \"%s\" directive", a[0], a[1], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* source_charset: ktlsd does not recode; a source charset other than the
+ * charset would make nginx recode, so that case is refused. */
+static int set_source_charset(struct parser *p, const struct directive *d, char **a, int n,
+                              void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)d;
+    (void)n;
+    if (c->charset != NULL && strcmp(c->charset, "off") != 0 && strcasecmp(c->charset, a[0]) != 0) {
+        perr(p, "\"source_charset %s\" differs from \"charset %s\": ktlsd does not recode", a[0],
+             c->charset);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+static int set_autoindex_format(struct parser *p, const struct directive *d, char **a, int n,
+                                void *conf)
+{
+    static const char *const words[] = {"html", "json", "xml", NULL};
+    return set_keyword(p, d, a, n, conf, words);
+}
+
+/* Directives that tune nginx internals this design does not have: checked
+ * for their argument count only (the table), no effect; the reason is in
+ * the README's directive table. */
+static int set_noop_size(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    long long v;
+    (void)n;
+    (void)conf;
+    if (parse_size(a[0], &v) != KT_OK) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+static int set_noop_flag(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    int v; /* the row's offset is 0 */
+    (void)conf;
+    return set_flag(p, d, a, n, &v);
+}
+
+/* tcp_nopush: ktlsd already writes a response's head and first body bytes
+ * together (one TLS record or one writev), which is what TCP_CORK buys
+ * nginx; the flag is checked and has no further effect. */
+static int set_tcp_nopush(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    return set_noop_flag(p, d, a, n, conf);
+}
+
+/* use epoll: the only event method ktlsd has (libev picks epoll on Linux). */
+static int set_use(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    (void)d;
+    (void)n;
+    (void)conf;
+    if (strcmp(a[0], "epoll") != 0) {
+        perr(p, "invalid event type \"%s\": ktlsd uses epoll", a[0]);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* load_module: ktlsd has no dynamic modules; a warning, and a directive of
+ * such a module still fails as unknown. */
+static int set_load_module(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    (void)d;
+    (void)n;
+    (void)conf;
+    log_error(LL_WARN, NULL, "%s:%d: \"load_module %s\" is ignored: ktlsd has no dynamic modules",
+              p->file, p->line, a[0]);
+    return KT_OK;
+}
+
+static int set_rlimit_nofile(struct parser *p, const struct directive *d, char **a, int n,
+                             void *conf)
+{
+    struct config *cf = conf;
+    long v;
+    (void)n;
+    if (parse_long(a[0], &v) != KT_OK || v < 1 || v > (1L << 30)) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    cf->worker_rlimit_nofile = v;
+    return KT_OK;
+}
+
+/* worker_cpu_affinity auto [MASK] | MASK ...: masks of '0' and '1'. */
+static int set_cpu_affinity(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    struct config *cf = conf;
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 && strcmp(a[i], "auto") == 0)
+            continue;
+        if (a[i][0] == '\0' || strspn(a[i], "01") != strlen(a[i]) || strlen(a[i]) > 64) {
+            perr(p, "invalid character \"%c\" in \"%s\" directive", a[i][strspn(a[i], "01")],
+                 d->name);
+            return KT_ERROR;
+        }
+    }
+    if (cf->worker_cpu_affinity != NULL) {
+        perr(p, "\"%s\" directive is duplicate", d->name);
+        return KT_ERROR;
+    }
+    for (int i = 0; i < n; i++)
+        len += strlen(a[i]) + 1;
+    cf->worker_cpu_affinity = xcalloc(1, len + 1);
+    for (int i = 0; i < n; i++) {
+        strcat(cf->worker_cpu_affinity, a[i]);
+        if (i + 1 < n)
+            strcat(cf->worker_cpu_affinity, " ");
+    }
+    return KT_OK;
+}
+
+/* open_log_file_cache: ktlsd opens each access log once per configuration
+ * (no variables in log paths), so there is nothing to cache. */
+static int set_open_log_file_cache(struct parser *p, const struct directive *d, char **a, int n,
+                                   void *conf)
+{
+    (void)conf;
+    if (n == 1 && strcmp(a[0], "off") == 0)
+        return KT_OK;
+    for (int i = 0; i < n; i++)
+        if (strncmp(a[i], "max=", 4) != 0 && strncmp(a[i], "inactive=", 9) != 0 &&
+            strncmp(a[i], "min_uses=", 9) != 0 && strncmp(a[i], "valid=", 6) != 0) {
+            perr(p, "invalid parameter \"%s\" in \"%s\" directive", a[i], d->name);
+            return KT_ERROR;
+        }
+    return KT_OK;
+}
+
 #define SRV(field) TARGET_SRV, 0, 0, NULL, offsetof(struct srv_conf, field)
 #define HS (CTX_HTTP | CTX_SERVER)
 #define HSL (CTX_HTTP | CTX_SERVER | CTX_LOC)
@@ -1057,7 +1314,7 @@ static const struct directive directives[] = {
     {"tcp_nodelay", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, tcp_nodelay), 0, 0},
     {"server_tokens", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, server_tokens), 0,
      0},
-    {"keepalive_timeout", HSL, TARGET_SRV, 1, 2, set_time,
+    {"keepalive_timeout", HSL, TARGET_SRV, 1, 2, set_keepalive_timeout,
      offsetof(struct srv_conf, keepalive_timeout), 0, 86400},
     {"keepalive_requests", HSL, TARGET_SRV, 1, 1, set_num,
      offsetof(struct srv_conf, keepalive_requests), 0, INT_MAX},
@@ -1137,6 +1394,54 @@ static const struct directive directives[] = {
      0},
     {"allow", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
     {"deny", HSL, TARGET_SRV, 1, 1, set_access, 0, 0, 0},
+    /* compression, content knobs, listen options, logging */
+    {"gzip", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, gzip), 0, 0},
+    {"gzip_types", HSL, TARGET_SRV, 1, -1, set_types_list, offsetof(struct srv_conf, gzip_types), 0,
+     0},
+    {"gzip_comp_level", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, gzip_comp_level),
+     1, 9},
+    {"gzip_min_length", HSL, TARGET_SRV, 1, 1, set_size, offsetof(struct srv_conf, gzip_min_length),
+     0, 0},
+    {"gzip_proxied", HSL, TARGET_SRV, 1, 9, set_gzip_proxied, 0, 0, 0},
+    {"gzip_disable", HSL, TARGET_SRV, 1, -1, set_gzip_disable,
+     offsetof(struct srv_conf, gzip_disable), 0, 0},
+    {"gzip_http_version", HSL, TARGET_SRV, 1, 1, set_gzip_http_version, 0, 0, 0},
+    {"gzip_buffers", HSL, TARGET_SRV, 2, 2, set_gzip_buffers, 0, 0, 0},
+    {"brotli", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, brotli), 0, 0},
+    {"brotli_types", HSL, TARGET_SRV, 1, -1, set_types_list,
+     offsetof(struct srv_conf, brotli_types), 0, 0},
+    {"brotli_comp_level", HSL, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, brotli_comp_level), 0, 11},
+    {"brotli_min_length", HSL, TARGET_SRV, 1, 1, set_size,
+     offsetof(struct srv_conf, brotli_min_length), 0, 0},
+    {"compress_cache_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_size,
+     offsetof(struct config, compress_cache_size), 0, 0},
+    {"charset", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, charset), 0, 0},
+    {"charset_types", HSL, TARGET_SRV, 1, -1, set_types_list,
+     offsetof(struct srv_conf, charset_types), 0, 0},
+    {"source_charset", HSL, TARGET_SRV, 1, 1, set_source_charset, 0, 0, 0},
+    {"tcp_nopush", HSL, TARGET_SRV, 1, 1, set_tcp_nopush, 0, 0, 0},
+    {"types_hash_max_size", HSL, TARGET_SRV, 1, 1, set_noop_size, 0, 0, 0},
+    {"types_hash_bucket_size", HSL, TARGET_SRV, 1, 1, set_noop_size, 0, 0, 0},
+    {"server_names_hash_max_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"server_names_hash_bucket_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"variables_hash_max_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"variables_hash_bucket_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"worker_rlimit_nofile", CTX_MAIN, TARGET_MAIN, 1, 1, set_rlimit_nofile, 0, 0, 0},
+    {"worker_cpu_affinity", CTX_MAIN, TARGET_MAIN, 1, 64, set_cpu_affinity, 0, 0, 0},
+    {"multi_accept", CTX_EVENTS, TARGET_MAIN, 1, 1, set_noop_flag, 0, 0, 0},
+    {"accept_mutex", CTX_EVENTS, TARGET_MAIN, 1, 1, set_noop_flag, 0, 0, 0},
+    {"use", CTX_EVENTS, TARGET_MAIN, 1, 1, set_use, 0, 0, 0},
+    {"load_module", CTX_MAIN, TARGET_MAIN, 1, 1, set_load_module, 0, 0, 0},
+    {"open_log_file_cache", HSL, TARGET_SRV, 1, 4, set_open_log_file_cache, 0, 0, 0},
+    {"log_not_found", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, log_not_found), 0,
+     0},
+    {"autoindex_exact_size", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, autoindex_exact_size), 0, 0},
+    {"autoindex_localtime", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, autoindex_localtime), 0, 0},
+    {"autoindex_format", HSL, TARGET_SRV, 1, 1, set_autoindex_format,
+     offsetof(struct srv_conf, autoindex_format), 0, 0},
 };
 
 /* --- tokenizer ----------------------------------------------------------- */
@@ -1447,6 +1752,39 @@ static int parse_file(struct parser *parent, const char *path, unsigned ctx, voi
             c->field = xstrdup(parent->field != NULL ? parent->field : (dflt));                    \
     } while (0)
 
+/* compression, content knobs, logging: the merge of the fields above */
+static void copy_list(char ***dst, size_t *ndst, char *const *src, size_t nsrc)
+{
+    if (*dst != NULL || nsrc == 0)
+        return;
+    *dst = xcalloc(nsrc, sizeof(char *));
+    for (size_t i = 0; i < nsrc; i++)
+        (*dst)[i] = xstrdup(src[i]);
+    *ndst = nsrc;
+}
+
+static void srv_conf_merge_more(struct srv_conf *c, const struct srv_conf *parent)
+{
+    MERGE(gzip, CONF_UNSET, 0);
+    MERGE(gzip_comp_level, CONF_UNSET, 1);
+    MERGE(gzip_min_length, CONF_UNSET, 20);
+    MERGE(gzip_proxied, CONF_UNSET, 0);
+    MERGE(gzip_http_version, CONF_UNSET, 11);
+    MERGE(brotli, CONF_UNSET, 0);
+    MERGE(brotli_comp_level, CONF_UNSET, 6);
+    MERGE(brotli_min_length, CONF_UNSET, 20);
+    copy_list(&c->gzip_types, &c->ngzip_types, parent->gzip_types, parent->ngzip_types);
+    copy_list(&c->gzip_disable, &c->ngzip_disable, parent->gzip_disable, parent->ngzip_disable);
+    copy_list(&c->brotli_types, &c->nbrotli_types, parent->brotli_types, parent->nbrotli_types);
+    copy_list(&c->charset_types, &c->ncharset_types, parent->charset_types, parent->ncharset_types);
+    MERGE_STR(charset, (const char *)NULL);
+    MERGE(keepalive_header, CONF_UNSET, 0);
+    MERGE(log_not_found, CONF_UNSET, 1);
+    MERGE(autoindex_exact_size, CONF_UNSET, 1);
+    MERGE(autoindex_localtime, CONF_UNSET, 0);
+    MERGE(autoindex_format, CONF_UNSET, AUTOINDEX_HTML);
+}
+
 /* A server inherits from http{} what it does not set itself, then takes
  * the defaults (nginx's merge_srv_conf). */
 static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
@@ -1550,6 +1888,7 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
                                                     xstrdup(parent->ssl_conf_cmds[i].value)};
         c->nssl_conf_cmds = parent->nssl_conf_cmds;
     }
+    srv_conf_merge_more(c, parent);
 }
 
 /* Compiles the values that take variables, once merged (their names were
@@ -1577,6 +1916,16 @@ static int compile_values(struct srv_conf *c, char *err, size_t errlen)
         }
         if ((c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
             return KT_ERROR;
+    }
+    if (c->ngzip_disable > 0) /* checked as read: compiles */
+        c->gzip_disable_re = xcalloc(c->ngzip_disable, sizeof(void *));
+    for (size_t i = 0; i < c->ngzip_disable; i++) {
+        int rc;
+        PCRE2_SIZE off;
+        if (strcmp(c->gzip_disable[i], "msie6") != 0)
+            c->gzip_disable_re[i] =
+                pcre2_compile((PCRE2_SPTR)c->gzip_disable[i], PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+                              &rc, &off, NULL);
     }
     return KT_OK;
 }
@@ -1687,6 +2036,7 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     cf->worker_processes = 1;
     cf->error_log_level = LL_ERR;
     cf->worker_connections = 512;
+    cf->compress_cache_size = 32LL * 1024 * 1024;
     srv_conf_init(&cf->http);
     vars_reset_captures();
     if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
@@ -1785,6 +2135,23 @@ static void srv_conf_free(struct srv_conf *c)
     free(c->try_tpl);
     if (c->types_set)
         mime_table_free(c->types);
+    for (size_t i = 0; i < c->ngzip_types; i++)
+        free(c->gzip_types[i]);
+    free(c->gzip_types);
+    for (size_t i = 0; i < c->ngzip_disable; i++) {
+        free(c->gzip_disable[i]);
+        if (c->gzip_disable_re != NULL)
+            pcre2_code_free(c->gzip_disable_re[i]);
+    }
+    free(c->gzip_disable);
+    free(c->gzip_disable_re);
+    for (size_t i = 0; i < c->nbrotli_types; i++)
+        free(c->brotli_types[i]);
+    free(c->brotli_types);
+    for (size_t i = 0; i < c->ncharset_types; i++)
+        free(c->charset_types[i]);
+    free(c->charset_types);
+    free(c->charset);
 }
 
 void config_free(struct config *cf)
@@ -1835,6 +2202,7 @@ void config_free(struct config *cf)
     free(cf->path);
     free(cf->error_log);
     free(cf->pid_file);
+    free(cf->worker_cpu_affinity);
     free(cf->user);
     free(cf->group);
     free(cf);

@@ -27,6 +27,14 @@ struct listen_conf {
     int backlog;
     const char *file;
     int line;
+    /* listen options (nginx's): CONF_UNSET where not given */
+    int ipv6only;     /* default on, as nginx */
+    int reuseport;    /* one socket per worker */
+    int deferred;     /* TCP_DEFER_ACCEPT */
+    int fastopen;     /* TCP_FASTOPEN queue length */
+    int so_keepalive; /* 0 off, 1 on, 2: the idle/intvl/cnt below */
+    int keepidle, keepintvl, keepcnt;
+    int rcvbuf, sndbuf;
 };
 
 struct conf_cmd {
@@ -40,6 +48,17 @@ enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
 enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
 enum { VERIFY_OFF, VERIFY_ON, VERIFY_OPTIONAL, VERIFY_OPTIONAL_NO_CA };
+enum { AUTOINDEX_HTML, AUTOINDEX_JSON, AUTOINDEX_XML };
+enum {
+    GZIP_PROXIED_EXPIRED = 1,
+    GZIP_PROXIED_NO_CACHE = 2,
+    GZIP_PROXIED_NO_STORE = 4,
+    GZIP_PROXIED_PRIVATE = 8,
+    GZIP_PROXIED_NO_LM = 16,
+    GZIP_PROXIED_NO_ETAG = 32,
+    GZIP_PROXIED_AUTH = 64,
+    GZIP_PROXIED_ANY = 128
+};
 
 struct vars_tpl;
 
@@ -142,6 +161,32 @@ struct srv_conf {
     struct vars_tpl *return_tpl; /* of return_text */
     struct vars_tpl **try_tpl;   /* of try_files[] */
     struct vars_tpl *dir_tpl;    /* of alias, else root */
+    /* compression, content knobs, logging (compress.c, answer.c, log.c) */
+    int gzip;
+    char **gzip_types; /* "*": any; text/html always */
+    size_t ngzip_types;
+    int gzip_comp_level;
+    long long gzip_min_length;
+    int gzip_proxied; /* GZIP_PROXIED_* bits */
+    char **gzip_disable;
+    size_t ngzip_disable;
+    void **gzip_disable_re; /* pcre2_code per gzip_disable (NULL: "msie6") */
+    int gzip_http_version;  /* 10 or 11 */
+    int brotli;
+    char **brotli_types;
+    size_t nbrotli_types;
+    int brotli_comp_level;
+    long long brotli_min_length;
+    char *charset; /* NULL or "off": none */
+    char **charset_types;
+    size_t ncharset_types;
+    double keepalive_header; /* keepalive_timeout's second value; CONF_UNSET: none */
+    int log_not_found;
+    int autoindex_exact_size;
+    int autoindex_localtime;
+    int autoindex_format; /* AUTOINDEX_* */
+    int expires_modified; /* "expires modified T": from the file's mtime */
+    int expires_at;       /* "expires @HH:MM": expires_time is the time of day */
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
@@ -209,6 +254,10 @@ struct config {
     size_t nstrings;
     struct conf_file *files; /* every file read, main first, then includes in order */
     size_t nfiles;
+    /* compression, content knobs, listen options, logging */
+    long long compress_cache_size; /* per worker */
+    long worker_rlimit_nofile;     /* 0: unchanged */
+    char *worker_cpu_affinity;     /* "auto" or masks, as written; NULL: none */
 };
 
 /* Parses path. On error returns NULL and writes "FILE:LINE: message" into err. */

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *server_header(const struct answer *x)
 {
@@ -53,6 +54,33 @@ void answer_response(struct answer *x, struct response *resp, int status)
     resp->nadd = x->conf->nadd_headers;
 }
 
+/* nginx's charset filter, without recoding: "; charset=NAME" after a type
+ * of charset_types or text/html (default: text/html, text/xml, text/plain,
+ * text/vnd.wap.wml, application/javascript, application/rss+xml). */
+static void add_charset(struct answer *x, struct response *resp)
+{
+    static const char *const dflt[] = {"text/html",
+                                       "text/xml",
+                                       "text/plain",
+                                       "text/vnd.wap.wml",
+                                       "application/javascript",
+                                       "application/rss+xml"};
+    const char *cs = x->conf->charset, *t = resp->content_type;
+    size_t tlen, n = x->conf->ncharset_types;
+    int listed;
+    if (cs == NULL || strcmp(cs, "off") == 0 || t == NULL || strchr(t, ';') != NULL)
+        return;
+    tlen = strlen(t);
+    listed = strcasecmp(t, "text/html") == 0; /* always, as nginx */
+    for (size_t i = 0; i < (n ? n : ARRAY_LEN(dflt)) && !listed; i++) {
+        const char *w = n ? x->conf->charset_types[i] : dflt[i];
+        listed = strcmp(w, "*") == 0 || (strlen(w) == tlen && strncasecmp(w, t, tlen) == 0);
+    }
+    if (listed &&
+        (size_t)snprintf(x->ctype, sizeof(x->ctype), "%s; charset=%s", t, cs) < sizeof(x->ctype))
+        resp->content_type = x->ctype;
+}
+
 /* KT_ERROR when the head does not fit the send buffer: a bare 500 goes
  * instead, and no body may follow it (its Content-Length is 0). */
 int answer_head(struct answer *x, struct response *resp)
@@ -61,6 +89,8 @@ int answer_head(struct answer *x, struct response *resp)
     r->status = resp->status;
     r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
+    resp->keepalive_header = (long)x->srv->c.keepalive_header;
+    add_charset(x, resp);
     x->resp = resp; /* for $sent_http_ in add_header values */
     expand_add_headers(x, resp);
     x->resp = NULL;

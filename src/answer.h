@@ -72,6 +72,7 @@ struct answer {
     char docroot[PATH_MAX];                 /* a root or alias with variables, expanded */
     struct add_header add[ADD_HEADERS_MAX]; /* add_header values with variables, expanded */
     char add_values[8192];
+    char ctype[256]; /* the Content-Type with the charset parameter */
 };
 
 /* A response head with the location's defaults (Server, expires,

@@ -675,6 +675,8 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
         ADD("Last-Modified: %s\r\n", date);
     }
     ADD("Connection: %s\r\n", resp->keepalive ? "keep-alive" : "close");
+    if (resp->keepalive && resp->keepalive_header > 0)
+        ADD("Keep-Alive: timeout=%ld\r\n", resp->keepalive_header);
     if (resp->content_range != NULL)
         ADD("Content-Range: %s\r\n", resp->content_range);
     if (resp->vary)

@@ -98,6 +98,7 @@ struct response {
     double expires_time;
     const struct add_header *add;
     size_t nadd;
+    long keepalive_header; /* keepalive_timeout's second value: "Keep-Alive: timeout=N"; 0 none */
 };
 
 /* Parses an HTTP date (IMF-fixdate, RFC 850 or asctime); -1 if invalid. */

@@ -12,6 +12,7 @@
 
 struct server_conf;
 struct fcache_data;
+struct compress_data;
 
 struct reply {
     int status;
@@ -23,11 +24,12 @@ struct reply {
     int fd;      /* file behind file segments, or -1 */
     size_t nsegs;
     unsigned long long body_len;
-    unsigned long long file_len; /* of which file bytes */
-    char *mem;                   /* allocated body memory, freed after sending */
-    struct fcache_data *cached;  /* the cached file bytes segments point into */
-    char *head_copy;             /* the head kept for $sent_http_ in the access log */
-    struct str *log_values;      /* the access log's request variables, valued while answering */
+    unsigned long long file_len;      /* of which file bytes */
+    char *mem;                        /* allocated body memory, freed after sending */
+    struct fcache_data *cached;       /* the cached file bytes segments point into */
+    struct compress_data *compressed; /* the compressed bytes segments point into */
+    char *head_copy;                  /* the head kept for $sent_http_ in the access log */
+    struct str *log_values; /* the access log's request variables, valued while answering */
     size_t nlog_values;
     struct server_conf *srv;             /* the server block that answered */
     struct send_seg segs[SEND_MAX_SEGS]; /* last: only segs[0..nsegs) is ever read */

@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "log.h"
 #include "stats.h"
+#include "tune.h"
 #include "util.h"
 
 #include <errno.h>
@@ -227,6 +228,7 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a killed master */
     signal(SIGPIPE, SIG_IGN);
     log_error_set_pid_tag(getpid());
+    tune_worker(cf, index);
 
     w.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_SIGNALFD);
     if (w.loop == NULL) {

@@ -12,8 +12,9 @@ set -euo pipefail
 # Build: compiler, CMake, pkg-config, and the three libraries ktlsd links
 # (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing).
 # libsystemd-dev: sd_notify and socket activation (-DKTLSD_SYSTEMD=OFF builds without).
+# zlib1g-dev and libbrotli-dev: "gzip on" and "brotli on", compression on the fly (src/compress.c).
 # Run: openssl(1) makes the self-signed development certificate for `make run`.
-BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev node-llhttp openssl"
+BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev node-llhttp zlib1g-dev libbrotli-dev openssl"
 
 # Test: clang-format for `make check-format` (CI runs it); curl and openssl s_client as
 # clients, python3 for raw-socket tests,
@@ -23,9 +24,10 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # procps for pgrep/ps in the test scripts; wrk as the load generator of the reload test;
 # systemd for systemd-analyze (unit checks) and systemd-socket-activate (nothing is booted),
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
-# to build and check the Debian package. tests/integration/deps.sh checks that every
+# to build and check the Debian package. brotli(1) decodes brotli answers, and
+# libnginx-mod-http-brotli-filter gives the reference nginx ngx_brotli (compress.sh). tests/integration/deps.sh checks that every
 # command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 nginx user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
+TEST_DEPS="clang-format curl python3 nginx user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian brotli libnginx-mod-http-brotli-filter"
 
 want_test=0
 check_only=0

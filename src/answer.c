@@ -3,6 +3,7 @@
  * safe for a header line), written into the caller's buffer; body bytes
  * from the open file or the cached copy. */
 #include "answer.h"
+#include "compress.h"
 #include "mime.h"
 #include "reqvars.h"
 #include "util.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static const char *server_header(const struct answer *x)
 {
@@ -118,6 +120,42 @@ void answer_body(struct answer *x, off_t off, size_t len)
         reply_add_mem(x->r, x->body_mem + off, len);
     else
         reply_add_file(x->r, off, len);
+}
+
+/* gzip or brotli on the fly (compress.c): the whole body, compressed or
+ * from the cache, with a weak ETag and no ranges, as nginx. */
+int answer_compressed(struct answer *x, struct response *resp, const struct stat *st,
+                      const char *mem)
+{
+    struct reply *r = x->r;
+    char wetag[80];
+    const char *body, *coding;
+    int level = 0, vary = 0;
+    size_t len;
+
+    coding =
+        compress_choose(x, resp->status, resp->content_type, (long long)st->st_size, &level, &vary);
+    if (vary && x->conf->gzip_vary)
+        resp->vary = 1;
+    if (coding == NULL)
+        return 0;
+    body = compress_get(st, r->fd, mem, coding, level, &len, &r->compressed);
+    if (body == NULL)
+        return 0;
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    resp->content_encoding = coding;
+    resp->content_length = (long long)len;
+    resp->accept_ranges = 0;
+    if (resp->etag != NULL && strncmp(resp->etag, "W/", 2) != 0) {
+        snprintf(wetag, sizeof(wetag), "W/%s", resp->etag);
+        resp->etag = wetag;
+    }
+    answer_head(x, resp);
+    if (!answer_head_only(x))
+        reply_add_mem(r, body, len);
+    return 1;
 }
 
 int answer_head_only(const struct answer *x)

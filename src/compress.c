@@ -1,7 +1,7 @@
 /* compress.c: gzip (zlib) and brotli (libbrotlienc) on the fly. Which
  * responses are compressed follows nginx's gzip filter (status 200, 403 or
  * 404, gzip_types, gzip_min_length, gzip_http_version, gzip_proxied,
- * gzip_disable; never a HEAD) and ngx_brotli's filter (brotli_types,
+ * gzip_disable; a HEAD gets the head of the compressed answer) and ngx_brotli's filter (brotli_types,
  * brotli_min_length), brotli first when the client takes it, as there.
  *
  * Unlike nginx, which compresses every response anew, a worker compresses
@@ -163,7 +163,7 @@ const char *compress_choose(const struct answer *x, int status, const char *cont
     int br, gz;
     if (status != 200 && status != 403 && status != 404)
         return NULL;
-    if (content_type == NULL || answer_head_only(x) || length > COMPRESS_MAX_INPUT)
+    if (content_type == NULL || length > COMPRESS_MAX_INPUT) /* HEAD too, as nginx */
         return NULL;
     br = c->brotli && length >= c->brotli_min_length &&
          type_listed(c->brotli_types, c->nbrotli_types, content_type);

@@ -8,7 +8,6 @@
 #include "file.h"
 #include "answer.h"
 #include "autoindex.h"
-#include "compress.h"
 #include "fcache.h"
 #include "log.h"
 #include "reqvars.h"
@@ -167,41 +166,6 @@ static const char *precompressed(struct answer *x, int dir_fd, const char *rel, 
 static int answer_file_variant(struct answer *x, int fd, struct stat *st, const char *name,
                                size_t namelen, const char *coding, int vary);
 
-/* gzip or brotli on the fly (compress.c): the whole file, compressed or
- * from the cache, with a weak ETag and no ranges, as nginx. Sets Vary for
- * a response the filters would compress for some client. 1: answered. */
-static int answer_compressed(struct answer *x, struct response *resp, const struct stat *st)
-{
-    struct reply *r = x->r;
-    char wetag[80];
-    const char *body, *coding;
-    int level = 0, vary = 0;
-    size_t len;
-
-    coding =
-        compress_choose(x, resp->status, resp->content_type, (long long)st->st_size, &level, &vary);
-    if (vary && x->conf->gzip_vary)
-        resp->vary = 1;
-    if (coding == NULL)
-        return 0;
-    body = compress_get(st, r->fd, x->body_mem, coding, level, &len, &r->compressed);
-    if (body == NULL)
-        return 0;
-    if (r->fd >= 0)
-        close(r->fd);
-    r->fd = -1;
-    resp->content_encoding = coding;
-    resp->content_length = (long long)len;
-    resp->accept_ranges = 0;
-    if (resp->etag != NULL && strncmp(resp->etag, "W/", 2) != 0) {
-        snprintf(wetag, sizeof(wetag), "W/%s", resp->etag);
-        resp->etag = wetag;
-    }
-    answer_head(x, resp);
-    reply_add_mem(r, body, len);
-    return 1;
-}
-
 /* A regular file: a precompressed variant if one fits, then validators,
  * conditions, ranges and the head. The file stays open in r->fd for the
  * send segments. */
@@ -244,7 +208,7 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
         resp.last_modified = 0;
         resp.etag = x->conf->etag ? etag : NULL;
         resp.content_length = st->st_size;
-        if (coding == NULL && answer_compressed(x, &resp, st))
+        if (coding == NULL && answer_compressed(x, &resp, st, x->body_mem))
             return DONE;
         answer_head(x, &resp);
         if (!answer_head_only(x))
@@ -272,7 +236,7 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
         return DONE;
     }
 
-    if (coding == NULL && answer_compressed(x, &resp, st))
+    if (coding == NULL && answer_compressed(x, &resp, st, x->body_mem))
         return DONE; /* nginx: a compressed answer has no ranges */
     v = coding == NULL ? answer_header(x, "range", &vlen)
                        : NULL; /* nginx: no ranges of a variant */

@@ -282,6 +282,11 @@ static int answer_status(struct answer *x, int status, const char *location, siz
     if (status == 204 || status == 304 || status < 200)
         blen = 0;
     resp.content_length = (long long)blen;
+    if (blen > 0) { /* nginx gzips its own 403 and 404 pages: cached per status */
+        struct stat st = {.st_ino = (ino_t)status, .st_size = (off_t)blen};
+        if (answer_compressed(x, &resp, &st, body))
+            return DONE;
+    }
     if (answer_head(x, &resp) != KT_OK && location != NULL && status != 414) {
         /* a redirect whose Location cannot fit (an 8k Host and an 8k
          * query): refused as too long before anything is sent */

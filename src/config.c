@@ -543,10 +543,86 @@ static int parse_addr(const char *host, const char *port, struct listen_conf *l)
     return KT_OK;
 }
 
+/* nginx's listen options past ssl, default_server and backlog (server.c
+ * applies them): ipv6only=, reuseport, deferred (ktlsd always defers
+ * accept until the client has sent), bind (every address is bound on its
+ * own anyway), fastopen=, so_keepalive=, rcvbuf=, sndbuf=. */
+static int listen_option(struct parser *p, struct listen_conf *l, const char *o, const char *addr)
+{
+    long v;
+    long long size;
+    if (strcmp(o, "reuseport") == 0) {
+        l->reuseport = 1;
+    } else if (strcmp(o, "deferred") == 0 || strcmp(o, "bind") == 0) {
+        l->deferred = 1;
+    } else if (strncmp(o, "ipv6only=", 9) == 0) {
+        if (strcmp(o + 9, "on") != 0 && strcmp(o + 9, "off") != 0) {
+            perr(p, "invalid ipv6only flags \"%s\"", o + 9);
+            return KT_ERROR;
+        }
+        if (l->addr.ss_family != AF_INET6) {
+            perr(p, "ipv6only is not supported on addr \"%s\"", addr);
+            return KT_ERROR;
+        }
+        l->ipv6only = strcmp(o + 9, "on") == 0;
+    } else if (strncmp(o, "fastopen=", 9) == 0) {
+        if (parse_long(o + 9, &v) != KT_OK || v > 65535) {
+            perr(p, "invalid fastopen \"%s\"", o + 9);
+            return KT_ERROR;
+        }
+        l->fastopen = (int)v;
+    } else if (strncmp(o, "rcvbuf=", 7) == 0 || strncmp(o, "sndbuf=", 7) == 0) {
+        if (parse_size(o + 7, &size) != KT_OK || size < 1 || size > INT_MAX) {
+            perr(p, "invalid %.6s \"%s\"", o, o + 7);
+            return KT_ERROR;
+        }
+        *(o[0] == 'r' ? &l->rcvbuf : &l->sndbuf) = (int)size;
+    } else if (strncmp(o, "so_keepalive=", 13) == 0) {
+        const char *q = o + 13;
+        if (strcmp(q, "on") == 0 || strcmp(q, "off") == 0) {
+            l->so_keepalive = strcmp(q, "on") == 0 ? 1 : -1;
+            return KT_OK;
+        }
+        /* [keepidle]:[keepintvl]:[keepcnt], times with units */
+        int *out[3] = {&l->keepidle, &l->keepintvl, &l->keepcnt};
+        char part[32];
+        for (int k = 0; k < 3; k++) {
+            size_t len = strcspn(q, ":");
+            double t;
+            if (len >= sizeof(part) || (k < 2 && q[len] != ':') || (k == 2 && q[len] != '\0')) {
+                perr(p, "invalid so_keepalive value: \"%s\"", o + 13);
+                return KT_ERROR;
+            }
+            memcpy(part, q, len);
+            part[len] = '\0';
+            if (len > 0) {
+                int good;
+                if (k < 2) {
+                    good = parse_time(part, &t) == KT_OK;
+                } else {
+                    good = parse_long(part, &v) == KT_OK;
+                    t = good ? (double)v : 0;
+                }
+                if (!good || t < 1 || t > 32767) {
+                    perr(p, "invalid so_keepalive value: \"%s\"", o + 13);
+                    return KT_ERROR;
+                }
+                *out[k] = (int)t;
+            }
+            q += len + (k < 2);
+        }
+        l->so_keepalive = 1;
+    } else {
+        perr(p, "invalid parameter \"%s\" in \"listen\" directive", o);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_listen(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct server_conf *s = conf;
-    struct listen_conf l = {.backlog = 511};
+    struct listen_conf l = {.backlog = 511, .ipv6only = 1};
     char hostbuf[256], *host = NULL, *port = a[0], *colon;
     long portnum;
     (void)d;
@@ -587,8 +663,15 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
         else if (strncmp(a[i], "backlog=", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK && v > 0 &&
                  v <= 65535)
             l.backlog = (int)v;
-        else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 ||
-                 strcmp(a[i], "proxy_protocol") == 0) {
+        else if (strncmp(a[i], "backlog=", 8) == 0) {
+            perr(p, "invalid backlog \"%s\"", a[i] + 8);
+            return KT_ERROR;
+        } else if (strchr(a[i], '=') != NULL || strcmp(a[i], "reuseport") == 0 ||
+                   strcmp(a[i], "deferred") == 0 || strcmp(a[i], "bind") == 0) {
+            if (listen_option(p, &l, a[i], a[0]) != KT_OK)
+                return KT_ERROR;
+        } else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 ||
+                   strcmp(a[i], "proxy_protocol") == 0) {
             perr(p, "\"%s\" parameter of the \"listen\" directive is not supported by ktlsd", a[i]);
             return KT_ERROR;
         } else {
@@ -1361,7 +1444,7 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, ssl_session_tickets), 0, 0},
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
      offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
-    {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
+    {"listen", CTX_SERVER, TARGET_SERVER, 1, 16, set_listen, 0, 0, 0},
     {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_server_name,
      offsetof(struct server_conf, names), 0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},

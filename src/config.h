@@ -30,9 +30,10 @@ struct listen_conf {
     /* listen options (nginx's): CONF_UNSET where not given */
     int ipv6only;     /* default on, as nginx */
     int reuseport;    /* one socket per worker */
-    int deferred;     /* TCP_DEFER_ACCEPT */
+    int deferred;     /* given; ktlsd always sets TCP_DEFER_ACCEPT */
     int fastopen;     /* TCP_FASTOPEN queue length */
-    int so_keepalive; /* 0 off, 1 on, 2: the idle/intvl/cnt below */
+    int so_keepalive; /* 0 unset (the system's), 1 on (with the values below, 0: system's), -1 off
+                       */
     int keepidle, keepintvl, keepcnt;
     int rcvbuf, sndbuf;
 };

@@ -1,8 +1,8 @@
 /* compress.c: gzip (zlib) and brotli (libbrotlienc) on the fly. Which
  * responses are compressed follows nginx's gzip filter (status 200, 403 or
  * 404, gzip_types, gzip_min_length, gzip_http_version, gzip_proxied,
- * gzip_disable; a HEAD gets the head of the compressed answer) and ngx_brotli's filter (brotli_types,
- * brotli_min_length), brotli first when the client takes it, as there.
+ * gzip_disable; a HEAD gets the head of the compressed answer) and ngx_brotli's filter
+ * (brotli_types, brotli_min_length), brotli first when the client takes it, as there.
  *
  * Unlike nginx, which compresses every response anew, a worker compresses
  * a file once per (device, inode, size, mtime, coding, level) and keeps the

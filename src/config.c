@@ -339,6 +339,10 @@ static int set_error_log(struct parser *p, const struct directive *d, char **a, 
 {
     struct config *cf = conf;
     (void)d;
+    if (strncmp(a[0], "syslog:", 7) == 0 || strncmp(a[0], "memory:", 7) == 0) {
+        perr(p, "\"%.6s\" error logs are not supported by ktlsd: log to a file or stderr", a[0]);
+        return KT_ERROR;
+    }
     if (cf->error_log != NULL) {
         perr(p, "\"error_log\" directive is duplicate");
         return KT_ERROR;
@@ -361,6 +365,45 @@ static int set_user(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
+/* access_log's buffer=SIZE, flush=TIME, gzip[=LEVEL], if=CONDITION (log.c) */
+static int access_log_option(struct parser *p, struct srv_conf *c, const char *o)
+{
+    long long size;
+    long v;
+    if (strncmp(o, "buffer=", 7) == 0) {
+        if (parse_size(o + 7, &size) != KT_OK || size < 1 || size > 64 * 1024 * 1024) {
+            perr(p, "invalid buffer size \"%s\"", o + 7);
+            return KT_ERROR;
+        }
+        c->access_log_buffer = size;
+    } else if (strncmp(o, "flush=", 6) == 0) {
+        if (parse_time(o + 6, &c->access_log_flush) != KT_OK || c->access_log_flush <= 0) {
+            perr(p, "invalid flush time \"%s\"", o + 6);
+            return KT_ERROR;
+        }
+    } else if (strcmp(o, "gzip") == 0) {
+        c->access_log_gzip = 1;
+    } else if (strncmp(o, "gzip=", 5) == 0) {
+        if (parse_long(o + 5, &v) != KT_OK || v < 1 || v > 9) {
+            perr(p, "invalid compression level \"%s\"", o + 5);
+            return KT_ERROR;
+        }
+        c->access_log_gzip = (int)v;
+    } else if (strncmp(o, "if=", 3) == 0) {
+        if (o[3] == '\0' || check_vars(p, o + 3) != KT_OK) {
+            if (o[3] == '\0')
+                perr(p, "invalid parameter \"%s\" in \"access_log\" directive", o);
+            return KT_ERROR;
+        }
+        free(c->access_log_if);
+        c->access_log_if = xstrdup(o + 3);
+    } else {
+        perr(p, "invalid parameter \"%s\" in \"access_log\" directive", o);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_access_log(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct srv_conf *c = conf;
@@ -373,17 +416,20 @@ static int set_access_log(struct parser *p, const struct directive *d, char **a,
         perr(p, "variables in \"access_log\" paths are not supported by ktlsd");
         return KT_ERROR;
     }
+    if (strncmp(a[0], "syslog:", 7) == 0) {
+        perr(p, "syslog targets (\"%s\") are not supported by ktlsd: log to a file", a[0]);
+        return KT_ERROR;
+    }
     if (strcmp(a[0], "off") == 0 && n > 1) {
         perr(p, "invalid parameter \"%s\" in \"access_log off\"", a[1]);
         return KT_ERROR;
     }
-    for (int i = 2; i < n; i++) {
-        /* accepted for compatibility: ktlsd always buffers and flushes each second */
-        if (strncmp(a[i], "buffer=", 7) != 0 && strncmp(a[i], "flush=", 6) != 0) {
-            perr(p, "invalid parameter \"%s\" in \"access_log\" directive", a[i]);
+    c->access_log_buffer = 0;
+    c->access_log_flush = 0;
+    c->access_log_gzip = 0;
+    for (int i = 2; i < n; i++)
+        if (access_log_option(p, c, a[i]) != KT_OK)
             return KT_ERROR;
-        }
-    }
     if (n >= 2 && strcmp(a[1], "combined") != 0) {
         size_t i;
         for (i = 0; i < p->cf->nformats; i++)
@@ -998,6 +1044,7 @@ static void srv_conf_init(struct srv_conf *c)
     c->brotli = c->brotli_comp_level = CONF_UNSET;
     c->gzip_min_length = c->brotli_min_length = CONF_UNSET;
     c->keepalive_header = CONF_UNSET;
+    c->access_log_buffer = CONF_UNSET;
     c->log_not_found = c->autoindex_exact_size = c->autoindex_localtime = c->autoindex_format =
         CONF_UNSET;
 }
@@ -1866,6 +1913,14 @@ static void srv_conf_merge_more(struct srv_conf *c, const struct srv_conf *paren
     MERGE(autoindex_exact_size, CONF_UNSET, 1);
     MERGE(autoindex_localtime, CONF_UNSET, 0);
     MERGE(autoindex_format, CONF_UNSET, AUTOINDEX_HTML);
+    if (c->access_log_buffer == CONF_UNSET) { /* the log inherited: its options with it */
+        c->access_log_buffer =
+            parent->access_log_buffer != CONF_UNSET ? parent->access_log_buffer : 0;
+        c->access_log_flush =
+            parent->access_log_buffer != CONF_UNSET ? parent->access_log_flush : 0;
+        c->access_log_gzip = parent->access_log_buffer != CONF_UNSET ? parent->access_log_gzip : 0;
+        MERGE_STR(access_log_if, (const char *)NULL);
+    }
 }
 
 /* A server inherits from http{} what it does not set itself, then takes
@@ -2235,6 +2290,7 @@ static void srv_conf_free(struct srv_conf *c)
         free(c->charset_types[i]);
     free(c->charset_types);
     free(c->charset);
+    free(c->access_log_if);
 }
 
 void config_free(struct config *cf)

@@ -185,9 +185,13 @@ struct srv_conf {
     int log_not_found;
     int autoindex_exact_size;
     int autoindex_localtime;
-    int autoindex_format; /* AUTOINDEX_* */
-    int expires_modified; /* "expires modified T": from the file's mtime */
-    int expires_at;       /* "expires @HH:MM": expires_time is the time of day */
+    int autoindex_format;        /* AUTOINDEX_* */
+    int expires_modified;        /* "expires modified T": from the file's mtime */
+    int expires_at;              /* "expires @HH:MM": expires_time is the time of day */
+    long long access_log_buffer; /* access_log buffer=; CONF_UNSET: inherited with the log */
+    double access_log_flush;     /* flush= */
+    int access_log_gzip;         /* gzip[=level] */
+    char *access_log_if;         /* if= */
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };

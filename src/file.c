@@ -323,6 +323,12 @@ static int cacheable_here(const struct answer *x)
            x->conf->brotli_static == STATIC_OFF && x->conf->disable_symlinks == SYMLINKS_OFF;
 }
 
+/* log_not_found off: a file that is not there is not an error to log. */
+static int log_missing(const struct answer *x, int e)
+{
+    return x->conf->log_not_found || (e != ENOENT && e != ENOTDIR && e != ENAMETOOLONG);
+}
+
 /* Serves uri from the location's directory: a file, a directory's index,
  * an autoindex listing, or the matching error. */
 int file_serve(struct answer *x)
@@ -361,8 +367,9 @@ int file_serve(struct answer *x)
         fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
         if (fd < 0) {
             int e = errno;
-            log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", reqvars_dir(x), rel, e,
-                      strerror(e));
+            if (log_missing(x, e))
+                log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", reqvars_dir(x),
+                          rel, e, strerror(e));
             return static_errno_status(e);
         }
         close(fd);
@@ -391,8 +398,9 @@ int file_serve(struct answer *x)
     }
     if (fd < 0) {
         int e = errno;
-        log_error(static_errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log,
-                  "open() \"%s%s\" failed (%d: %s)", reqvars_dir(x), rel, e, strerror(e));
+        if (log_missing(x, e))
+            log_error(static_errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log,
+                      "open() \"%s%s\" failed (%d: %s)", reqvars_dir(x), rel, e, strerror(e));
         return static_errno_status(e);
     }
     if (S_ISDIR(st.st_mode)) {

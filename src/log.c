@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static const char *level_names[] = {"emerg", "alert",  "crit", "error",
                                     "warn",  "notice", "info", "debug"};
@@ -425,6 +426,11 @@ struct access_log {
     const struct log_format *fmt;
     char *buf;
     size_t len;
+    /* access_log's buffer=, flush=, gzip=, if= (access_log_options) */
+    size_t cap;                  /* buffer size */
+    double flush_every, flushed; /* 0: only when full (nginx's buffer= without flush=) */
+    int gzip;                    /* level, 0: none */
+    struct log_format *own;      /* with if=: the format, then "\x01" and the condition */
 };
 
 int access_log_wants_head(const struct access_log *l)
@@ -455,34 +461,125 @@ struct access_log *access_log_open(const char *path, const struct log_format *f)
     l->path = xstrdup(path);
     l->fd = fd;
     l->fmt = f;
+    l->cap = ACCESS_BUF;
+    l->flush_every = 1; /* ktlsd's default: a 64k buffer, written each second */
     return l;
+}
+
+int access_log_options(struct access_log *l, size_t buffer, double flush, int gzip,
+                       const char *cond, char *err, size_t errlen)
+{
+    if (buffer > 0 || flush > 0 || gzip > 0) { /* nginx: flush= or gzip alone take 64k */
+        l->cap = buffer > 0 ? buffer : ACCESS_BUF;
+        l->flush_every = flush;
+    }
+    l->gzip = gzip;
+    if (cond != NULL) {
+        /* one format renders the line and the condition together, so that
+         * the condition's request variables are valued as the line's are */
+        size_t n = strlen(l->fmt->text) + strlen(cond) + 2;
+        char *text = xmalloc(n);
+        snprintf(text, n, "%s\x01%s", l->fmt->text, cond);
+        l->own = log_format_compile(l->fmt->name, text, err, errlen);
+        free(text);
+        if (l->own == NULL)
+            return KT_ERROR;
+        l->fmt = l->own;
+    }
+    return KT_OK;
+}
+
+double access_log_interval(const struct access_log *l)
+{
+    return l->flush_every;
+}
+
+void access_log_tick(struct access_log *l, double now)
+{
+    if (l->flush_every > 0 && now - l->flushed >= l->flush_every - 0.001) {
+        access_log_flush(l);
+        l->flushed = now;
+    }
+}
+
+/* gzip=: each flush is a gzip member of its own (nginx's layout; zcat
+ * reads the concatenation). Returns the compressed copy or NULL. */
+static char *gzip_member(struct access_log *l, size_t *len)
+{
+    z_stream z;
+    size_t cap;
+    char *out;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, l->gzip, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    cap = deflateBound(&z, (uLong)l->len);
+    out = xmalloc(cap);
+    z.next_in = (Bytef *)l->buf;
+    z.avail_in = (uInt)l->len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+        deflateEnd(&z);
+        free(out);
+        return NULL;
+    }
+    *len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
 }
 
 void access_log_flush(struct access_log *l)
 {
-    size_t off = 0;
-    while (off < l->len) {
-        ssize_t w = write(l->fd, l->buf + off, l->len - off);
+    size_t off = 0, total = l->len;
+    char *z = NULL, *data = l->buf;
+    if (l->gzip > 0 && l->len > 0 && (z = gzip_member(l, &total)) != NULL)
+        data = z;
+    while (off < total) {
+        ssize_t w = write(l->fd, data + off, total - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
             log_error(LL_ALERT, NULL,
                       "write() to access log \"%s\" failed (%d: %s), %zu bytes lost", l->path,
-                      errno, strerror(errno), l->len - off);
+                      errno, strerror(errno), total - off);
             break;
         }
         off += (size_t)w;
     }
+    free(z);
     l->len = 0;
 }
 
 void access_log_write(struct access_log *l, const struct log_vars *v)
 {
+    char line[ACCESS_LINE_MAX * 2], *mark;
+    size_t n;
     if (l->buf == NULL)
-        l->buf = xmalloc(ACCESS_BUF);
-    if (ACCESS_BUF - l->len < ACCESS_LINE_MAX)
+        l->buf = xmalloc(l->cap);
+    if (l->own == NULL) {
+        n = log_format_render(l->fmt, v, line, ACCESS_LINE_MAX);
+    } else { /* "LINE\x01CONDITION\n": logged unless the condition is "" or "0" */
+        n = log_format_render(l->fmt, v, line, sizeof(line) - 1);
+        mark = memrchr(line, '\x01', n);
+        if (mark == NULL)
+            return;
+        /* "" or "0"; "-" is how a variable without a value renders here */
+        if (mark + 2 == line + n || (mark + 3 == line + n && (mark[1] == '0' || mark[1] == '-')))
+            return;
+        n = (size_t)(mark - line);
+        if (n > ACCESS_LINE_MAX - 1)
+            n = ACCESS_LINE_MAX - 1;
+        line[n++] = '\n';
+    }
+    if (l->cap - l->len < n)
         access_log_flush(l);
-    l->len += log_format_render(l->fmt, v, l->buf + l->len, ACCESS_LINE_MAX);
+    if (n > l->cap) { /* a line longer than buffer=: written alone */
+        ssize_t w = write(l->fd, line, n);
+        (void)w;
+        return;
+    }
+    memcpy(l->buf + l->len, line, n);
+    l->len += n;
 }
 
 int access_log_reopen(struct access_log *l)
@@ -508,5 +605,7 @@ void access_log_close(struct access_log *l)
     close(l->fd);
     free(l->buf);
     free(l->path);
+    if (l->own != NULL)
+        log_format_free(l->own);
     free(l);
 }

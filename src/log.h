@@ -107,6 +107,15 @@ int access_log_wants_head(const struct access_log *l);
  * request.c takes their values while answering, for log_vars.reqv. */
 size_t access_log_request_vars(const struct access_log *l, const struct var_ref **refs);
 void access_log_flush(struct access_log *l);
+/* access_log's buffer=SIZE, flush=TIME, gzip[=LEVEL] and if=CONDITION
+ * (nginx's): 0 / NULL for those not given. Without buffer=, flush= or gzip
+ * the log keeps ktlsd's default (a 64k buffer written each second). */
+int access_log_options(struct access_log *l, size_t buffer, double flush, int gzip,
+                       const char *cond, char *err, size_t errlen);
+/* Its flush= interval (0: only when full), and the worker's timer call:
+ * writes the buffer when the interval has passed. */
+double access_log_interval(const struct access_log *l);
+void access_log_tick(struct access_log *l, double now);
 /* Reopens the file under its path (after rotation). */
 int access_log_reopen(struct access_log *l);
 void access_log_close(struct access_log *l);

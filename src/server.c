@@ -125,6 +125,13 @@ int server_activate(struct config *cf, char *err, size_t errlen)
                          s->c.access_log_path, errno, strerror(errno));
                 return KT_ERROR;
             }
+            char e[256];
+            if (access_log_options(s->access_log, (size_t)s->c.access_log_buffer,
+                                   s->c.access_log_flush, s->c.access_log_gzip, s->c.access_log_if,
+                                   e, sizeof(e)) != KT_OK) {
+                snprintf(err, errlen, "%s:%d: %s", s->file, s->line, e);
+                return KT_ERROR;
+            }
         }
     }
     return KT_OK;

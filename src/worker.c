@@ -128,6 +128,19 @@ static void on_release(void *arg)
         accept_enable(w, 1);
 }
 
+/* The access logs' flush= intervals (access_log_tick); at most a second,
+ * ktlsd's default. */
+static double flush_interval(const struct worker *w)
+{
+    double iv = 1.0;
+    for (size_t i = 0; i < w->cf->nservers; i++) {
+        const struct access_log *l = w->cf->servers[i]->access_log;
+        if (l != NULL && access_log_interval(l) > 0 && access_log_interval(l) < iv)
+            iv = access_log_interval(l);
+    }
+    return iv;
+}
+
 static void flush_logs(struct worker *w)
 {
     for (size_t i = 0; i < w->cf->nservers; i++)
@@ -137,9 +150,11 @@ static void flush_logs(struct worker *w)
 
 static void flush_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    (void)loop;
+    struct worker *w = container_of(t, struct worker, flush);
     (void)revents;
-    flush_logs(container_of(t, struct worker, flush));
+    for (size_t i = 0; i < w->cf->nservers; i++)
+        if (w->cf->servers[i]->access_log != NULL)
+            access_log_tick(w->cf->servers[i]->access_log, ev_now(loop));
 }
 
 static void clock_cb(struct ev_loop *loop, ev_check *c, int revents)
@@ -245,7 +260,7 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
     accept_enable(&w, 1);
     ev_timer_init(&w.accept_retry, accept_retry_cb, ACCEPT_RETRY, 0);
     ev_timer_init(&w.shutdown, shutdown_cb, 0, 0);
-    ev_timer_init(&w.flush, flush_cb, 1.0, 1.0);
+    ev_timer_init(&w.flush, flush_cb, flush_interval(&w), flush_interval(&w));
     ev_timer_start(w.loop, &w.flush);
     ev_check_init(&w.clock, clock_cb);
     ev_check_start(w.loop, &w.clock);

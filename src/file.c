@@ -89,9 +89,9 @@ int file_map_path(struct answer *x, const char *uri, size_t ulen, int *dir_fd, c
         n = ulen - x->loc->plen;
         if (o + n + 2 > cap)
             return 414;
-        if (n == 0) { /* the alias directory itself */
+        if (n == 0) { /* the alias directory itself ("location /d/ { alias /srv/; }": "./") */
             if (o == 0)
-                memcpy(rel, ".", 2);
+                memcpy(rel, uri[ulen - 1] == '/' ? "./" : ".", uri[ulen - 1] == '/' ? 3 : 2);
             return 0;
         }
         if (p[0] != '/' && last != '/')

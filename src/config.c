@@ -842,14 +842,15 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
     struct srv_conf *c = conf;
     const char *v = a[0];
     int neg = 0;
+    int modified = 0;
     (void)d;
     if (n == 2) {
-        if (strcmp(a[0], "modified") == 0) {
-            perr(p, "\"expires modified\" is not supported by ktlsd");
+        if (strcmp(a[0], "modified") != 0) {
+            perr(p, "invalid value \"%s\" in \"expires\" directive", a[0]);
             return KT_ERROR;
         }
-        perr(p, "invalid number of arguments in \"expires\" directive");
-        return KT_ERROR;
+        modified = 1; /* from the file's Last-Modified */
+        v = a[1];
     }
     if (strcmp(v, "off") == 0) {
         c->expires = EXPIRES_OFF;
@@ -863,9 +864,21 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
         c->expires = EXPIRES_MAX;
         return KT_OK;
     }
-    if (*v == '@') {
-        perr(p, "\"expires @time\" is not supported by ktlsd");
-        return KT_ERROR;
+    if (*v == '@') { /* a time of day: the next one (local time) */
+        if (modified) {
+            perr(p, "daily time cannot be used with \"modified\" parameter");
+            return KT_ERROR;
+        }
+        if (parse_time(v + 1, &c->expires_time) != KT_OK) {
+            perr(p, "invalid value \"%s\" in \"expires\" directive", v);
+            return KT_ERROR;
+        }
+        if (c->expires_time >= 86400) {
+            perr(p, "daily time value must be less than 24 hours");
+            return KT_ERROR;
+        }
+        c->expires = EXPIRES_DAILY;
+        return KT_OK;
     }
     if (*v == '-' || *v == '+') {
         neg = *v == '-';
@@ -877,7 +890,7 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
     }
     if (neg)
         c->expires_time = -c->expires_time;
-    c->expires = EXPIRES_TIME;
+    c->expires = modified ? EXPIRES_MODIFIED : EXPIRES_TIME;
     return KT_OK;
 }
 

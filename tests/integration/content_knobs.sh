@@ -2,7 +2,7 @@
 # Content knobs against nginx, one config served by both: autoindex_format
 # html|json|xml, autoindex_exact_size off, autoindex_localtime; charset and
 # charset_types (no recoding); keepalive_timeout's second value
-# (Keep-Alive: timeout=N). Then source_charset refused where nginx would
+# (Keep-Alive: timeout=N); expires modified and @time. Then source_charset refused where nginx would
 # recode, with FILE:LINE.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
@@ -48,6 +48,9 @@ http {
         location /xml/ { alias $WWW/ls/; autoindex on; autoindex_format xml; }
         location /cs/ { alias $WWW/; charset koi8-r; charset_types text/css; }
         location /off/ { alias $WWW/; charset off; }
+        location /em1/ { alias $WWW/ls/; expires modified +1h; }
+        location /em2/ { alias $WWW/ls/; expires modified 100000d; }
+        location /daily/ { alias $WWW/ls/; expires @15h30m; }
     }
 }
 CONF
@@ -76,7 +79,7 @@ same() { # same WHAT PATH [curl args]
     get "$KPORT" k "$path" "$@"
     get "$NPORT" n "$path" "$@"
     expect_eq "$(head -n1 "$T/n.h" | cut -d' ' -f2)" "$(head -n1 "$T/k.h" | cut -d' ' -f2)" "$what: status"
-    for h in Content-Type Keep-Alive Connection; do
+    for h in Content-Type Keep-Alive Connection Expires; do
         expect_eq "$(header "$h" <"$T/n.h")" "$(header "$h" <"$T/k.h")" "$what: $h"
     done
     if cmp -s "$T/n.b" "$T/k.b"; then
@@ -99,6 +102,14 @@ same "charset_types: text/plain no longer" /cs/a.txt
 same "charset off" /off/a.txt
 same "404 page" /missing
 same "HTTP/1.0: no keep-alive, no Keep-Alive header" /a.txt -0
+same "expires modified +1h (passed)" /em1/a.txt
+expect_eq "no-cache" "$(header Cache-Control <"$T/k.h")" "... Cache-Control: no-cache"
+expect_eq "$(header Cache-Control <"$T/n.h")" "$(header Cache-Control <"$T/k.h")" "... as nginx"
+same "expires modified 100000d" /em2/a.txt
+expect_match '^max-age=[0-9]+$' "$(header Cache-Control <"$T/k.h")" "... Cache-Control: max-age"
+same "expires @15h30m (Asia/Kolkata)" /daily/a.txt
+expect_match '^max-age=[0-9]+$' "$(header Cache-Control <"$T/k.h")" "... Cache-Control: max-age"
+expect_match ' 10:00:00 GMT$' "$(header Expires <"$T/k.h")" "... at 15:30 IST (10:00 GMT)"
 
 # source_charset: ktlsd does not recode
 bad() { # bad WHAT LINES MSG_ERE
@@ -108,6 +119,8 @@ bad() { # bad WHAT LINES MSG_ERE
 }
 bad "source_charset other than charset" "charset utf-8; source_charset koi8-r;" \
     '"source_charset koi8-r" differs from "charset utf-8": ktlsd does not recode'
+bad "expires modified @time" "expires modified @10h;" 'daily time cannot be used with "modified" parameter'
+bad "expires @25h" "expires @25h;" 'daily time value must be less than 24 hours'
 bad "autoindex_format yaml" "autoindex_format yaml;" 'invalid value "yaml"'
 bad "keepalive_timeout bad header value" "keepalive_timeout 10 x;" 'invalid time "x"'
 printf 'events {}\nhttp {\n    charset utf-8; source_charset utf-8;\n    access_log %s;\n    server { listen 127.0.0.1:1; }\n}\n' "$T/x.log" >"$T/ok.conf"

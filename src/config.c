@@ -339,6 +339,26 @@ static int set_error_log(struct parser *p, const struct directive *d, char **a, 
 {
     struct config *cf = conf;
     (void)d;
+    if (conf != p->cf) { /* http, server, location: the requests there log to it */
+        struct srv_conf *c = conf;
+        int level = LL_ERR;
+        if (strncmp(a[0], "syslog:", 7) == 0 || strncmp(a[0], "memory:", 7) == 0) {
+            perr(p, "\"%.6s\" error logs are not supported by ktlsd: log to a file or stderr",
+                 a[0]);
+            return KT_ERROR;
+        }
+        if (c->error_log != NULL) {
+            perr(p, "\"error_log\" directive is duplicate (ktlsd writes one error log per level)");
+            return KT_ERROR;
+        }
+        if (n == 2 && (level = log_level_parse(a[1])) < 0) {
+            perr(p, "invalid log level \"%s\"", a[1]);
+            return KT_ERROR;
+        }
+        c->error_log = xstrdup(a[0]);
+        c->error_log_level = level;
+        return KT_OK;
+    }
     if (strncmp(a[0], "syslog:", 7) == 0 || strncmp(a[0], "memory:", 7) == 0) {
         perr(p, "\"%.6s\" error logs are not supported by ktlsd: log to a file or stderr", a[0]);
         return KT_ERROR;
@@ -1440,7 +1460,7 @@ static int set_open_log_file_cache(struct parser *p, const struct directive *d, 
 static const struct directive directives[] = {
     {"worker_processes", CTX_MAIN, TARGET_MAIN, 1, 1, set_worker_processes,
      offsetof(struct config, worker_processes), 1, 1024},
-    {"error_log", CTX_MAIN, TARGET_MAIN, 1, 2, set_error_log, 0, 0, 0},
+    {"error_log", CTX_MAIN | HSL, TARGET_SRV, 1, 2, set_error_log, 0, 0, 0},
     {"pid", CTX_MAIN, TARGET_MAIN, 1, 1, set_str, offsetof(struct config, pid_file), 0, 0},
     {"user", CTX_MAIN, TARGET_MAIN, 1, 2, set_user, 0, 0, 0},
     {"events", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_events, 0, 0, 0},
@@ -1451,7 +1471,7 @@ static const struct directive directives[] = {
      offsetof(struct config, worker_connections), 1, 1 << 20},
     {"server", CTX_HTTP, TARGET_MAIN, 0, BLOCK, block_server, 0, 0, 0},
     {"log_format", CTX_HTTP, TARGET_MAIN, 2, -1, set_log_format, 0, 0, 0},
-    {"access_log", HSL, TARGET_SRV, 1, 4, set_access_log, 0, 0, 0},
+    {"access_log", HSL, TARGET_SRV, 1, 6, set_access_log, 0, 0, 0},
     {"sendfile", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, sendfile), 0, 0},
     {"ktls", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ktls), 0, 0},
     {"tcp_nodelay", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, tcp_nodelay), 0, 0},
@@ -1572,7 +1592,8 @@ static const struct directive directives[] = {
     {"variables_hash_bucket_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
     {"worker_rlimit_nofile", CTX_MAIN, TARGET_MAIN, 1, 1, set_rlimit_nofile, 0, 0, 0},
     {"worker_cpu_affinity", CTX_MAIN, TARGET_MAIN, 1, 64, set_cpu_affinity, 0, 0, 0},
-    {"multi_accept", CTX_EVENTS, TARGET_MAIN, 1, 1, set_noop_flag, 0, 0, 0},
+    {"multi_accept", CTX_EVENTS, TARGET_MAIN, 1, 1, set_flag, offsetof(struct config, multi_accept),
+     0, 0},
     {"accept_mutex", CTX_EVENTS, TARGET_MAIN, 1, 1, set_noop_flag, 0, 0, 0},
     {"use", CTX_EVENTS, TARGET_MAIN, 1, 1, set_use, 0, 0, 0},
     {"load_module", CTX_MAIN, TARGET_MAIN, 1, 1, set_load_module, 0, 0, 0},
@@ -1933,6 +1954,10 @@ static void srv_conf_merge_more(struct srv_conf *c, const struct srv_conf *paren
             parent->access_log_buffer != CONF_UNSET ? parent->access_log_flush : 0;
         c->access_log_gzip = parent->access_log_buffer != CONF_UNSET ? parent->access_log_gzip : 0;
         MERGE_STR(access_log_if, (const char *)NULL);
+    }
+    if (c->error_log == NULL && parent->error_log != NULL) {
+        c->error_log = xstrdup(parent->error_log);
+        c->error_log_level = parent->error_log_level;
     }
 }
 
@@ -2304,6 +2329,7 @@ static void srv_conf_free(struct srv_conf *c)
     free(c->charset_types);
     free(c->charset);
     free(c->access_log_if);
+    free(c->error_log);
 }
 
 void config_free(struct config *cf)
@@ -2355,6 +2381,9 @@ void config_free(struct config *cf)
     free(cf->error_log);
     free(cf->pid_file);
     free(cf->worker_cpu_affinity);
+    for (size_t i = 0; i < cf->nelogs; i++)
+        error_log_close(cf->elogs[i]);
+    free(cf->elogs);
     free(cf->user);
     free(cf->group);
     free(cf);

@@ -192,6 +192,9 @@ struct srv_conf {
     double access_log_flush;     /* flush= */
     int access_log_gzip;         /* gzip[=level] */
     char *access_log_if;         /* if= */
+    char *error_log;             /* error_log here (http, server, location); NULL: the main one */
+    int error_log_level;
+    struct error_log *error_log_dest; /* opened (server.c), shared by path: config->elogs */
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
@@ -263,6 +266,9 @@ struct config {
     long long compress_cache_size; /* per worker */
     long worker_rlimit_nofile;     /* 0: unchanged */
     char *worker_cpu_affinity;     /* "auto" or masks, as written; NULL: none */
+    struct error_log **elogs;      /* the error_log files of http/server/location, one per path */
+    size_t nelogs;
+    int multi_accept;
 };
 
 /* Parses path. On error returns NULL and writes "FILE:LINE: message" into err. */

@@ -28,6 +28,56 @@ int log_level_parse(const char *name)
     return -1;
 }
 
+struct error_log {
+    char *path;
+    int fd;
+    int level;
+};
+
+static int open_log_path(const char *path)
+{
+    if (strcmp(path, "stderr") == 0)
+        return fcntl(2, F_DUPFD_CLOEXEC, 3);
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+struct error_log *error_log_open(const char *path, int level)
+{
+    struct error_log *l;
+    int fd = open_log_path(path);
+    if (fd < 0)
+        return NULL;
+    l = xcalloc(1, sizeof(*l));
+    l->path = xstrdup(path);
+    l->fd = fd;
+    l->level = level;
+    return l;
+}
+
+int error_log_is(const struct error_log *l, const char *path, int level)
+{
+    return strcmp(l->path, path) == 0 && l->level == level;
+}
+
+int error_log_reopen(struct error_log *l)
+{
+    int fd = open_log_path(l->path);
+    if (fd < 0)
+        return KT_ERROR;
+    dup3(fd, l->fd, O_CLOEXEC);
+    close(fd);
+    return KT_OK;
+}
+
+void error_log_close(struct error_log *l)
+{
+    if (l == NULL)
+        return;
+    close(l->fd);
+    free(l->path);
+    free(l);
+}
+
 int log_error_open(const char *path, int level)
 {
     int fd = 2;
@@ -124,7 +174,8 @@ static void write_line(int level, const struct log_ctx *ctx, const char *msg, si
         n = sizeof(line) - 2;
     line[n++] = '\n';
     /* One write(2) per line: O_APPEND keeps lines of concurrent workers whole. */
-    while (write(err_fd, line, n) < 0 && errno == EINTR)
+    while (write(ctx != NULL && ctx->dest != NULL ? ctx->dest->fd : err_fd, line, n) < 0 &&
+           errno == EINTR)
         ;
 }
 
@@ -133,7 +184,7 @@ void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list a
     char msg[2048];
     int saved = errno, r;
 
-    if (level > err_level)
+    if (level > (ctx != NULL && ctx->dest != NULL ? ctx->dest->level : err_level))
         return;
     time_update(time(NULL));
     if (flood_allows(fmt, time_now.sec)) {

@@ -424,6 +424,8 @@ static int handle(struct answer *x)
             keep_captures(&x->cap[1], x->loc->re, x->loc->md, rc, x->uri, x->ulen);
     }
     x->conf = x->loc != NULL ? &x->loc->c : &x->srv->c;
+    /* error_log of the location (or server): this request's messages go there */
+    ((struct log_ctx *)x->env->log)->dest = x->conf->error_log_dest;
     if (x->loc != NULL && x->loc->internal && !x->internal)
         return answer_status(x, 404, NULL, 0);
     if (!access_allowed(x->conf, x->env->peer)) {
@@ -563,6 +565,7 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r)
             x->srv = env->srv;
         x->conf = &x->srv->c;
     }
+    ((struct log_ctx *)x->env->log)->dest = x->conf->error_log_dest;
     r->srv = x->srv;
     x->target = target;
     x->tlen = tlen;

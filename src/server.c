@@ -85,6 +85,29 @@ static double now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The error_log of an http{}, server{} or location{} level, opened once per
+ * (path, level) for the configuration. */
+static int open_level_log(struct config *cf, struct srv_conf *c, const char *file, int line,
+                          char *err, size_t errlen)
+{
+    if (c->error_log == NULL)
+        return KT_OK;
+    for (size_t i = 0; i < cf->nelogs; i++)
+        if (error_log_is(cf->elogs[i], c->error_log, c->error_log_level)) {
+            c->error_log_dest = cf->elogs[i];
+            return KT_OK;
+        }
+    c->error_log_dest = error_log_open(c->error_log, c->error_log_level);
+    if (c->error_log_dest == NULL) {
+        snprintf(err, errlen, "%s:%d: open() \"%s\" failed (%d: %s)", file, line, c->error_log,
+                 errno, strerror(errno));
+        return KT_ERROR;
+    }
+    cf->elogs = xrealloc(cf->elogs, (cf->nelogs + 1) * sizeof(*cf->elogs));
+    cf->elogs[cf->nelogs++] = c->error_log_dest;
+    return KT_OK;
+}
+
 int server_activate(struct config *cf, char *err, size_t errlen)
 {
     mime_load("/etc/mime.types");
@@ -96,8 +119,12 @@ int server_activate(struct config *cf, char *err, size_t errlen)
             log_error(LL_WARN, NULL,
                       "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
                       s->file, s->line, s->c.root, errno, strerror(errno));
+        if (open_level_log(cf, &s->c, s->file, s->line, err, errlen) != KT_OK)
+            return KT_ERROR;
         for (size_t j = 0; j < s->nlocs; j++) {
             struct location *l = s->locs[j];
+            if (open_level_log(cf, &l->c, l->file, l->line, err, errlen) != KT_OK)
+                return KT_ERROR;
             const char *dir = l->c.alias != NULL ? l->c.alias : l->c.root;
             if (static_dir_open(&l->dir, dir, time(NULL)) < 0 && errno != ENOENT)
                 log_error(LL_WARN, NULL, "%s:%d: \"%s\" cannot be opened (%d: %s)", l->file,

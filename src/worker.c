@@ -28,7 +28,8 @@
  * several handshakes (p50 3 ms instead of 0.8 ms with 32 clients that
  * reconnect for every request, bench close-wrk). */
 #define ACCEPT_BATCH 1
-#define ACCEPT_RETRY 0.5 /* seconds without accepting after EMFILE and the like */
+#define ACCEPT_MULTI 1024 /* multi_accept on: until accept() says EAGAIN */
+#define ACCEPT_RETRY 0.5  /* seconds without accepting after EMFILE and the like */
 
 struct wlistener {
     ev_io io;
@@ -71,7 +72,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
     (void)loop;
     (void)revents;
 
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
+    /* multi_accept on: all that wait, as nginx */
+    for (int i = 0; i < (w->cf->multi_accept ? ACCEPT_MULTI : ACCEPT_BATCH); i++) {
         struct sockaddr_storage peer;
         socklen_t len = sizeof(peer);
         int fd;
@@ -222,6 +224,8 @@ static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
                           w->cf->servers[i]->file, w->cf->servers[i]->line, errno, strerror(errno));
         if (w->cf->error_log != NULL)
             log_error_open(w->cf->error_log, w->cf->error_log_level);
+        for (size_t i = 0; i < w->cf->nelogs; i++)
+            error_log_reopen(w->cf->elogs[i]);
         break;
     }
 }

@@ -65,6 +65,29 @@ expect_eq 404 "$(hstatus "$(purl /missing.txt)")" "log_not_found on (default): 4
 stop_server
 check "... with its error line" grep -q 'open() ".*missing.txt" failed (2: No such file or directory)' "$T/error.log"
 
+# error_log in http, server and location: a request's messages go to its level's log
+: >"$T/error.log"
+new_ports
+NOSSL=1 PLAIN=1 ACCESS_LOG="$T/g.log" HTTP_EXTRA="error_log $T/http-error.log;" \
+    SERVER_EXTRA="location /s/ { error_log $T/loc-error.log info; } location /t/ { }" gen_config
+start_server || finish
+hstatus "$(purl /missing-http.txt)" >/dev/null
+hstatus "$(purl /s/missing-loc.txt)" >/dev/null
+hstatus "$(purl /t/missing-t.txt)" >/dev/null
+sleep 0.2
+check "http{} error_log: a server's request is logged there" grep -q 'missing-http.txt' "$T/http-error.log"
+check "... an inheriting location's too" grep -q 'missing-t.txt' "$T/http-error.log"
+check "location error_log: its request is logged there" grep -q 'missing-loc.txt' "$T/loc-error.log"
+check_not "... not in the http one" grep -q 'missing-loc.txt' "$T/http-error.log"
+check_not "the main error_log has none of them" grep -q 'missing-' "$T/error.log"
+mv "$T/loc-error.log" "$T/loc-error.log.1"
+kill -USR1 "$SERVER_PID"
+sleep 0.5
+hstatus "$(purl /s/after-reopen.txt)" >/dev/null
+sleep 0.2
+check "SIGUSR1 reopens it" grep -q 'after-reopen.txt' "$T/loc-error.log"
+stop_server
+
 # errors, with FILE:LINE
 bad() { # bad WHAT ACCESS_LOG_ARGS MSG_ERE [MAIN_EXTRA]
     new_ports

@@ -1364,6 +1364,21 @@ static int set_tcp_nopush(struct parser *p, const struct directive *d, char **a,
     return set_noop_flag(p, d, a, n, conf);
 }
 
+/* accept_mutex: ktlsd has none; "on" (nginx's default before 1.11.3)
+ * would make nginx's workers take turns accepting, so -t says so. */
+static int set_accept_mutex(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    if (set_noop_flag(p, d, a, n, conf) != KT_OK)
+        return KT_ERROR;
+    if (strcmp(a[0], "on") == 0)
+        log_error(LL_NOTICE, NULL,
+                  "%s:%d: \"accept_mutex on\" has no effect: ktlsd workers accept as the "
+                  "kernel wakes them (\"listen ... reuseport\" spreads connections)",
+                  p->file, p->line);
+    return KT_OK;
+}
+
 /* use epoll: the only event method ktlsd has (libev picks epoll on Linux). */
 static int set_use(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
@@ -1594,7 +1609,7 @@ static const struct directive directives[] = {
     {"worker_cpu_affinity", CTX_MAIN, TARGET_MAIN, 1, 64, set_cpu_affinity, 0, 0, 0},
     {"multi_accept", CTX_EVENTS, TARGET_MAIN, 1, 1, set_flag, offsetof(struct config, multi_accept),
      0, 0},
-    {"accept_mutex", CTX_EVENTS, TARGET_MAIN, 1, 1, set_noop_flag, 0, 0, 0},
+    {"accept_mutex", CTX_EVENTS, TARGET_MAIN, 1, 1, set_accept_mutex, 0, 0, 0},
     {"use", CTX_EVENTS, TARGET_MAIN, 1, 1, set_use, 0, 0, 0},
     {"load_module", CTX_MAIN, TARGET_MAIN, 1, 1, set_load_module, 0, 0, 0},
     {"open_log_file_cache", HSL, TARGET_SRV, 1, 4, set_open_log_file_cache, 0, 0, 0},

@@ -65,7 +65,7 @@ check "rcvbuf=64k (rb, doubled by the kernel)" grep -q "rb131072" "$T/ss.out"
 check "sndbuf=32k (tb)" grep -q "tb65536" "$T/ss.out"
 ok=0
 for _ in 1 2 3 4 5 6; do
-    [ "$(hstatus "$(echo "http://127.0.0.1:$P/a.txt")")" = 200 ] && ok=$((ok + 1))
+    [ "$(hstatus "http://127.0.0.1:$P/a.txt")" = 200 ] && ok=$((ok + 1))
 done
 expect_eq 6 "$ok" "requests are served through the reuseport sockets"
 # so_keepalive: an accepted connection carries the keepalive timer

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "log.h"
 #include "mime.h"
+#include "syslog.h"
 #include "util.h"
 #include "vars.h"
 
@@ -437,8 +438,18 @@ static int set_access_log(struct parser *p, const struct directive *d, char **a,
         return KT_ERROR;
     }
     if (strncmp(a[0], "syslog:", 7) == 0) {
-        perr(p, "syslog targets (\"%s\") are not supported by ktlsd: log to a file", a[0]);
-        return KT_ERROR;
+        struct syslog_target t;
+        char e[160];
+        if (syslog_parse(a[0] + 7, &t, e, sizeof(e)) != KT_OK) {
+            perr(p, "%s", e);
+            return KT_ERROR;
+        }
+        for (int i = 2; i < n; i++)
+            if (strncmp(a[i], "buffer=", 7) == 0 || strncmp(a[i], "flush=", 6) == 0 ||
+                strncmp(a[i], "gzip", 4) == 0) {
+                perr(p, "logs to syslog cannot be buffered");
+                return KT_ERROR;
+            }
     }
     if (strcmp(a[0], "off") == 0 && n > 1) {
         perr(p, "invalid parameter \"%s\" in \"access_log off\"", a[1]);

@@ -1,6 +1,7 @@
 /* log.c: error log lines with context, and buffered access logs rendered
  * from compiled log_format templates. */
 #include "log.h"
+#include "syslog.h"
 #include "util.h"
 
 #include <errno.h>
@@ -482,6 +483,7 @@ struct access_log {
     double flush_every, flushed; /* 0: only when full (nginx's buffer= without flush=) */
     int gzip;                    /* level, 0: none */
     struct log_format *own;      /* with if=: the format, then "\x01" and the condition */
+    struct syslog_target *sl;    /* "syslog:...": each line a datagram, no buffer */
 };
 
 int access_log_wants_head(const struct access_log *l)
@@ -502,6 +504,24 @@ struct access_log *access_log_open(const char *path, const struct log_format *f)
     struct access_log *l;
     int fd;
 
+    if (strncmp(path, "syslog:", 7) == 0) {
+        char err[128];
+        struct syslog_target *t = xcalloc(1, sizeof(*t));
+        errno = 0;
+        if (syslog_parse(path + 7, t, err, sizeof(err)) != KT_OK || syslog_open(t) != KT_OK) {
+            int e = errno ? errno : EINVAL;
+            free(t);
+            errno = e;
+            return NULL;
+        }
+        l = xcalloc(1, sizeof(*l));
+        l->path = xstrdup(path);
+        l->fd = t->fd;
+        l->fmt = f;
+        l->sl = t;
+        l->cap = ACCESS_BUF;
+        return l;
+    }
     if (strcmp(path, "/dev/stdout") == 0)
         fd = dup(1);
     else
@@ -622,6 +642,10 @@ void access_log_write(struct access_log *l, const struct log_vars *v)
             n = ACCESS_LINE_MAX - 1;
         line[n++] = '\n';
     }
+    if (l->sl != NULL) {
+        syslog_send(l->sl, line, n > 0 ? n - 1 : 0); /* without its "\n" */
+        return;
+    }
     if (l->cap - l->len < n)
         access_log_flush(l);
     if (n > l->cap) { /* a line longer than buffer=: written alone */
@@ -637,7 +661,7 @@ int access_log_reopen(struct access_log *l)
 {
     int fd;
     access_log_flush(l);
-    if (strcmp(l->path, "/dev/stdout") == 0)
+    if (strcmp(l->path, "/dev/stdout") == 0 || l->sl != NULL)
         return KT_OK;
     fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -658,5 +682,6 @@ void access_log_close(struct access_log *l)
     free(l->path);
     if (l->own != NULL)
         log_format_free(l->own);
+    free(l->sl);
     free(l);
 }

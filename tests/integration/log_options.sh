@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# access_log buffer=, flush=, gzip[=N], if=; log_not_found; syslog targets
-# refused with FILE:LINE (ktlsd logs to files).
+# access_log buffer=, flush=, gzip[=N], if=, syslog:; error_log in http,
+# server and location; log_not_found; errors with FILE:LINE.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need curl gzip
@@ -88,6 +88,33 @@ sleep 0.2
 check "SIGUSR1 reopens it" grep -q 'after-reopen.txt' "$T/loc-error.log"
 stop_server
 
+# syslog: one RFC 3164 datagram per line
+SPORT=$(free_port)
+python3 - "$SPORT" "$T/syslog.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(6)
+with open(sys.argv[2], "wb") as out:
+    try:
+        for _ in range(2):
+            out.write(s.recv(65536) + b"\n")
+            out.flush()
+    except socket.timeout:
+        pass
+PY
+BG_PIDS+=("$!")
+SYSPID=$!
+sleep 0.3
+run "syslog:server=127.0.0.1:$SPORT,facility=local3,severity=notice,tag=ktlsd_test combined"
+curl -s -o /dev/null "$(purl /a.txt?one)"
+curl -s -o /dev/null "$(purl /a.txt?two)"
+wait "$SYSPID"
+stop_server
+check "syslog: the first line, <PRI> local3.notice, tag" \
+    grep -qE '^<157>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [^ ]+ ktlsd_test: 127\.0\.0\.1 - - \[.*\] "GET /a.txt\?one HTTP/1.1" 200 ' "$T/syslog.out"
+check "... and the second, at once (no buffer)" grep -q 'GET /a.txt?two ' "$T/syslog.out"
+
 # errors, with FILE:LINE
 bad() { # bad WHAT ACCESS_LOG_ARGS MSG_ERE [MAIN_EXTRA]
     new_ports
@@ -102,7 +129,10 @@ bad "flush=0" "$T/x.log combined flush=0" 'invalid flush time "0"'
 bad "gzip=10" "$T/x.log combined gzip=10" 'invalid compression level "10"'
 bad "if= empty" "$T/x.log combined if=" 'invalid parameter "if="'
 bad "if= unknown variable" "$T/x.log combined if=\$nonesuch" 'unknown "nonesuch" variable'
-bad "access_log syslog:" "syslog:server=127.0.0.1" 'syslog targets .* are not supported by ktlsd'
+bad "syslog: without server=" "syslog:tag=x" 'no syslog server specified'
+bad "syslog: bad facility" "syslog:server=127.0.0.1,facility=local9" 'unknown syslog facility "local9"'
+bad "syslog: bad tag" "syslog:server=127.0.0.1,tag=a-b" 'syslog "tag" only allows alphanumeric characters and underscore'
+bad "syslog: buffered" "syslog:server=127.0.0.1 combined buffer=4k" 'logs to syslog cannot be buffered'
 bad "error_log syslog:" "$T/x.log" '"syslog" error logs are not supported by ktlsd' \
     "error_log syslog:server=127.0.0.1;" "error_log syslog"
 finish

@@ -336,6 +336,24 @@ static int set_worker_processes(struct parser *p, const struct directive *d, cha
     return set_num(p, d, a, n, conf);
 }
 
+/* error_log's "syslog:..." is checked here; "memory:" (nginx's debugging
+ * buffer) is refused. */
+static int check_log_target(struct parser *p, const char *path)
+{
+    struct syslog_target t;
+    char e[160];
+    if (strncmp(path, "memory:", 7) == 0) {
+        perr(p, "\"memory:\" error logs are not supported by ktlsd: log to a file, stderr or "
+                "syslog:");
+        return KT_ERROR;
+    }
+    if (strncmp(path, "syslog:", 7) == 0 && syslog_parse(path + 7, &t, e, sizeof(e)) != KT_OK) {
+        perr(p, "%s", e);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_error_log(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct config *cf = conf;
@@ -343,11 +361,8 @@ static int set_error_log(struct parser *p, const struct directive *d, char **a, 
     if (conf != p->cf) { /* http, server, location: the requests there log to it */
         struct srv_conf *c = conf;
         int level = LL_ERR;
-        if (strncmp(a[0], "syslog:", 7) == 0 || strncmp(a[0], "memory:", 7) == 0) {
-            perr(p, "\"%.6s\" error logs are not supported by ktlsd: log to a file or stderr",
-                 a[0]);
+        if (check_log_target(p, a[0]) != KT_OK)
             return KT_ERROR;
-        }
         if (c->error_log != NULL) {
             perr(p, "\"error_log\" directive is duplicate (ktlsd writes one error log per level)");
             return KT_ERROR;
@@ -360,10 +375,8 @@ static int set_error_log(struct parser *p, const struct directive *d, char **a, 
         c->error_log_level = level;
         return KT_OK;
     }
-    if (strncmp(a[0], "syslog:", 7) == 0 || strncmp(a[0], "memory:", 7) == 0) {
-        perr(p, "\"%.6s\" error logs are not supported by ktlsd: log to a file or stderr", a[0]);
+    if (check_log_target(p, a[0]) != KT_OK)
         return KT_ERROR;
-    }
     if (cf->error_log != NULL) {
         perr(p, "\"error_log\" directive is duplicate");
         return KT_ERROR;

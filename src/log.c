@@ -20,6 +20,7 @@ static const char *level_names[] = {"emerg", "alert",  "crit", "error",
 static int err_fd = 2;
 static int err_level = LL_NOTICE;
 static int err_pid;
+static struct syslog_target *err_sl; /* "error_log syslog:...": the main log's target */
 
 int log_level_parse(const char *name)
 {
@@ -33,25 +34,51 @@ struct error_log {
     char *path;
     int fd;
     int level;
+    struct syslog_target *sl; /* "syslog:...", or NULL */
 };
 
-static int open_log_path(const char *path)
+/* A file, "stderr", or "syslog:..." (*sl then holds its target). */
+static int open_log_target(const char *path, struct syslog_target **sl)
 {
+    *sl = NULL;
+    if (strncmp(path, "syslog:", 7) == 0) {
+        char err[128];
+        struct syslog_target *t = xcalloc(1, sizeof(*t));
+        errno = 0;
+        if (syslog_parse(path + 7, t, err, sizeof(err)) != KT_OK || syslog_open(t) != KT_OK) {
+            int e = errno ? errno : EINVAL;
+            free(t);
+            errno = e;
+            return -1;
+        }
+        *sl = t;
+        return t->fd;
+    }
     if (strcmp(path, "stderr") == 0)
         return fcntl(2, F_DUPFD_CLOEXEC, 3);
     return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 }
 
+static int open_log_path(const char *path)
+{
+    struct syslog_target *sl;
+    int fd = open_log_target(path, &sl);
+    free(sl); /* reopening: a syslog target is not reopened (callers check) */
+    return fd;
+}
+
 struct error_log *error_log_open(const char *path, int level)
 {
     struct error_log *l;
-    int fd = open_log_path(path);
+    struct syslog_target *sl;
+    int fd = open_log_target(path, &sl);
     if (fd < 0)
         return NULL;
     l = xcalloc(1, sizeof(*l));
     l->path = xstrdup(path);
     l->fd = fd;
     l->level = level;
+    l->sl = sl;
     return l;
 }
 
@@ -62,7 +89,10 @@ int error_log_is(const struct error_log *l, const char *path, int level)
 
 int error_log_reopen(struct error_log *l)
 {
-    int fd = open_log_path(l->path);
+    int fd;
+    if (l->sl != NULL)
+        return KT_OK;
+    fd = open_log_path(l->path);
     if (fd < 0)
         return KT_ERROR;
     dup3(fd, l->fd, O_CLOEXEC);
@@ -76,20 +106,24 @@ void error_log_close(struct error_log *l)
         return;
     close(l->fd);
     free(l->path);
+    free(l->sl);
     free(l);
 }
 
 int log_error_open(const char *path, int level)
 {
     int fd = 2;
+    struct syslog_target *sl = NULL;
     if (strcmp(path, "stderr") != 0) {
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        fd = open_log_target(path, &sl);
         if (fd < 0)
             return KT_ERROR;
     }
     if (err_fd > 2)
         close(err_fd);
+    free(err_sl);
     err_fd = fd;
+    err_sl = sl;
     err_level = level;
     return KT_OK;
 }
@@ -151,6 +185,8 @@ static int flood_allows(const char *fmt, time_t now)
  * client's "%0a" in a URI cannot forge a line of its own. */
 static void write_line(int level, const struct log_ctx *ctx, const char *msg, size_t mlen)
 {
+    int fd = err_fd;
+    const struct syslog_target *sl = err_sl;
     char line[2048];
     size_t n;
     int r;
@@ -174,9 +210,16 @@ static void write_line(int level, const struct log_ctx *ctx, const char *msg, si
     if (n > sizeof(line) - 2)
         n = sizeof(line) - 2;
     line[n++] = '\n';
+    if (ctx != NULL && ctx->dest != NULL) {
+        fd = ctx->dest->fd;
+        sl = ctx->dest->sl;
+    }
+    if (sl != NULL) { /* nginx: the whole line, the level as the severity */
+        syslog_send(sl, level, line, n - 1);
+        return;
+    }
     /* One write(2) per line: O_APPEND keeps lines of concurrent workers whole. */
-    while (write(ctx != NULL && ctx->dest != NULL ? ctx->dest->fd : err_fd, line, n) < 0 &&
-           errno == EINTR)
+    while (write(fd, line, n) < 0 && errno == EINTR)
         ;
 }
 
@@ -643,7 +686,7 @@ void access_log_write(struct access_log *l, const struct log_vars *v)
         line[n++] = '\n';
     }
     if (l->sl != NULL) {
-        syslog_send(l->sl, line, n > 0 ? n - 1 : 0); /* without its "\n" */
+        syslog_send(l->sl, -1, line, n > 0 ? n - 1 : 0); /* without its "\n" */
         return;
     }
     if (l->cap - l->len < n)

@@ -139,7 +139,7 @@ int syslog_open(struct syslog_target *t)
     return KT_OK;
 }
 
-void syslog_send(const struct syslog_target *t, const char *msg, size_t len)
+void syslog_send(const struct syslog_target *t, int severity, const char *msg, size_t len)
 {
     char buf[8192], date[32], host[256] = "";
     time_t now = time(NULL);
@@ -149,7 +149,8 @@ void syslog_send(const struct syslog_target *t, const char *msg, size_t len)
     strftime(date, sizeof(date), "%b %e %H:%M:%S", &tm);
     if (!t->nohostname && gethostname(host, sizeof(host) - 1) != 0)
         host[0] = '\0';
-    n = snprintf(buf, sizeof(buf), "<%d>%s %s%s%s: %.*s", t->facility * 8 + t->severity, date, host,
+    n = snprintf(buf, sizeof(buf), "<%d>%s %s%s%s: %.*s",
+                 t->facility * 8 + (severity >= 0 ? severity : t->severity), date, host,
                  t->nohostname ? "" : " ", t->tag, (int)len, msg);
     if (n > 0 && t->fd >= 0) {
         ssize_t w = send(t->fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, 0);

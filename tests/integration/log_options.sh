@@ -115,6 +115,34 @@ check "syslog: the first line, <PRI> local3.notice, tag" \
     grep -qE '^<157>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [^ ]+ ktlsd_test: 127\.0\.0\.1 - - \[.*\] "GET /a.txt\?one HTTP/1.1" 200 ' "$T/syslog.out"
 check "... and the second, at once (no buffer)" grep -q 'GET /a.txt?two ' "$T/syslog.out"
 
+# error_log syslog: the whole line, the level as the severity (error: local7.err, 187)
+SPORT=$(free_port)
+python3 - "$SPORT" "$T/syslog-err.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(6)
+with open(sys.argv[2], "wb") as out:
+    try:
+        while True:
+            m = s.recv(65536)
+            out.write(m + b"\n")
+            out.flush()
+            if b"missing-sys" in m:
+                break
+    except socket.timeout:
+        pass
+PY
+BG_PIDS+=("$!")
+SYSPID=$!
+sleep 0.3
+run "$T/h.log" "error_log syslog:server=127.0.0.1:$SPORT,tag=ktlsd_err;"
+hstatus "$(purl /missing-sys.txt)" >/dev/null
+wait "$SYSPID"
+stop_server
+check "error_log syslog: the line, <187> (local7.err)" \
+    grep -qE '^<187>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [^ ]+ ktlsd_err: [0-9/]{10} [0-9:]{8} \[error\] [0-9]+#0: \*[0-9]+ open\(\) ".*missing-sys.txt" failed' "$T/syslog-err.out"
+
 # errors, with FILE:LINE
 bad() { # bad WHAT ACCESS_LOG_ARGS MSG_ERE [MAIN_EXTRA]
     new_ports
@@ -133,6 +161,6 @@ bad "syslog: without server=" "syslog:tag=x" 'no syslog server specified'
 bad "syslog: bad facility" "syslog:server=127.0.0.1,facility=local9" 'unknown syslog facility "local9"'
 bad "syslog: bad tag" "syslog:server=127.0.0.1,tag=a-b" 'syslog "tag" only allows alphanumeric characters and underscore'
 bad "syslog: buffered" "syslog:server=127.0.0.1 combined buffer=4k" 'logs to syslog cannot be buffered'
-bad "error_log syslog:" "$T/x.log" '"syslog" error logs are not supported by ktlsd' \
-    "error_log syslog:server=127.0.0.1;" "error_log syslog"
+bad "error_log memory:" "$T/x.log" '"memory:" error logs are not supported by ktlsd' \
+    "error_log memory:32m;" "error_log memory"
 finish

@@ -13,8 +13,9 @@ set -euo pipefail
 # (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing).
 # libsystemd-dev: sd_notify and socket activation (-DKTLSD_SYSTEMD=OFF builds without).
 # libcrypt-dev: crypt_r() for auth_basic's htpasswd hashes (bcrypt, $5$, $6$).
+# zlib1g-dev and libbrotli-dev: "gzip on" and "brotli on", compression on the fly (src/compress.c).
 # Run: openssl(1) makes the self-signed development certificate for `make run`.
-BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev libcrypt-dev node-llhttp openssl"
+BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev libcrypt-dev node-llhttp zlib1g-dev libbrotli-dev openssl"
 
 # Test: clang-format for `make check-format` (CI runs it); curl and openssl s_client as
 # clients, python3 for raw-socket tests,
@@ -24,9 +25,10 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # procps for pgrep/ps in the test scripts; strace to count syscalls under UML; wrk as the load generator of the reload test;
 # systemd for systemd-analyze (unit checks) and systemd-socket-activate (nothing is booted),
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
-# to build and check the Debian package; apache2-utils for htpasswd (auth_basic user files). tests/integration/deps.sh checks that every
+# to build and check the Debian package; apache2-utils for htpasswd (auth_basic user files); brotli(1) decodes brotli answers, and
+# libnginx-mod-http-brotli-filter gives the reference nginx ngx_brotli (compress.sh). tests/integration/deps.sh checks that every
 # command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 prometheus nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils"
+TEST_DEPS="clang-format curl python3 prometheus nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter"
 
 want_test=0
 check_only=0

@@ -4,6 +4,8 @@
  * from the open file or the cached copy. */
 #include "answer.h"
 #include "log.h"
+#include "compress.h"
+#include "encoding.h"
 #include "mime.h"
 #include "reqvars.h"
 #include "util.h"
@@ -11,6 +13,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 static const char *server_header(const struct answer *x)
 {
@@ -68,6 +72,33 @@ void answer_response(struct answer *x, struct response *resp, int status)
     resp->auth_realm = status == 401 ? x->auth_realm : NULL;
 }
 
+/* nginx's charset filter, without recoding: "; charset=NAME" after a type
+ * of charset_types or text/html (default: text/html, text/xml, text/plain,
+ * text/vnd.wap.wml, application/javascript, application/rss+xml). */
+static void add_charset(struct answer *x, struct response *resp)
+{
+    static const char *const dflt[] = {"text/html",
+                                       "text/xml",
+                                       "text/plain",
+                                       "text/vnd.wap.wml",
+                                       "application/javascript",
+                                       "application/rss+xml"};
+    const char *cs = x->conf->charset, *t = resp->content_type;
+    size_t tlen, n = x->conf->ncharset_types;
+    int listed;
+    if (cs == NULL || strcmp(cs, "off") == 0 || t == NULL || strchr(t, ';') != NULL)
+        return;
+    tlen = strlen(t);
+    listed = strcasecmp(t, "text/html") == 0; /* always, as nginx */
+    for (size_t i = 0; i < (n ? n : ARRAY_LEN(dflt)) && !listed; i++) {
+        const char *w = n ? x->conf->charset_types[i] : dflt[i];
+        listed = strcmp(w, "*") == 0 || (strlen(w) == tlen && strncasecmp(w, t, tlen) == 0);
+    }
+    if (listed &&
+        (size_t)snprintf(x->ctype, sizeof(x->ctype), "%s; charset=%s", t, cs) < sizeof(x->ctype))
+        resp->content_type = x->ctype;
+}
+
 /* KT_ERROR when the head does not fit the send buffer: a bare 500 goes
  * instead, and no body may follow it (its Content-Length is 0). */
 int answer_head(struct answer *x, struct response *resp)
@@ -76,6 +107,8 @@ int answer_head(struct answer *x, struct response *resp)
     r->status = resp->status;
     r->sendfile = x->conf->sendfile;
     r->keepalive = resp->keepalive = x->env->keepalive && !r->close;
+    resp->keepalive_header = (long)x->srv->c.keepalive_header;
+    add_charset(x, resp);
     x->resp = resp; /* for $sent_http_ in add_header values */
     if (x->conf->expires == EXPIRES_VAR)
         expires_value(x, resp);
@@ -105,6 +138,40 @@ void answer_body(struct answer *x, off_t off, size_t len)
         reply_add_mem(x->r, x->body_mem + off, len);
     else
         reply_add_file(x->r, off, len);
+}
+
+/* gzip or brotli on the fly (compress.c): the whole body, compressed or
+ * from the cache, with a weak ETag and no ranges, as nginx. */
+int answer_compressed(struct answer *x, struct response *resp, const struct stat *st,
+                      const char *mem)
+{
+    struct reply *r = x->r;
+    char wetag[80];
+    const char *body, *coding;
+    int level = 0, vary = 0;
+    size_t len;
+
+    coding =
+        encoding_choose(x, resp->status, resp->content_type, (long long)st->st_size, &level, &vary);
+    if (vary && x->conf->gzip_vary)
+        resp->vary = 1;
+    if (coding == NULL)
+        return 0;
+    body = compress_get(st, r->fd, mem, coding, level, &len, &r->compressed);
+    if (body == NULL)
+        return 0;
+    reply_drop_fd(r); /* the compressed copy is the body now */
+    resp->content_encoding = coding;
+    resp->content_length = (long long)len;
+    resp->accept_ranges = 0;
+    if (resp->etag != NULL && strncmp(resp->etag, "W/", 2) != 0) {
+        snprintf(wetag, sizeof(wetag), "W/%s", resp->etag);
+        resp->etag = wetag;
+    }
+    answer_head(x, resp);
+    if (!answer_head_only(x))
+        reply_add_mem(r, body, len);
+    return 1;
 }
 
 int answer_head_only(const struct answer *x)

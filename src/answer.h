@@ -10,6 +10,7 @@
 #define KTLSD_ANSWER_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "pipeline.h"
@@ -23,6 +24,12 @@ int answer_head(struct answer *x, struct response *resp);
 /* File bytes [off, off+len): from the cached copy, or the open file. */
 void answer_body(struct answer *x, off_t off, size_t len);
 int answer_head_only(const struct answer *x);
+/* gzip or brotli on the fly, when the location and the client call for it
+ * (compress.c): answers with the whole body compressed, the file open in
+ * r->fd or mem (st: the key of the cache), and returns 1; else 0. Sets
+ * resp->vary for a response the filters would compress for some client. */
+int answer_compressed(struct answer *x, struct response *resp, const struct stat *st,
+                      const char *mem);
 /* The Content-Type for a file name (types {} of the location, else the
  * MIME table). */
 const char *answer_type(const struct answer *x, const char *name, size_t len);

@@ -52,8 +52,90 @@ static size_t put_escaped_html(char *out, size_t o, size_t cap, const char *s, s
     return o;
 }
 
+/* autoindex_exact_size off: nginx's rounded sizes ("  123K"). */
+static int human_size(char *out, size_t cap, long long len)
+{
+    long long size = len;
+    char scale = '\0';
+    if (len > 1024LL * 1024 * 1024 - 1) {
+        size =
+            len / (1024LL * 1024 * 1024) + (len % (1024LL * 1024 * 1024) > 1024LL * 1024 * 512 - 1);
+        scale = 'G';
+    } else if (len > 1024 * 1024 - 1) {
+        size = len / (1024 * 1024) + (len % (1024 * 1024) > 1024 * 512 - 1);
+        scale = 'M';
+    } else if (len > 9999) {
+        size = len / 1024 + (len % 1024 > 511);
+        scale = 'K';
+    }
+    return scale ? snprintf(out, cap, "%6lld%c", size, scale) : snprintf(out, cap, " %6lld", size);
+}
+
+/* JSON string contents (nginx's ngx_escape_json). */
+static size_t put_json(char *out, size_t o, size_t cap, const char *s)
+{
+    for (; *s && o + 8 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20) {
+            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    return o;
+}
+
+/* The listing as nginx's autoindex_format json or xml. */
+static size_t list_data(const struct answer *x, DIR *d, struct dirent **list, size_t n, char *page,
+                        size_t cap)
+{
+    int json = x->conf->autoindex_format == AUTOINDEX_JSON;
+    size_t o =
+        (size_t)snprintf(page, cap, "%s", json ? "[" : "<?xml version=\"1.0\"?>\r\n<list>\r\n");
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        struct tm tm;
+        char date[48];
+        int isdir = list[i]->d_type == DT_DIR, isfile;
+        if (fstatat(dirfd(d), list[i]->d_name, &st, 0) != 0)
+            memset(&st, 0, sizeof(st));
+        isfile = !isdir && S_ISREG(st.st_mode);
+        gmtime_r(&st.st_mtime, &tm);
+        if (json) {
+            strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+            o += (size_t)snprintf(page + o, cap - o, "\r\n{ \"name\":\"");
+            o = put_json(page, o, cap, list[i]->d_name);
+            o += (size_t)snprintf(page + o, cap - o, "\", \"type\":\"%s\", \"mtime\":\"%s\"",
+                                  isdir    ? "directory"
+                                  : isfile ? "file"
+                                           : "other",
+                                  date);
+            if (isfile)
+                o += (size_t)snprintf(page + o, cap - o, ", \"size\":%lld", (long long)st.st_size);
+            o += (size_t)snprintf(page + o, cap - o, " },");
+        } else {
+            const char *tag = isdir ? "directory" : isfile ? "file" : "other";
+            strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            o += (size_t)snprintf(page + o, cap - o, "<%s mtime=\"%s\"", tag, date);
+            if (isfile)
+                o += (size_t)snprintf(page + o, cap - o, " size=\"%lld\"", (long long)st.st_size);
+            o += (size_t)snprintf(page + o, cap - o, ">");
+            o = put_escaped_html(page, o, cap, list[i]->d_name, SIZE_MAX, 0);
+            o += (size_t)snprintf(page + o, cap - o, "</%s>\r\n", tag);
+        }
+    }
+    if (json && n > 0)
+        o--; /* the last comma */
+    o += (size_t)snprintf(page + o, cap - o, "%s", json ? "\r\n]" : "</list>\r\n");
+    return o < cap ? o : cap - 1;
+}
+
 /* nginx's autoindex page: directories first, then files, by name; hidden
- * files left out; names escaped for HTML and for the link. */
+ * files left out; names escaped for HTML and for the link. Or the same
+ * list as JSON or XML (autoindex_format). */
 int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
 {
     int fd = static_open_dir(dir_fd, rel, x->conf->disable_symlinks);
@@ -61,6 +143,7 @@ int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
     struct dirent **list = NULL, *e;
     size_t n = 0, cap, o = 0, ncap = 0;
     char *page;
+    const char *ctype = "text/html";
     struct response resp;
 
     if (d == NULL) {
@@ -88,6 +171,15 @@ int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
         qsort(list, n, sizeof(*list), cmp_names);
     cap = 512 + 2 * x->ulen * 6 + n * (300 + 6 * 256);
     page = xmalloc(cap);
+    if (x->conf->autoindex_format != AUTOINDEX_HTML) {
+        o = list_data(x, d, list, n, page, cap);
+        for (size_t i = 0; i < n; i++)
+            free(list[i]);
+        free(list);
+        closedir(d);
+        ctype = x->conf->autoindex_format == AUTOINDEX_JSON ? "application/json" : "text/xml";
+        goto answer;
+    }
     o += (size_t)snprintf(page, cap, "<html>\r\n<head><title>Index of ");
     o = put_escaped_html(page, o, cap, x->uri, SIZE_MAX, 0);
     o += (size_t)snprintf(page + o, cap - o, "</title></head>\r\n<body>\r\n<h1>Index of ");
@@ -111,9 +203,16 @@ int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
         else
             o += (size_t)snprintf(page + o, cap - o, "%s</a>", isdir ? "/" : "");
         pad = namelen > 50 ? 1 : 51 - namelen;
-        gmtime_r(&st.st_mtime, &tm);
+        if (x->conf->autoindex_localtime)
+            localtime_r(&st.st_mtime, &tm);
+        else
+            gmtime_r(&st.st_mtime, &tm);
         strftime(date, sizeof(date), "%d-%b-%Y %H:%M", &tm);
-        if (isdir)
+        if (!x->conf->autoindex_exact_size && isdir)
+            snprintf(size, sizeof(size), "%7s", "-");
+        else if (!x->conf->autoindex_exact_size)
+            human_size(size, sizeof(size), (long long)st.st_size);
+        else if (isdir)
             snprintf(size, sizeof(size), "%19s", "-");
         else
             snprintf(size, sizeof(size), "%19lld", (long long)st.st_size);
@@ -123,8 +222,9 @@ int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
     free(list);
     closedir(d);
     o += (size_t)snprintf(page + o, cap - o, "</pre><hr></body>\r\n</html>\r\n");
+answer:
     answer_response(x, &resp, 200);
-    resp.content_type = "text/html";
+    resp.content_type = ctype;
     resp.content_length = answer_head_only(x) ? -1 : (long long)o;
     answer_head(x, &resp);
     x->r->mem = page;

@@ -8,6 +8,7 @@
 #include "map.h"
 #include "mime.h"
 #include "rewrite.h"
+#include "syslog.h"
 #include "util.h"
 #include "vars.h"
 
@@ -395,10 +396,47 @@ static int set_worker_processes(struct parser *p, const struct directive *d, cha
     return set_num(p, d, a, n, conf);
 }
 
+/* error_log's "syslog:..." is checked here; "memory:" (nginx's debugging
+ * buffer) is refused. */
+static int check_log_target(struct parser *p, const char *path)
+{
+    struct syslog_target t;
+    char e[160];
+    if (strncmp(path, "memory:", 7) == 0) {
+        perr(p, "\"memory:\" error logs are not supported by ktlsd: log to a file, stderr or "
+                "syslog:");
+        return KT_ERROR;
+    }
+    if (strncmp(path, "syslog:", 7) == 0 && syslog_parse(path + 7, &t, e, sizeof(e)) != KT_OK) {
+        perr(p, "%s", e);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_error_log(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct config *cf = conf;
     (void)d;
+    if (conf != p->cf) { /* http, server, location: the requests there log to it */
+        struct srv_conf *c = conf;
+        int level = LL_ERR;
+        if (check_log_target(p, a[0]) != KT_OK)
+            return KT_ERROR;
+        if (c->error_log != NULL) {
+            perr(p, "\"error_log\" directive is duplicate (ktlsd writes one error log per level)");
+            return KT_ERROR;
+        }
+        if (n == 2 && (level = log_level_parse(a[1])) < 0) {
+            perr(p, "invalid log level \"%s\"", a[1]);
+            return KT_ERROR;
+        }
+        c->error_log = xstrdup(a[0]);
+        c->error_log_level = level;
+        return KT_OK;
+    }
+    if (check_log_target(p, a[0]) != KT_OK)
+        return KT_ERROR;
     if (cf->error_log != NULL) {
         perr(p, "\"error_log\" directive is duplicate");
         return KT_ERROR;
@@ -421,6 +459,45 @@ static int set_user(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
+/* access_log's buffer=SIZE, flush=TIME, gzip[=LEVEL], if=CONDITION (log.c) */
+static int access_log_option(struct parser *p, struct srv_conf *c, const char *o)
+{
+    long long size;
+    long v;
+    if (strncmp(o, "buffer=", 7) == 0) {
+        if (parse_size(o + 7, &size) != KT_OK || size < 1 || size > 64 * 1024 * 1024) {
+            perr(p, "invalid buffer size \"%s\"", o + 7);
+            return KT_ERROR;
+        }
+        c->access_log_buffer = size;
+    } else if (strncmp(o, "flush=", 6) == 0) {
+        if (parse_time(o + 6, &c->access_log_flush) != KT_OK || c->access_log_flush <= 0) {
+            perr(p, "invalid flush time \"%s\"", o + 6);
+            return KT_ERROR;
+        }
+    } else if (strcmp(o, "gzip") == 0) {
+        c->access_log_gzip = 1;
+    } else if (strncmp(o, "gzip=", 5) == 0) {
+        if (parse_long(o + 5, &v) != KT_OK || v < 1 || v > 9) {
+            perr(p, "invalid compression level \"%s\"", o + 5);
+            return KT_ERROR;
+        }
+        c->access_log_gzip = (int)v;
+    } else if (strncmp(o, "if=", 3) == 0) {
+        if (o[3] == '\0' || check_vars(p, o + 3) != KT_OK) {
+            if (o[3] == '\0')
+                perr(p, "invalid parameter \"%s\" in \"access_log\" directive", o);
+            return KT_ERROR;
+        }
+        free(c->access_log_if);
+        c->access_log_if = xstrdup(o + 3);
+    } else {
+        perr(p, "invalid parameter \"%s\" in \"access_log\" directive", o);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_access_log(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct srv_conf *c = conf;
@@ -433,17 +510,30 @@ static int set_access_log(struct parser *p, const struct directive *d, char **a,
         perr(p, "variables in \"access_log\" paths are not supported by ktlsd");
         return KT_ERROR;
     }
+    if (strncmp(a[0], "syslog:", 7) == 0) {
+        struct syslog_target t;
+        char e[160];
+        if (syslog_parse(a[0] + 7, &t, e, sizeof(e)) != KT_OK) {
+            perr(p, "%s", e);
+            return KT_ERROR;
+        }
+        for (int i = 2; i < n; i++)
+            if (strncmp(a[i], "buffer=", 7) == 0 || strncmp(a[i], "flush=", 6) == 0 ||
+                strncmp(a[i], "gzip", 4) == 0) {
+                perr(p, "logs to syslog cannot be buffered");
+                return KT_ERROR;
+            }
+    }
     if (strcmp(a[0], "off") == 0 && n > 1) {
         perr(p, "invalid parameter \"%s\" in \"access_log off\"", a[1]);
         return KT_ERROR;
     }
-    for (int i = 2; i < n; i++) {
-        /* accepted for compatibility: ktlsd always buffers and flushes each second */
-        if (strncmp(a[i], "buffer=", 7) != 0 && strncmp(a[i], "flush=", 6) != 0) {
-            perr(p, "invalid parameter \"%s\" in \"access_log\" directive", a[i]);
+    c->access_log_buffer = 0;
+    c->access_log_flush = 0;
+    c->access_log_gzip = 0;
+    for (int i = 2; i < n; i++)
+        if (access_log_option(p, c, a[i]) != KT_OK)
             return KT_ERROR;
-        }
-    }
     if (n >= 2 && strcmp(a[1], "combined") != 0) {
         size_t i;
         for (i = 0; i < p->cf->nformats; i++)
@@ -607,10 +697,86 @@ static int parse_addr(const char *host, const char *port, struct listen_conf *l)
     return KT_OK;
 }
 
+/* nginx's listen options past ssl, default_server and backlog (server.c
+ * applies them): ipv6only=, reuseport, deferred (ktlsd always defers
+ * accept until the client has sent), bind (every address is bound on its
+ * own anyway), fastopen=, so_keepalive=, rcvbuf=, sndbuf=. */
+static int listen_option(struct parser *p, struct listen_conf *l, const char *o, const char *addr)
+{
+    long v;
+    long long size;
+    if (strcmp(o, "reuseport") == 0) {
+        l->reuseport = 1;
+    } else if (strcmp(o, "deferred") == 0 || strcmp(o, "bind") == 0) {
+        l->deferred = 1;
+    } else if (strncmp(o, "ipv6only=", 9) == 0) {
+        if (strcmp(o + 9, "on") != 0 && strcmp(o + 9, "off") != 0) {
+            perr(p, "invalid ipv6only flags \"%s\"", o + 9);
+            return KT_ERROR;
+        }
+        if (l->addr.ss_family != AF_INET6) {
+            perr(p, "ipv6only is not supported on addr \"%s\"", addr);
+            return KT_ERROR;
+        }
+        l->ipv6only = strcmp(o + 9, "on") == 0;
+    } else if (strncmp(o, "fastopen=", 9) == 0) {
+        if (parse_long(o + 9, &v) != KT_OK || v > 65535) {
+            perr(p, "invalid fastopen \"%s\"", o + 9);
+            return KT_ERROR;
+        }
+        l->fastopen = (int)v;
+    } else if (strncmp(o, "rcvbuf=", 7) == 0 || strncmp(o, "sndbuf=", 7) == 0) {
+        if (parse_size(o + 7, &size) != KT_OK || size < 1 || size > INT_MAX) {
+            perr(p, "invalid %.6s \"%s\"", o, o + 7);
+            return KT_ERROR;
+        }
+        *(o[0] == 'r' ? &l->rcvbuf : &l->sndbuf) = (int)size;
+    } else if (strncmp(o, "so_keepalive=", 13) == 0) {
+        const char *q = o + 13;
+        if (strcmp(q, "on") == 0 || strcmp(q, "off") == 0) {
+            l->so_keepalive = strcmp(q, "on") == 0 ? 1 : -1;
+            return KT_OK;
+        }
+        /* [keepidle]:[keepintvl]:[keepcnt], times with units */
+        int *out[3] = {&l->keepidle, &l->keepintvl, &l->keepcnt};
+        char part[32];
+        for (int k = 0; k < 3; k++) {
+            size_t len = strcspn(q, ":");
+            double t;
+            if (len >= sizeof(part) || (k < 2 && q[len] != ':') || (k == 2 && q[len] != '\0')) {
+                perr(p, "invalid so_keepalive value: \"%s\"", o + 13);
+                return KT_ERROR;
+            }
+            memcpy(part, q, len);
+            part[len] = '\0';
+            if (len > 0) {
+                int good;
+                if (k < 2) {
+                    good = parse_time(part, &t) == KT_OK;
+                } else {
+                    good = parse_long(part, &v) == KT_OK;
+                    t = good ? (double)v : 0;
+                }
+                if (!good || t < 1 || t > 32767) {
+                    perr(p, "invalid so_keepalive value: \"%s\"", o + 13);
+                    return KT_ERROR;
+                }
+                *out[k] = (int)t;
+            }
+            q += len + (k < 2);
+        }
+        l->so_keepalive = 1;
+    } else {
+        perr(p, "invalid parameter \"%s\" in \"listen\" directive", o);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 static int set_listen(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct server_conf *s = conf;
-    struct listen_conf l = {.backlog = 511};
+    struct listen_conf l = {.backlog = 511, .ipv6only = 1};
     char hostbuf[256], *host = NULL, *port = a[0], *colon;
     long portnum;
     (void)d;
@@ -651,8 +817,15 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
         else if (strncmp(a[i], "backlog=", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK && v > 0 &&
                  v <= 65535)
             l.backlog = (int)v;
-        else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 ||
-                 strcmp(a[i], "proxy_protocol") == 0) {
+        else if (strncmp(a[i], "backlog=", 8) == 0) {
+            perr(p, "invalid backlog \"%s\"", a[i] + 8);
+            return KT_ERROR;
+        } else if (strchr(a[i], '=') != NULL || strcmp(a[i], "reuseport") == 0 ||
+                   strcmp(a[i], "deferred") == 0 || strcmp(a[i], "bind") == 0) {
+            if (listen_option(p, &l, a[i], a[0]) != KT_OK)
+                return KT_ERROR;
+        } else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 ||
+                   strcmp(a[i], "proxy_protocol") == 0) {
             perr(p, "\"%s\" parameter of the \"listen\" directive is not supported by ktlsd", a[i]);
             return KT_ERROR;
         } else {
@@ -847,14 +1020,15 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
     struct srv_conf *c = conf;
     const char *v = a[0];
     int neg = 0;
+    int modified = 0;
     (void)d;
     if (n == 2) {
-        if (strcmp(a[0], "modified") == 0) {
-            perr(p, "\"expires modified\" is not supported by ktlsd");
+        if (strcmp(a[0], "modified") != 0) {
+            perr(p, "invalid value \"%s\" in \"expires\" directive", a[0]);
             return KT_ERROR;
         }
-        perr(p, "invalid number of arguments in \"expires\" directive");
-        return KT_ERROR;
+        modified = 1; /* from the file's Last-Modified */
+        v = a[1];
     }
     if (vars_any(v)) { /* valued per response (h5bp: "expires $expires" with a map) */
         if (check_vars(p, v) != KT_OK)
@@ -875,9 +1049,21 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
         c->expires = EXPIRES_MAX;
         return KT_OK;
     }
-    if (*v == '@') {
-        perr(p, "\"expires @time\" is not supported by ktlsd");
-        return KT_ERROR;
+    if (*v == '@') { /* a time of day: the next one (local time) */
+        if (modified) {
+            perr(p, "daily time cannot be used with \"modified\" parameter");
+            return KT_ERROR;
+        }
+        if (parse_time(v + 1, &c->expires_time) != KT_OK) {
+            perr(p, "invalid value \"%s\" in \"expires\" directive", v);
+            return KT_ERROR;
+        }
+        if (c->expires_time >= 86400) {
+            perr(p, "daily time value must be less than 24 hours");
+            return KT_ERROR;
+        }
+        c->expires = EXPIRES_DAILY;
+        return KT_OK;
     }
     if (*v == '-' || *v == '+') {
         neg = *v == '-';
@@ -889,7 +1075,7 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
     }
     if (neg)
         c->expires_time = -c->expires_time;
-    c->expires = EXPIRES_TIME;
+    c->expires = modified ? EXPIRES_MODIFIED : EXPIRES_TIME;
     return KT_OK;
 }
 
@@ -1033,6 +1219,13 @@ static void srv_conf_init(struct srv_conf *c)
     c->limit_conn_status = c->limit_req_status = CONF_UNSET;
     c->limit_conn_log_level = c->limit_req_log_level = c->satisfy_any = CONF_UNSET;
     c->limit_conn_dry_run = c->limit_req_dry_run = CONF_UNSET;
+    c->gzip = c->gzip_comp_level = c->gzip_proxied = c->gzip_http_version = CONF_UNSET;
+    c->brotli = c->brotli_comp_level = CONF_UNSET;
+    c->gzip_min_length = c->brotli_min_length = CONF_UNSET;
+    c->keepalive_header = CONF_UNSET;
+    c->access_log_buffer = CONF_UNSET;
+    c->log_not_found = c->autoindex_exact_size = c->autoindex_localtime = c->autoindex_format =
+        CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1164,6 +1357,24 @@ static int set_rewrite(struct parser *p, const struct directive *d, char **a, in
     return KT_OK;
 }
 
+/* --- compression, content knobs, listen options, logging ----------------- */
+
+/* keepalive_timeout TIMEOUT [HEADER_TIMEOUT]: the second value is sent as
+ * "Keep-Alive: timeout=N" (nginx). */
+static int set_keepalive_timeout(struct parser *p, const struct directive *d, char **a, int n,
+                                 void *conf)
+{
+    struct srv_conf *c = conf;
+    if (set_time(p, d, a, 1, conf) != KT_OK)
+        return KT_ERROR;
+    if (n == 2 &&
+        (parse_time(a[1], &c->keepalive_header) != KT_OK || c->keepalive_header > 86400)) {
+        perr(p, "invalid time \"%s\" in \"%s\" directive", a[1], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 /* "if (...) { ... }": its block has settings of its own (nginx's implicit
  * location), merged from the level it is in once that is merged. */
 static int block_if(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1199,6 +1410,254 @@ static int block_map(struct parser *p, const struct directive *d, char **a, int 
     cf->maps = xrealloc(cf->maps, (cf->nmaps + 1) * sizeof(*cf->maps));
     cf->maps[cf->nmaps++] = m;
     return parse_block(p, CTX_MAP, m, 0);
+}
+
+/* A list directive that may appear once per level (gzip_types, brotli_types,
+ * charset_types): a second one in the same block is an error, as nginx's. */
+static int set_types_list(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    char ***v = (char ***)((char *)conf + d->off);
+    if (*v != NULL) {
+        perr(p, "\"%s\" directive is duplicate", d->name);
+        return KT_ERROR;
+    }
+    return set_list(p, d, a, n, conf);
+}
+
+static int set_gzip_proxied(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    static const char *const words[] = {"expired",          "no-cache", "no-store", "private",
+                                        "no_last_modified", "no_etag",  "auth",     "any"};
+    struct srv_conf *c = conf;
+    c->gzip_proxied = 0;
+    for (int i = 0; i < n; i++) {
+        size_t k;
+        if (strcmp(a[i], "off") == 0 && n == 1)
+            return KT_OK;
+        for (k = 0; k < ARRAY_LEN(words); k++)
+            if (strcmp(a[i], words[k]) == 0)
+                break;
+        if (k == ARRAY_LEN(words)) {
+            perr(p, "invalid value \"%s\" in \"%s\" directive", a[i], d->name);
+            return KT_ERROR;
+        }
+        c->gzip_proxied |= 1 << k;
+    }
+    return KT_OK;
+}
+
+/* gzip_disable REGEX ... | msie6: checked here, compiled once merged. */
+static int set_gzip_disable(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    for (int i = 0; i < n; i++) {
+        int rc;
+        PCRE2_SIZE off;
+        pcre2_code *re;
+        if (strcmp(a[i], "msie6") == 0 || strcmp(a[i], "degradation") == 0) {
+            if (a[i][0] == 'd') {
+                perr(p, "\"degradation\" in \"gzip_disable\" is not supported by ktlsd");
+                return KT_ERROR;
+            }
+            continue;
+        }
+        re =
+            pcre2_compile((PCRE2_SPTR)a[i], PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &rc, &off, NULL);
+        if (re == NULL) {
+            PCRE2_UCHAR msg[128];
+            pcre2_get_error_message(rc, msg, sizeof(msg));
+            perr(p, "pcre2_compile() failed: %s in \"%s\" at \"%s\"", (char *)msg, a[i],
+                 a[i] + off);
+            return KT_ERROR;
+        }
+        pcre2_code_free(re);
+    }
+    return set_list(p, d, a, n, conf);
+}
+
+static int set_gzip_http_version(struct parser *p, const struct directive *d, char **a, int n,
+                                 void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)n;
+    if (strcmp(a[0], "1.0") != 0 && strcmp(a[0], "1.1") != 0) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    c->gzip_http_version = a[0][2] == '0' ? 10 : 11;
+    return KT_OK;
+}
+
+/* gzip_buffers NUMBER SIZE: checked, no effect (ktlsd compresses a file in
+ * one piece into its cache; nginx's buffers bound streaming compression). */
+static int set_gzip_buffers(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    long num;
+    long long size;
+    (void)n;
+    (void)conf;
+    if (parse_long(a[0], &num) != KT_OK || num < 1 || parse_size(a[1], &size) != KT_OK ||
+        size < 1) {
+        perr(p, "invalid value \"%s %s\" in \"%s\" directive", a[0], a[1], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* source_charset: ktlsd does not recode; a source charset other than the
+ * charset would make nginx recode, so that case is refused. */
+static int set_source_charset(struct parser *p, const struct directive *d, char **a, int n,
+                              void *conf)
+{
+    struct srv_conf *c = conf;
+    (void)d;
+    (void)n;
+    if (c->charset != NULL && strcmp(c->charset, "off") != 0 && strcasecmp(c->charset, a[0]) != 0) {
+        perr(p, "\"source_charset %s\" differs from \"charset %s\": ktlsd does not recode", a[0],
+             c->charset);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+static int set_autoindex_format(struct parser *p, const struct directive *d, char **a, int n,
+                                void *conf)
+{
+    static const char *const words[] = {"html", "json", "xml", NULL};
+    return set_keyword(p, d, a, n, conf, words);
+}
+
+/* Directives that tune nginx internals this design does not have: checked
+ * for their argument count only (the table), no effect; the reason is in
+ * the README's directive table. */
+static int set_noop_size(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    long long v;
+    (void)n;
+    (void)conf;
+    if (parse_size(a[0], &v) != KT_OK) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+static int set_noop_flag(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    int v; /* the row's offset is 0 */
+    (void)conf;
+    return set_flag(p, d, a, n, &v);
+}
+
+/* tcp_nopush: ktlsd already writes a response's head and first body bytes
+ * together (one TLS record or one writev), which is what TCP_CORK buys
+ * nginx; the flag is checked and has no further effect. */
+static int set_tcp_nopush(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    return set_noop_flag(p, d, a, n, conf);
+}
+
+/* accept_mutex: ktlsd has none; "on" (nginx's default before 1.11.3)
+ * would make nginx's workers take turns accepting, so -t says so. */
+static int set_accept_mutex(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    if (set_noop_flag(p, d, a, n, conf) != KT_OK)
+        return KT_ERROR;
+    if (strcmp(a[0], "on") == 0)
+        log_error(LL_NOTICE, NULL,
+                  "%s:%d: \"accept_mutex on\" has no effect: ktlsd workers accept as the "
+                  "kernel wakes them (\"listen ... reuseport\" spreads connections)",
+                  p->file, p->line);
+    return KT_OK;
+}
+
+/* use epoll: the only event method ktlsd has (libev picks epoll on Linux). */
+static int set_use(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    (void)d;
+    (void)n;
+    (void)conf;
+    if (strcmp(a[0], "epoll") != 0) {
+        perr(p, "invalid event type \"%s\": ktlsd uses epoll", a[0]);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* load_module: ktlsd has no dynamic modules; a warning, and a directive of
+ * such a module still fails as unknown. */
+static int set_load_module(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    (void)d;
+    (void)n;
+    (void)conf;
+    log_error(LL_WARN, NULL, "%s:%d: \"load_module %s\" is ignored: ktlsd has no dynamic modules",
+              p->file, p->line, a[0]);
+    return KT_OK;
+}
+
+static int set_rlimit_nofile(struct parser *p, const struct directive *d, char **a, int n,
+                             void *conf)
+{
+    struct config *cf = conf;
+    long v;
+    (void)n;
+    if (parse_long(a[0], &v) != KT_OK || v < 1 || v > (1L << 30)) {
+        perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    cf->worker_rlimit_nofile = v;
+    return KT_OK;
+}
+
+/* worker_cpu_affinity auto [MASK] | MASK ...: masks of '0' and '1'. */
+static int set_cpu_affinity(struct parser *p, const struct directive *d, char **a, int n,
+                            void *conf)
+{
+    struct config *cf = conf;
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 && strcmp(a[i], "auto") == 0)
+            continue;
+        if (a[i][0] == '\0' || strspn(a[i], "01") != strlen(a[i]) || strlen(a[i]) > 64) {
+            perr(p, "invalid character \"%c\" in \"%s\" directive", a[i][strspn(a[i], "01")],
+                 d->name);
+            return KT_ERROR;
+        }
+    }
+    if (cf->worker_cpu_affinity != NULL) {
+        perr(p, "\"%s\" directive is duplicate", d->name);
+        return KT_ERROR;
+    }
+    for (int i = 0; i < n; i++)
+        len += strlen(a[i]) + 1;
+    cf->worker_cpu_affinity = xcalloc(1, len + 1);
+    for (int i = 0; i < n; i++) {
+        strcat(cf->worker_cpu_affinity, a[i]);
+        if (i + 1 < n)
+            strcat(cf->worker_cpu_affinity, " ");
+    }
+    return KT_OK;
+}
+
+/* open_log_file_cache: ktlsd opens each access log once per configuration
+ * (no variables in log paths), so there is nothing to cache. */
+static int set_open_log_file_cache(struct parser *p, const struct directive *d, char **a, int n,
+                                   void *conf)
+{
+    (void)conf;
+    if (n == 1 && strcmp(a[0], "off") == 0)
+        return KT_OK;
+    for (int i = 0; i < n; i++)
+        if (strncmp(a[i], "max=", 4) != 0 && strncmp(a[i], "inactive=", 9) != 0 &&
+            strncmp(a[i], "min_uses=", 9) != 0 && strncmp(a[i], "valid=", 6) != 0) {
+            perr(p, "invalid parameter \"%s\" in \"%s\" directive", a[i], d->name);
+            return KT_ERROR;
+        }
+    return KT_OK;
 }
 
 #define SRV(field) TARGET_SRV, 0, 0, NULL, offsetof(struct srv_conf, field)
@@ -1443,7 +1902,7 @@ static int set_satisfy(struct parser *p, const struct directive *d, char **a, in
 static const struct directive directives[] = {
     {"worker_processes", CTX_MAIN, TARGET_MAIN, 1, 1, set_worker_processes,
      offsetof(struct config, worker_processes), 1, 1024},
-    {"error_log", CTX_MAIN, TARGET_MAIN, 1, 2, set_error_log, 0, 0, 0},
+    {"error_log", CTX_MAIN | HSL, TARGET_SRV, 1, 2, set_error_log, 0, 0, 0},
     {"pid", CTX_MAIN, TARGET_MAIN, 1, 1, set_str, offsetof(struct config, pid_file), 0, 0},
     {"user", CTX_MAIN, TARGET_MAIN, 1, 2, set_user, 0, 0, 0},
     {"events", CTX_MAIN, TARGET_MAIN, 0, BLOCK, block_events, 0, 0, 0},
@@ -1454,13 +1913,13 @@ static const struct directive directives[] = {
      offsetof(struct config, worker_connections), 1, 1 << 20},
     {"server", CTX_HTTP, TARGET_MAIN, 0, BLOCK, block_server, 0, 0, 0},
     {"log_format", CTX_HTTP, TARGET_MAIN, 2, -1, set_log_format, 0, 0, 0},
-    {"access_log", HSL, TARGET_SRV, 1, 4, set_access_log, 0, 0, 0},
+    {"access_log", HSL, TARGET_SRV, 1, 6, set_access_log, 0, 0, 0},
     {"sendfile", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, sendfile), 0, 0},
     {"ktls", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, ktls), 0, 0},
     {"tcp_nodelay", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, tcp_nodelay), 0, 0},
     {"server_tokens", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, server_tokens), 0,
      0},
-    {"keepalive_timeout", HSL, TARGET_SRV, 1, 2, set_time,
+    {"keepalive_timeout", HSL, TARGET_SRV, 1, 2, set_keepalive_timeout,
      offsetof(struct srv_conf, keepalive_timeout), 0, 86400},
     {"keepalive_requests", HSL, TARGET_SRV, 1, 1, set_num,
      offsetof(struct srv_conf, keepalive_requests), 0, INT_MAX},
@@ -1510,7 +1969,7 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, ssl_ticket_keys), 0, 0},
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
      offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
-    {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
+    {"listen", CTX_SERVER, TARGET_SERVER, 1, 16, set_listen, 0, 0, 0},
     {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_server_name,
      offsetof(struct server_conf, names), 0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
@@ -1585,6 +2044,55 @@ static const struct directive directives[] = {
     {"auth_basic_user_file", HSL, TARGET_SRV, 1, 1, set_auth_str,
      offsetof(struct srv_conf, auth_basic_user_file), 0, 0},
     {"satisfy", HSL, TARGET_SRV, 1, 1, set_satisfy, offsetof(struct srv_conf, satisfy_any), 0, 0},
+    /* compression, content knobs, listen options, logging */
+    {"gzip", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, gzip), 0, 0},
+    {"gzip_types", HSL, TARGET_SRV, 1, -1, set_types_list, offsetof(struct srv_conf, gzip_types), 0,
+     0},
+    {"gzip_comp_level", HSL, TARGET_SRV, 1, 1, set_num, offsetof(struct srv_conf, gzip_comp_level),
+     1, 9},
+    {"gzip_min_length", HSL, TARGET_SRV, 1, 1, set_size, offsetof(struct srv_conf, gzip_min_length),
+     0, 0},
+    {"gzip_proxied", HSL, TARGET_SRV, 1, 9, set_gzip_proxied, 0, 0, 0},
+    {"gzip_disable", HSL, TARGET_SRV, 1, -1, set_gzip_disable,
+     offsetof(struct srv_conf, gzip_disable), 0, 0},
+    {"gzip_http_version", HSL, TARGET_SRV, 1, 1, set_gzip_http_version, 0, 0, 0},
+    {"gzip_buffers", HSL, TARGET_SRV, 2, 2, set_gzip_buffers, 0, 0, 0},
+    {"brotli", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, brotli), 0, 0},
+    {"brotli_types", HSL, TARGET_SRV, 1, -1, set_types_list,
+     offsetof(struct srv_conf, brotli_types), 0, 0},
+    {"brotli_comp_level", HSL, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, brotli_comp_level), 0, 11},
+    {"brotli_min_length", HSL, TARGET_SRV, 1, 1, set_size,
+     offsetof(struct srv_conf, brotli_min_length), 0, 0},
+    {"compress_cache_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_size,
+     offsetof(struct config, compress_cache_size), 0, 0},
+    {"charset", HSL, TARGET_SRV, 1, 1, set_str, offsetof(struct srv_conf, charset), 0, 0},
+    {"charset_types", HSL, TARGET_SRV, 1, -1, set_types_list,
+     offsetof(struct srv_conf, charset_types), 0, 0},
+    {"source_charset", HSL, TARGET_SRV, 1, 1, set_source_charset, 0, 0, 0},
+    {"tcp_nopush", HSL, TARGET_SRV, 1, 1, set_tcp_nopush, 0, 0, 0},
+    {"types_hash_max_size", HSL, TARGET_SRV, 1, 1, set_noop_size, 0, 0, 0},
+    {"types_hash_bucket_size", HSL, TARGET_SRV, 1, 1, set_noop_size, 0, 0, 0},
+    {"server_names_hash_max_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"server_names_hash_bucket_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"variables_hash_max_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"variables_hash_bucket_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},
+    {"worker_rlimit_nofile", CTX_MAIN, TARGET_MAIN, 1, 1, set_rlimit_nofile, 0, 0, 0},
+    {"worker_cpu_affinity", CTX_MAIN, TARGET_MAIN, 1, 64, set_cpu_affinity, 0, 0, 0},
+    {"multi_accept", CTX_EVENTS, TARGET_MAIN, 1, 1, set_flag, offsetof(struct config, multi_accept),
+     0, 0},
+    {"accept_mutex", CTX_EVENTS, TARGET_MAIN, 1, 1, set_accept_mutex, 0, 0, 0},
+    {"use", CTX_EVENTS, TARGET_MAIN, 1, 1, set_use, 0, 0, 0},
+    {"load_module", CTX_MAIN, TARGET_MAIN, 1, 1, set_load_module, 0, 0, 0},
+    {"open_log_file_cache", HSL, TARGET_SRV, 1, 4, set_open_log_file_cache, 0, 0, 0},
+    {"log_not_found", HSL, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, log_not_found), 0,
+     0},
+    {"autoindex_exact_size", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, autoindex_exact_size), 0, 0},
+    {"autoindex_localtime", HSL, TARGET_SRV, 1, 1, set_flag,
+     offsetof(struct srv_conf, autoindex_localtime), 0, 0},
+    {"autoindex_format", HSL, TARGET_SRV, 1, 1, set_autoindex_format,
+     offsetof(struct srv_conf, autoindex_format), 0, 0},
 };
 
 /* --- tokenizer ----------------------------------------------------------- */
@@ -1908,6 +2416,51 @@ static int parse_file(struct parser *parent, const char *path, unsigned ctx, voi
             c->field = xstrdup(parent->field != NULL ? parent->field : (dflt));                    \
     } while (0)
 
+/* compression, content knobs, logging: the merge of the fields above */
+static void copy_list(char ***dst, size_t *ndst, char *const *src, size_t nsrc)
+{
+    if (*dst != NULL || nsrc == 0)
+        return;
+    *dst = xcalloc(nsrc, sizeof(char *));
+    for (size_t i = 0; i < nsrc; i++)
+        (*dst)[i] = xstrdup(src[i]);
+    *ndst = nsrc;
+}
+
+static void srv_conf_merge_more(struct srv_conf *c, const struct srv_conf *parent)
+{
+    MERGE(gzip, CONF_UNSET, 0);
+    MERGE(gzip_comp_level, CONF_UNSET, 1);
+    MERGE(gzip_min_length, CONF_UNSET, 20);
+    MERGE(gzip_proxied, CONF_UNSET, 0);
+    MERGE(gzip_http_version, CONF_UNSET, 11);
+    MERGE(brotli, CONF_UNSET, 0);
+    MERGE(brotli_comp_level, CONF_UNSET, 6);
+    MERGE(brotli_min_length, CONF_UNSET, 20);
+    copy_list(&c->gzip_types, &c->ngzip_types, parent->gzip_types, parent->ngzip_types);
+    copy_list(&c->gzip_disable, &c->ngzip_disable, parent->gzip_disable, parent->ngzip_disable);
+    copy_list(&c->brotli_types, &c->nbrotli_types, parent->brotli_types, parent->nbrotli_types);
+    copy_list(&c->charset_types, &c->ncharset_types, parent->charset_types, parent->ncharset_types);
+    MERGE_STR(charset, (const char *)NULL);
+    MERGE(keepalive_header, CONF_UNSET, 0);
+    MERGE(log_not_found, CONF_UNSET, 1);
+    MERGE(autoindex_exact_size, CONF_UNSET, 1);
+    MERGE(autoindex_localtime, CONF_UNSET, 0);
+    MERGE(autoindex_format, CONF_UNSET, AUTOINDEX_HTML);
+    if (c->access_log_buffer == CONF_UNSET) { /* the log inherited: its options with it */
+        c->access_log_buffer =
+            parent->access_log_buffer != CONF_UNSET ? parent->access_log_buffer : 0;
+        c->access_log_flush =
+            parent->access_log_buffer != CONF_UNSET ? parent->access_log_flush : 0;
+        c->access_log_gzip = parent->access_log_buffer != CONF_UNSET ? parent->access_log_gzip : 0;
+        MERGE_STR(access_log_if, (const char *)NULL);
+    }
+    if (c->error_log == NULL && parent->error_log != NULL) {
+        c->error_log = xstrdup(parent->error_log);
+        c->error_log_level = parent->error_log_level;
+    }
+}
+
 /* A server inherits from http{} what it does not set itself, then takes
  * the defaults (nginx's merge_srv_conf). */
 static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
@@ -2059,6 +2612,7 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
                                                     xstrdup(parent->ssl_conf_cmds[i].value)};
         c->nssl_conf_cmds = parent->nssl_conf_cmds;
     }
+    srv_conf_merge_more(c, parent);
 }
 
 /* Compiles the values that take variables, once merged (their names were
@@ -2086,6 +2640,16 @@ static int compile_values(struct srv_conf *c, char *err, size_t errlen)
         }
         if ((c->add_headers[i].tpl = vars_compile(c->add_headers[i].value, err, errlen)) == NULL)
             return KT_ERROR;
+    }
+    if (c->ngzip_disable > 0) /* checked as read: compiles */
+        c->gzip_disable_re = xcalloc(c->ngzip_disable, sizeof(void *));
+    for (size_t i = 0; i < c->ngzip_disable; i++) {
+        int rc;
+        PCRE2_SIZE off;
+        if (strcmp(c->gzip_disable[i], "msie6") != 0)
+            c->gzip_disable_re[i] =
+                pcre2_compile((PCRE2_SPTR)c->gzip_disable[i], PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+                              &rc, &off, NULL);
     }
     return KT_OK;
 }
@@ -2172,7 +2736,8 @@ static int check(struct config *cf, char *err, size_t errlen)
             struct listen_conf *l = &s->listens[j];
             if (l->ssl && (s->c.nssl_certificate == 0 || s->c.nssl_certificate_key == 0)) {
                 snprintf(err, errlen,
-                         "%s:%d: no \"ssl_certificate%s\" is defined for the \"listen ... ssl\" "
+                         "%s:%d: no \"ssl_certificate%s\" is defined for the \"listen "
+                         "... ssl\" "
                          "directive",
                          l->file, l->line, s->c.nssl_certificate == 0 ? "" : "_key");
                 return KT_ERROR;
@@ -2220,6 +2785,7 @@ static struct config *config_read(const char *path, char *err, size_t errlen)
     cf->worker_processes = 1;
     cf->error_log_level = LL_ERR;
     cf->worker_connections = 512;
+    cf->compress_cache_size = 32LL * 1024 * 1024;
     srv_conf_init(&cf->http);
     if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK) {
         config_free(cf);
@@ -2371,6 +2937,25 @@ static void srv_conf_free(struct srv_conf *c)
             free(c->rw[i].ifloc);
         }
     rewrite_free(c->rw, c->nrw);
+    for (size_t i = 0; i < c->ngzip_types; i++)
+        free(c->gzip_types[i]);
+    free(c->gzip_types);
+    for (size_t i = 0; i < c->ngzip_disable; i++) {
+        free(c->gzip_disable[i]);
+        if (c->gzip_disable_re != NULL)
+            pcre2_code_free(c->gzip_disable_re[i]);
+    }
+    free(c->gzip_disable);
+    free(c->gzip_disable_re);
+    for (size_t i = 0; i < c->nbrotli_types; i++)
+        free(c->brotli_types[i]);
+    free(c->brotli_types);
+    for (size_t i = 0; i < c->ncharset_types; i++)
+        free(c->charset_types[i]);
+    free(c->charset_types);
+    free(c->charset);
+    free(c->access_log_if);
+    free(c->error_log);
 }
 
 void config_free(struct config *cf)
@@ -2430,6 +3015,10 @@ void config_free(struct config *cf)
     free(cf->path);
     free(cf->error_log);
     free(cf->pid_file);
+    free(cf->worker_cpu_affinity);
+    for (size_t i = 0; i < cf->nelogs; i++)
+        error_log_close(cf->elogs[i]);
+    free(cf->elogs);
     free(cf->user);
     free(cf->group);
     free(cf);

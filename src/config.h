@@ -30,6 +30,15 @@ struct listen_conf {
     int backlog;
     const char *file;
     int line;
+    /* listen options (nginx's): CONF_UNSET where not given */
+    int ipv6only;     /* default on, as nginx */
+    int reuseport;    /* one socket per worker */
+    int deferred;     /* given; ktlsd always sets TCP_DEFER_ACCEPT */
+    int fastopen;     /* TCP_FASTOPEN queue length */
+    int so_keepalive; /* 0 unset (the system's), 1 on (with the values below, 0: system's), -1 off
+                       */
+    int keepidle, keepintvl, keepcnt;
+    int rcvbuf, sndbuf;
 };
 
 struct conf_cmd {
@@ -38,7 +47,15 @@ struct conf_cmd {
 
 struct mime_table;
 
-enum { EXPIRES_OFF, EXPIRES_EPOCH, EXPIRES_MAX, EXPIRES_TIME, EXPIRES_VAR };
+enum {
+    EXPIRES_OFF,
+    EXPIRES_EPOCH,
+    EXPIRES_MAX,
+    EXPIRES_TIME,
+    EXPIRES_VAR,
+    EXPIRES_MODIFIED,
+    EXPIRES_DAILY
+};
 enum { STATIC_OFF, STATIC_ON, STATIC_ALWAYS };
 enum { SYMLINKS_OFF, SYMLINKS_ON, SYMLINKS_IF_NOT_OWNER };
 /* ssl_session_cache's first form; SCACHE_ON takes builtin and/or shared. */
@@ -67,6 +84,17 @@ struct fdcache_conf {
 
 enum { IMS_OFF, IMS_EXACT, IMS_BEFORE };
 enum { VERIFY_OFF, VERIFY_ON, VERIFY_OPTIONAL, VERIFY_OPTIONAL_NO_CA };
+enum { AUTOINDEX_HTML, AUTOINDEX_JSON, AUTOINDEX_XML };
+enum {
+    GZIP_PROXIED_EXPIRED = 1,
+    GZIP_PROXIED_NO_CACHE = 2,
+    GZIP_PROXIED_NO_STORE = 4,
+    GZIP_PROXIED_PRIVATE = 8,
+    GZIP_PROXIED_NO_LM = 16,
+    GZIP_PROXIED_NO_ETAG = 32,
+    GZIP_PROXIED_AUTH = 64,
+    GZIP_PROXIED_ANY = 128
+};
 
 struct vars_tpl;
 struct limit_zone;
@@ -205,6 +233,39 @@ struct srv_conf {
     char *auth_basic; /* the realm; "off": none */
     char *auth_basic_user_file;
     int satisfy_any;
+    /* compression, content knobs, logging (compress.c, answer.c, log.c) */
+    int gzip;
+    char **gzip_types; /* "*": any; text/html always */
+    size_t ngzip_types;
+    int gzip_comp_level;
+    long long gzip_min_length;
+    int gzip_proxied; /* GZIP_PROXIED_* bits */
+    char **gzip_disable;
+    size_t ngzip_disable;
+    void **gzip_disable_re; /* pcre2_code per gzip_disable (NULL: "msie6") */
+    int gzip_http_version;  /* 10 or 11 */
+    int brotli;
+    char **brotli_types;
+    size_t nbrotli_types;
+    int brotli_comp_level;
+    long long brotli_min_length;
+    char *charset; /* NULL or "off": none */
+    char **charset_types;
+    size_t ncharset_types;
+    double keepalive_header; /* keepalive_timeout's second value; CONF_UNSET: none */
+    int log_not_found;
+    int autoindex_exact_size;
+    int autoindex_localtime;
+    int autoindex_format;        /* AUTOINDEX_* */
+    int expires_modified;        /* "expires modified T": from the file's mtime */
+    int expires_at;              /* "expires @HH:MM": expires_time is the time of day */
+    long long access_log_buffer; /* access_log buffer=; CONF_UNSET: inherited with the log */
+    double access_log_flush;     /* flush= */
+    int access_log_gzip;         /* gzip[=level] */
+    char *access_log_if;         /* if= */
+    char *error_log;             /* error_log here (http, server, location); NULL: the main one */
+    int error_log_level;
+    struct error_log *error_log_dest; /* opened (server.c), shared by path: config->elogs */
 };
 
 enum { LOC_PREFIX, LOC_EXACT, LOC_PREFIX_NOREGEX, LOC_REGEX, LOC_REGEX_CASELESS, LOC_NAMED };
@@ -279,6 +340,13 @@ struct config {
     size_t nmaps;
     struct limit_zone **zones; /* limit_conn_zone, limit_req_zone: shared by the workers */
     size_t nzones;
+    /* compression, content knobs, listen options, logging */
+    long long compress_cache_size; /* per worker */
+    long worker_rlimit_nofile;     /* 0: unchanged */
+    char *worker_cpu_affinity;     /* "auto" or masks, as written; NULL: none */
+    struct error_log **elogs;      /* the error_log files of http/server/location, one per path */
+    size_t nelogs;
+    int multi_accept;
 };
 
 /* Parses path. On error returns NULL and writes "FILE:LINE: message" into err. */

@@ -94,9 +94,9 @@ int file_map_path(struct answer *x, const char *uri, size_t ulen, int *dir_fd, c
         n = ulen - x->loc->plen;
         if (o + n + 2 > cap)
             return 414;
-        if (n == 0) { /* the alias directory itself */
+        if (n == 0) { /* the alias directory itself ("location /d/ { alias /srv/; }": "./") */
             if (o == 0)
-                memcpy(rel, ".", 2);
+                memcpy(rel, uri[ulen - 1] == '/' ? "./" : ".", uri[ulen - 1] == '/' ? 3 : 2);
             return 0;
         }
         if (p[0] != '/' && last != '/')
@@ -211,6 +211,8 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
         resp.last_modified = 0;
         resp.etag = x->conf->etag ? etag : NULL;
         resp.content_length = st->st_size;
+        if (coding == NULL && answer_compressed(x, &resp, st, x->body_mem))
+            return DONE;
         answer_head(x, &resp);
         if (!answer_head_only(x))
             answer_body(x, 0, (size_t)st->st_size);
@@ -235,6 +237,8 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
         return DONE;
     }
 
+    if (coding == NULL && answer_compressed(x, &resp, st, x->body_mem))
+        return DONE; /* nginx: a compressed answer has no ranges */
     v = coding == NULL ? answer_header(x, "range", &vlen)
                        : NULL; /* nginx: no ranges of a variant */
     if (v != NULL) {
@@ -331,6 +335,12 @@ static int open_for_sendfile(struct answer *x, int dir_fd, const char *rel, stru
     return static_open_file(dir_fd, rel, c->disable_symlinks, st);
 }
 
+/* log_not_found off: a file that is not there is not an error to log. */
+static int log_missing(const struct answer *x, int e)
+{
+    return x->conf->log_not_found || (e != ENOENT && e != ENOTDIR && e != ENAMETOOLONG);
+}
+
 /* Serves uri from the location's directory: a file, a directory's index,
  * an autoindex listing, or the matching error. */
 int file_serve(struct answer *x)
@@ -378,8 +388,9 @@ int file_serve(struct answer *x)
         fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
         if (fd < 0) {
             int e = errno;
-            log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", reqvars_dir(x), rel, e,
-                      strerror(e));
+            if (log_missing(x, e))
+                log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", reqvars_dir(x),
+                          rel, e, strerror(e));
             return static_errno_status(e);
         }
         close(fd);
@@ -408,8 +419,9 @@ int file_serve(struct answer *x)
     }
     if (fd < 0) {
         int e = errno;
-        log_error(static_errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log,
-                  "open() \"%s%s\" failed (%d: %s)", reqvars_dir(x), rel, e, strerror(e));
+        if (log_missing(x, e))
+            log_error(static_errno_status(e) == 500 ? LL_CRIT : LL_ERR, x->env->log,
+                      "open() \"%s%s\" failed (%d: %s)", reqvars_dir(x), rel, e, strerror(e));
         return static_errno_status(e);
     }
     if (S_ISDIR(st.st_mode)) {

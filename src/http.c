@@ -651,6 +651,25 @@ static int cacheable(int status)
     }
 }
 
+/* nginx's ngx_next_time: today's SECONDS past local midnight, or
+ * tomorrow's when that has passed. */
+static time_t next_time_of_day(time_t now, long seconds)
+{
+    struct tm tm;
+    time_t next;
+    localtime_r(&now, &tm);
+    tm.tm_hour = (int)(seconds / 3600);
+    tm.tm_min = (int)(seconds / 60 % 60);
+    tm.tm_sec = (int)(seconds % 60);
+    tm.tm_isdst = -1;
+    next = mktime(&tm);
+    if (next > now)
+        return next;
+    tm.tm_mday++;
+    tm.tm_isdst = -1;
+    return mktime(&tm);
+}
+
 size_t http_head(char *out, size_t cap, const struct response *resp)
 {
     char date[40];
@@ -675,6 +694,8 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
         ADD("Last-Modified: %s\r\n", date);
     }
     ADD("Connection: %s\r\n", resp->keepalive ? "keep-alive" : "close");
+    if (resp->keepalive && resp->keepalive_header > 0)
+        ADD("Keep-Alive: timeout=%ld\r\n", resp->keepalive_header);
     if (resp->content_range != NULL)
         ADD("Content-Range: %s\r\n", resp->content_range);
     if (resp->vary)
@@ -705,6 +726,21 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
                 ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date,
                     (long long)resp->expires_time);
             break;
+        case EXPIRES_MODIFIED: /* from Last-Modified; none without it */
+        case EXPIRES_DAILY: {  /* the next such time of day */
+            time_t at = resp->expires == EXPIRES_DAILY
+                            ? next_time_of_day(time_now.sec, (long)resp->expires_time)
+                            : resp->last_modified + (time_t)resp->expires_time;
+            long long max_age = (long long)(at - time_now.sec);
+            if (resp->expires == EXPIRES_MODIFIED && resp->last_modified == 0)
+                break;
+            time_http_date(date, sizeof(date), at);
+            if (resp->expires_time < 0 || max_age < 0)
+                ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
+            else
+                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date, max_age);
+            break;
+        }
         }
     }
     for (size_t i = 0; i < resp->nadd; i++)

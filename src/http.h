@@ -99,6 +99,7 @@ struct response {
     const struct add_header *add;
     size_t nadd;
     const char *auth_realm; /* a 401's WWW-Authenticate: Basic realm="..." */
+    long keepalive_header;  /* keepalive_timeout's second value: "Keep-Alive: timeout=N"; 0 none */
 };
 
 /* Parses an HTTP date (IMF-fixdate, RFC 850 or asctime); -1 if invalid. */

@@ -1,6 +1,7 @@
 /* log.c: error log lines with context, and buffered access logs rendered
  * from compiled log_format templates. */
 #include "log.h"
+#include "syslog.h"
 #include "util.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static const char *level_names[] = {"emerg", "alert",  "crit", "error",
                                     "warn",  "notice", "info", "debug"};
@@ -18,6 +20,7 @@ static const char *level_names[] = {"emerg", "alert",  "crit", "error",
 static int err_fd = 2;
 static int err_level = LL_NOTICE;
 static int err_pid;
+static struct syslog_target *err_sl; /* "error_log syslog:...": the main log's target */
 
 int log_level_parse(const char *name)
 {
@@ -27,17 +30,100 @@ int log_level_parse(const char *name)
     return -1;
 }
 
+struct error_log {
+    char *path;
+    int fd;
+    int level;
+    struct syslog_target *sl; /* "syslog:...", or NULL */
+};
+
+/* A file, "stderr", or "syslog:..." (*sl then holds its target). */
+static int open_log_target(const char *path, struct syslog_target **sl)
+{
+    *sl = NULL;
+    if (strncmp(path, "syslog:", 7) == 0) {
+        char err[128];
+        struct syslog_target *t = xcalloc(1, sizeof(*t));
+        errno = 0;
+        if (syslog_parse(path + 7, t, err, sizeof(err)) != KT_OK || syslog_open(t) != KT_OK) {
+            int e = errno ? errno : EINVAL;
+            free(t);
+            errno = e;
+            return -1;
+        }
+        *sl = t;
+        return t->fd;
+    }
+    if (strcmp(path, "stderr") == 0)
+        return fcntl(2, F_DUPFD_CLOEXEC, 3);
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+static int open_log_path(const char *path)
+{
+    struct syslog_target *sl;
+    int fd = open_log_target(path, &sl);
+    free(sl); /* reopening: a syslog target is not reopened (callers check) */
+    return fd;
+}
+
+struct error_log *error_log_open(const char *path, int level)
+{
+    struct error_log *l;
+    struct syslog_target *sl;
+    int fd = open_log_target(path, &sl);
+    if (fd < 0)
+        return NULL;
+    l = xcalloc(1, sizeof(*l));
+    l->path = xstrdup(path);
+    l->fd = fd;
+    l->level = level;
+    l->sl = sl;
+    return l;
+}
+
+int error_log_is(const struct error_log *l, const char *path, int level)
+{
+    return strcmp(l->path, path) == 0 && l->level == level;
+}
+
+int error_log_reopen(struct error_log *l)
+{
+    int fd;
+    if (l->sl != NULL)
+        return KT_OK;
+    fd = open_log_path(l->path);
+    if (fd < 0)
+        return KT_ERROR;
+    dup3(fd, l->fd, O_CLOEXEC);
+    close(fd);
+    return KT_OK;
+}
+
+void error_log_close(struct error_log *l)
+{
+    if (l == NULL)
+        return;
+    close(l->fd);
+    free(l->path);
+    free(l->sl);
+    free(l);
+}
+
 int log_error_open(const char *path, int level)
 {
     int fd = 2;
+    struct syslog_target *sl = NULL;
     if (strcmp(path, "stderr") != 0) {
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        fd = open_log_target(path, &sl);
         if (fd < 0)
             return KT_ERROR;
     }
     if (err_fd > 2)
         close(err_fd);
+    free(err_sl);
     err_fd = fd;
+    err_sl = sl;
     err_level = level;
     return KT_OK;
 }
@@ -99,6 +185,8 @@ static int flood_allows(const char *fmt, time_t now)
  * client's "%0a" in a URI cannot forge a line of its own. */
 static void write_line(int level, const struct log_ctx *ctx, const char *msg, size_t mlen)
 {
+    int fd = err_fd;
+    const struct syslog_target *sl = err_sl;
     char line[2048];
     size_t n;
     int r;
@@ -122,8 +210,16 @@ static void write_line(int level, const struct log_ctx *ctx, const char *msg, si
     if (n > sizeof(line) - 2)
         n = sizeof(line) - 2;
     line[n++] = '\n';
+    if (ctx != NULL && ctx->dest != NULL) {
+        fd = ctx->dest->fd;
+        sl = ctx->dest->sl;
+    }
+    if (sl != NULL) { /* nginx: the whole line, the level as the severity */
+        syslog_send(sl, level, line, n - 1);
+        return;
+    }
     /* One write(2) per line: O_APPEND keeps lines of concurrent workers whole. */
-    while (write(err_fd, line, n) < 0 && errno == EINTR)
+    while (write(fd, line, n) < 0 && errno == EINTR)
         ;
 }
 
@@ -132,7 +228,7 @@ void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list a
     char msg[2048];
     int saved = errno, r;
 
-    if (level > err_level)
+    if (level > (ctx != NULL && ctx->dest != NULL ? ctx->dest->level : err_level))
         return;
     time_update(time(NULL));
     if (flood_allows(fmt, time_now.sec)) {
@@ -479,6 +575,12 @@ struct access_log {
     const struct log_format *fmt;
     char *buf;
     size_t len;
+    /* access_log's buffer=, flush=, gzip=, if= (access_log_options) */
+    size_t cap;                  /* buffer size */
+    double flush_every, flushed; /* 0: only when full (nginx's buffer= without flush=) */
+    int gzip;                    /* level, 0: none */
+    struct log_format *own;      /* with if=: the format, then "\x01" and the condition */
+    struct syslog_target *sl;    /* "syslog:...": each line a datagram, no buffer */
 };
 
 int access_log_wants_head(const struct access_log *l)
@@ -499,6 +601,24 @@ struct access_log *access_log_open(const char *path, const struct log_format *f)
     struct access_log *l;
     int fd;
 
+    if (strncmp(path, "syslog:", 7) == 0) {
+        char err[128];
+        struct syslog_target *t = xcalloc(1, sizeof(*t));
+        errno = 0;
+        if (syslog_parse(path + 7, t, err, sizeof(err)) != KT_OK || syslog_open(t) != KT_OK) {
+            int e = errno ? errno : EINVAL;
+            free(t);
+            errno = e;
+            return NULL;
+        }
+        l = xcalloc(1, sizeof(*l));
+        l->path = xstrdup(path);
+        l->fd = t->fd;
+        l->fmt = f;
+        l->sl = t;
+        l->cap = ACCESS_BUF;
+        return l;
+    }
     if (strcmp(path, "/dev/stdout") == 0)
         fd = dup(1);
     else
@@ -509,41 +629,136 @@ struct access_log *access_log_open(const char *path, const struct log_format *f)
     l->path = xstrdup(path);
     l->fd = fd;
     l->fmt = f;
+    l->cap = ACCESS_BUF;
+    l->flush_every = 1; /* ktlsd's default: a 64k buffer, written each second */
     return l;
+}
+
+int access_log_options(struct access_log *l, size_t buffer, double flush, int gzip,
+                       const char *cond, char *err, size_t errlen)
+{
+    if (buffer > 0 || flush > 0 || gzip > 0) { /* nginx: flush= or gzip alone take 64k */
+        l->cap = buffer > 0 ? buffer : ACCESS_BUF;
+        l->flush_every = flush;
+    }
+    l->gzip = gzip;
+    if (cond != NULL) {
+        /* one format renders the line and the condition together, so that
+         * the condition's request variables are valued as the line's are */
+        size_t n = strlen(l->fmt->text) + strlen(cond) + 2;
+        char *text = xmalloc(n);
+        snprintf(text, n, "%s\x01%s", l->fmt->text, cond);
+        l->own = log_format_compile(l->fmt->name, text, err, errlen);
+        free(text);
+        if (l->own == NULL)
+            return KT_ERROR;
+        l->fmt = l->own;
+    }
+    return KT_OK;
+}
+
+double access_log_interval(const struct access_log *l)
+{
+    return l->flush_every;
+}
+
+void access_log_tick(struct access_log *l, double now)
+{
+    if (l->flush_every > 0 && now - l->flushed >= l->flush_every - 0.001) {
+        access_log_flush(l);
+        l->flushed = now;
+    }
+}
+
+/* gzip=: each flush is a gzip member of its own (nginx's layout; zcat
+ * reads the concatenation). Returns the compressed copy or NULL. */
+static char *gzip_member(struct access_log *l, size_t *len)
+{
+    z_stream z;
+    size_t cap;
+    char *out;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, l->gzip, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    cap = deflateBound(&z, (uLong)l->len);
+    out = xmalloc(cap);
+    z.next_in = (Bytef *)l->buf;
+    z.avail_in = (uInt)l->len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+        deflateEnd(&z);
+        free(out);
+        return NULL;
+    }
+    *len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
 }
 
 void access_log_flush(struct access_log *l)
 {
-    size_t off = 0;
-    while (off < l->len) {
-        ssize_t w = write(l->fd, l->buf + off, l->len - off);
+    size_t off = 0, total = l->len;
+    char *z = NULL, *data = l->buf;
+    if (l->gzip > 0 && l->len > 0 && (z = gzip_member(l, &total)) != NULL)
+        data = z;
+    while (off < total) {
+        ssize_t w = write(l->fd, data + off, total - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
             log_error(LL_ALERT, NULL,
                       "write() to access log \"%s\" failed (%d: %s), %zu bytes lost", l->path,
-                      errno, strerror(errno), l->len - off);
+                      errno, strerror(errno), total - off);
             break;
         }
         off += (size_t)w;
     }
+    free(z);
     l->len = 0;
 }
 
 void access_log_write(struct access_log *l, const struct log_vars *v)
 {
+    char line[ACCESS_LINE_MAX * 2], *mark;
+    size_t n;
     if (l->buf == NULL)
-        l->buf = xmalloc(ACCESS_BUF);
-    if (ACCESS_BUF - l->len < ACCESS_LINE_MAX)
+        l->buf = xmalloc(l->cap);
+    if (l->own == NULL) {
+        n = log_format_render(l->fmt, v, line, ACCESS_LINE_MAX);
+    } else { /* "LINE\x01CONDITION\n": logged unless the condition is "" or "0" */
+        n = log_format_render(l->fmt, v, line, sizeof(line) - 1);
+        mark = memrchr(line, '\x01', n);
+        if (mark == NULL)
+            return;
+        /* "" or "0"; "-" is how a variable without a value renders here */
+        if (mark + 2 == line + n || (mark + 3 == line + n && (mark[1] == '0' || mark[1] == '-')))
+            return;
+        n = (size_t)(mark - line);
+        if (n > ACCESS_LINE_MAX - 1)
+            n = ACCESS_LINE_MAX - 1;
+        line[n++] = '\n';
+    }
+    if (l->sl != NULL) {
+        syslog_send(l->sl, -1, line, n > 0 ? n - 1 : 0); /* without its "\n" */
+        return;
+    }
+    if (l->cap - l->len < n)
         access_log_flush(l);
-    l->len += log_format_render(l->fmt, v, l->buf + l->len, ACCESS_LINE_MAX);
+    if (n > l->cap) { /* a line longer than buffer=: written alone */
+        ssize_t w = write(l->fd, line, n);
+        (void)w;
+        return;
+    }
+    memcpy(l->buf + l->len, line, n);
+    l->len += n;
 }
 
 int access_log_reopen(struct access_log *l)
 {
     int fd;
     access_log_flush(l);
-    if (strcmp(l->path, "/dev/stdout") == 0)
+    if (strcmp(l->path, "/dev/stdout") == 0 || l->sl != NULL)
         return KT_OK;
     fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -562,5 +777,8 @@ void access_log_close(struct access_log *l)
     close(l->fd);
     free(l->buf);
     free(l->path);
+    if (l->own != NULL)
+        log_format_free(l->own);
+    free(l->sl);
     free(l);
 }

@@ -13,10 +13,12 @@ enum log_level { LL_EMERG, LL_ALERT, LL_CRIT, LL_ERR, LL_WARN, LL_NOTICE, LL_INF
 
 /* What a log line says about the connection it concerns (nginx's ngx_log_t
  * with its action): "*ID message while ACTION, client: PEER". */
+struct error_log;
 struct log_ctx {
     unsigned long id;
     const char *peer;
     const char *action;
+    const struct error_log *dest; /* error_log of the request's server or location; NULL: main */
 };
 
 /* Returns the level for a name ("error", "warn", ...) or -1. */
@@ -25,6 +27,13 @@ int log_level_parse(const char *name);
  * leaves the previous log in place and returns KT_ERROR with errno set. */
 int log_error_open(const char *path, int level);
 void log_error_set_pid_tag(int pid);
+/* An error_log of http{}, server{} or location{}: the messages of the
+ * requests there go to it instead of the main one (nginx). NULL with errno
+ * on failure. */
+struct error_log *error_log_open(const char *path, int level);
+int error_log_reopen(struct error_log *l);
+int error_log_is(const struct error_log *l, const char *path, int level);
+void error_log_close(struct error_log *l);
 int log_error_level(void);
 #define log_enabled(level) ((level) <= log_error_level())
 void log_error(int level, const struct log_ctx *ctx, const char *fmt, ...)
@@ -116,6 +125,15 @@ int access_log_wants_head(const struct access_log *l);
  * request.c takes their values while answering, for log_vars.reqv. */
 size_t access_log_request_vars(const struct access_log *l, const struct var_ref **refs);
 void access_log_flush(struct access_log *l);
+/* access_log's buffer=SIZE, flush=TIME, gzip[=LEVEL] and if=CONDITION
+ * (nginx's): 0 / NULL for those not given. Without buffer=, flush= or gzip
+ * the log keeps ktlsd's default (a 64k buffer written each second). */
+int access_log_options(struct access_log *l, size_t buffer, double flush, int gzip,
+                       const char *cond, char *err, size_t errlen);
+/* Its flush= interval (0: only when full), and the worker's timer call:
+ * writes the buffer when the interval has passed. */
+double access_log_interval(const struct access_log *l);
+void access_log_tick(struct access_log *l, double now);
 /* Reopens the file under its path (after rotation). */
 int access_log_reopen(struct access_log *l);
 void access_log_close(struct access_log *l);

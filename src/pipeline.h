@@ -111,6 +111,7 @@ struct answer {
     char args[URI_MAX];                  /* the query, raw */
     char locbuf[URI_MAX * 2];
     char redirect_buf[URI_MAX + 8];
+    char ctype[256];        /* the Content-Type with the charset parameter */
     char crange[96];        /* Content-Range of a 206 or 416 */
     struct captures cap[2]; /* of the regex server_name [0], of the regex location [1] */
     char scratch[PATH_MAX + 64];

@@ -1,5 +1,6 @@
 /* reply.c: the body segments of a reply, and letting go of what it holds. */
 #include "reply.h"
+#include "compress.h"
 #include "fcache.h"
 #include "fdcache.h"
 
@@ -40,6 +41,8 @@ void reply_free(struct reply *r)
     r->mem = NULL;
     fcache_release(r->cached);
     r->cached = NULL;
+    compress_release(r->compressed);
+    r->compressed = NULL;
     free(r->head_copy);
     r->head_copy = NULL;
     free(r->log_values);

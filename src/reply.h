@@ -24,6 +24,7 @@ struct limit_hold {
 #define LIMIT_HOLD_MAX 8
 
 struct fdcache_ref;
+struct compress_data;
 
 struct reply {
     int status;
@@ -41,6 +42,7 @@ struct reply {
     struct fdcache_ref *fd_ref;  /* fd belongs to the open_file_cache: released, not closed */
     char *head_copy;             /* the head kept for $sent_http_ in the access log */
     struct str *log_values;      /* the access log's request variables, valued while answering */
+    struct compress_data *compressed; /* the compressed bytes segments point into */
     size_t nlog_values;
     struct server_conf *srv; /* the server block that answered */
     double delay;            /* limit_req: answer again in that many seconds */

@@ -235,6 +235,11 @@ static int answer_status(struct answer *x, int status, const char *location, siz
     if (status == 204 || status == 304 || status < 200)
         blen = 0;
     resp.content_length = (long long)blen;
+    if (blen > 0) { /* nginx gzips its own 403 and 404 pages: cached per status */
+        struct stat st = {.st_ino = (ino_t)status, .st_size = (off_t)blen};
+        if (answer_compressed(x, &resp, &st, body))
+            return DONE;
+    }
     if (answer_head(x, &resp) != KT_OK && location != NULL && status != 414) {
         /* a redirect whose Location cannot fit (an 8k Host and an 8k
          * query): refused as too long before anything is sent */
@@ -412,6 +417,8 @@ static int handle(struct answer *x)
             reqvars_captures(&x->cap[1], x->loc->re, x->loc->md, rc, x->uri, x->ulen);
     }
     x->conf = x->loc != NULL ? &x->loc->c : &x->srv->c;
+    /* error_log of the location (or server): this request's messages go there */
+    ((struct log_ctx *)x->env->log)->dest = x->conf->error_log_dest;
     if (x->loc != NULL && x->loc->internal && !x->internal)
         return answer_status(x, 404, NULL, 0);
     if (x->loc != NULL) {
@@ -568,6 +575,7 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r)
             x->srv = env->srv;
         x->conf = &x->srv->c;
     }
+    ((struct log_ctx *)x->env->log)->dest = x->conf->error_log_dest;
     r->srv = x->srv;
     x->target = target;
     x->tlen = tlen;

@@ -112,6 +112,29 @@ static int activate_zone(struct server_conf *s, char *err, size_t errlen)
     return KT_OK;
 }
 
+/* The error_log of an http{}, server{} or location{} level, opened once per
+ * (path, level) for the configuration. */
+static int open_level_log(struct config *cf, struct srv_conf *c, const char *file, int line,
+                          char *err, size_t errlen)
+{
+    if (c->error_log == NULL)
+        return KT_OK;
+    for (size_t i = 0; i < cf->nelogs; i++)
+        if (error_log_is(cf->elogs[i], c->error_log, c->error_log_level)) {
+            c->error_log_dest = cf->elogs[i];
+            return KT_OK;
+        }
+    c->error_log_dest = error_log_open(c->error_log, c->error_log_level);
+    if (c->error_log_dest == NULL) {
+        snprintf(err, errlen, "%s:%d: open() \"%s\" failed (%d: %s)", file, line, c->error_log,
+                 errno, strerror(errno));
+        return KT_ERROR;
+    }
+    cf->elogs = xrealloc(cf->elogs, (cf->nelogs + 1) * sizeof(*cf->elogs));
+    cf->elogs[cf->nelogs++] = c->error_log_dest;
+    return KT_OK;
+}
+
 int server_activate(struct config *cf, char *err, size_t errlen)
 {
     mime_load("/etc/mime.types");
@@ -124,8 +147,12 @@ int server_activate(struct config *cf, char *err, size_t errlen)
             log_error(LL_WARN, NULL,
                       "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
                       s->file, s->line, s->c.root, errno, strerror(errno));
+        if (open_level_log(cf, &s->c, s->file, s->line, err, errlen) != KT_OK)
+            return KT_ERROR;
         for (size_t j = 0; j < s->nlocs; j++) {
             struct location *l = s->locs[j];
+            if (open_level_log(cf, &l->c, l->file, l->line, err, errlen) != KT_OK)
+                return KT_ERROR;
             const char *dir = l->c.alias != NULL ? l->c.alias : l->c.root;
             if (static_dir_open(&l->dir, dir, time(NULL)) < 0 && errno != ENOENT)
                 log_error(LL_WARN, NULL, "%s:%d: \"%s\" cannot be opened (%d: %s)", l->file,
@@ -155,24 +182,58 @@ int server_activate(struct config *cf, char *err, size_t errlen)
                          s->c.access_log_path, errno, strerror(errno));
                 return KT_ERROR;
             }
+            char e[256];
+            if (access_log_options(s->access_log, (size_t)s->c.access_log_buffer,
+                                   s->c.access_log_flush, s->c.access_log_gzip, s->c.access_log_if,
+                                   e, sizeof(e)) != KT_OK) {
+                snprintf(err, errlen, "%s:%d: %s", s->file, s->line, e);
+                return KT_ERROR;
+            }
         }
     }
     return KT_OK;
 }
 
+/* The listen options that may change on a socket kept across a reload
+ * (nginx sets them again too): backlog, buffers, keepalive, fastopen. */
+static void listen_options(int fd, const struct listen_conf *l)
+{
+    int on = l->so_keepalive > 0;
+    if (l->rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &l->rcvbuf, sizeof(l->rcvbuf));
+    if (l->sndbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &l->sndbuf, sizeof(l->sndbuf));
+    if (l->so_keepalive != 0) /* accepted sockets inherit these */
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    if (l->keepidle > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &l->keepidle, sizeof(l->keepidle));
+    if (l->keepintvl > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &l->keepintvl, sizeof(l->keepintvl));
+    if (l->keepcnt > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &l->keepcnt, sizeof(l->keepcnt));
+    if (l->fastopen > 0 &&
+        setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &l->fastopen, sizeof(l->fastopen)) != 0)
+        log_error(LL_ALERT, NULL, "%s:%d: setsockopt(TCP_FASTOPEN) %s failed (%d: %s), ignored",
+                  l->file, l->line, l->text, errno, strerror(errno));
+}
+
 static int open_listener(const struct listen_conf *l, char *err, size_t errlen)
 {
-    int one = 1, fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1, v6only = l->ipv6only,
+        fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket() for %s failed (%d: %s)", l->text, errno, strerror(errno));
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (l->reuseport)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     /* HTTP and TLS clients speak first: wake a worker only once the first
      * bytes (request line or ClientHello) are there (nginx's "deferred") */
     setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
     if (l->addr.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+    listen_options(fd, l);
     if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) != 0) {
         snprintf(err, errlen, "%s:%d: bind() to %s failed (%d: %s)", l->file, l->line, l->text,
                  errno, strerror(errno));
@@ -188,6 +249,29 @@ static int open_listener(const struct listen_conf *l, char *err, size_t errlen)
     return fd;
 }
 
+/* "reuseport": a socket per worker, all bound to the address, and the
+ * kernel spreads new connections over them. A reload keeps the sockets it
+ * can (same index), so that no waiting connection is lost. */
+static int open_reuseport(struct listener *ln, const struct listen_conf *l,
+                          const struct listener *old, int nworkers, char *err, size_t errlen)
+{
+    ln->rp_fds = xcalloc((size_t)nworkers, sizeof(int));
+    ln->nrp = nworkers;
+    for (int i = 0; i < nworkers; i++) {
+        ln->rp_fds[i] =
+            old != NULL && i < old->nrp ? fcntl(old->rp_fds[i], F_DUPFD_CLOEXEC, 0) : -1;
+        if (ln->rp_fds[i] >= 0) {
+            listen_options(ln->rp_fds[i], l);
+            listen(ln->rp_fds[i], l->backlog);
+        } else if ((ln->rp_fds[i] = open_listener(l, err, errlen)) < 0) {
+            ln->nrp = i;
+            return KT_ERROR;
+        }
+    }
+    ln->fd = ln->rp_fds[0];
+    return KT_OK;
+}
+
 /* One listener per distinct address. Its server block is the one marked
  * default_server, else the first that listens there. The socket comes, in
  * this order, from the running generation (a reload keeps the very socket,
@@ -197,6 +281,9 @@ static int bind_listeners(struct generation *g, const struct generation *old, ch
                           size_t errlen)
 {
     size_t cap = 0;
+    int nworkers = config_worker_count(g->cf);
+    if (nworkers > MAX_WORKERS)
+        nworkers = MAX_WORKERS;
     for (size_t i = 0; i < g->cf->nservers; i++)
         cap += g->cf->servers[i]->nlistens;
     g->ls = xcalloc(cap ? cap : 1, sizeof(*g->ls));
@@ -227,9 +314,23 @@ static int bind_listeners(struct generation *g, const struct generation *old, ch
             ln->vh.servers = xcalloc(1, sizeof(*ln->vh.servers));
             ln->vh.servers[ln->vh.n++] = s;
             g->nls++;
+            if (l->reuseport) {
+                const struct listener *prev = NULL;
+                for (size_t o = 0; old != NULL && o < old->nls; o++)
+                    if (old->ls[o].nrp > 0 && memcmp(&old->addrs[o], &l->addr, l->addrlen) == 0)
+                        prev = &old->ls[o];
+                if (open_reuseport(ln, l, prev, nworkers, err, errlen) != KT_OK)
+                    return KT_ERROR;
+                continue;
+            }
             for (size_t o = 0; old != NULL && o < old->nls && ln->fd < 0; o++)
-                if (old->ls[o].fd >= 0 && memcmp(&old->addrs[o], &l->addr, l->addrlen) == 0)
+                if (old->ls[o].fd >= 0 && old->ls[o].nrp == 0 &&
+                    memcmp(&old->addrs[o], &l->addr, l->addrlen) == 0)
                     ln->fd = fcntl(old->ls[o].fd, F_DUPFD_CLOEXEC, 0);
+            if (ln->fd >= 0) {
+                listen_options(ln->fd, l);
+                listen(ln->fd, l->backlog);
+            }
             if (ln->fd < 0)
                 ln->fd = notify_listen_take((const struct sockaddr *)&l->addr, l->addrlen);
             if (ln->fd < 0 && (ln->fd = open_listener(l, err, errlen)) < 0)
@@ -242,8 +343,15 @@ static int bind_listeners(struct generation *g, const struct generation *old, ch
 static void close_listeners(struct generation *g)
 {
     for (size_t i = 0; i < g->nls; i++) {
-        if (g->ls[i].fd >= 0)
+        if (g->ls[i].nrp > 0) {
+            for (int k = 0; k < g->ls[i].nrp; k++)
+                close(g->ls[i].rp_fds[k]);
+            g->ls[i].nrp = 0;
+        } else if (g->ls[i].fd >= 0) {
             close(g->ls[i].fd);
+        }
+        free(g->ls[i].rp_fds);
+        g->ls[i].rp_fds = NULL;
         g->ls[i].fd = -1;
     }
 }
@@ -291,6 +399,13 @@ static void spawn(struct generation *g, int i)
     }
     if (pid == 0) {
         drop_privileges(g);
+        for (size_t k = 0; k < g->nls; k++) /* reuseport: this worker's own socket only */
+            for (int w = 0; w < g->ls[k].nrp; w++) {
+                if (w == i)
+                    g->ls[k].fd = g->ls[k].rp_fds[w];
+                else
+                    close(g->ls[k].rp_fds[w]);
+            }
         worker_run(g->cf, g->ls, g->nls, g->stats_base + i);
     }
     g->slots[i].pid = pid;
@@ -538,11 +653,11 @@ static void status_counters(char *out, size_t cap)
                  t.active == 1 ? "" : "s", t.ktls_tx + t.ktls_txrx, t.requests,
                  t.requests == 1 ? "" : "s");
     else
-        snprintf(
-            out, cap,
-            "%ld connection%s (%ld on kTLS), %llu request%s, %.0f%% of TLS body bytes sent by kTLS",
-            t.active, t.active == 1 ? "" : "s", t.ktls_tx + t.ktls_txrx, t.requests,
-            t.requests == 1 ? "" : "s", 100.0 * (double)t.bytes_ktls / (double)tls_bytes);
+        snprintf(out, cap,
+                 "%ld connection%s (%ld on kTLS), %llu request%s, %.0f%% of TLS body bytes "
+                 "sent by kTLS",
+                 t.active, t.active == 1 ? "" : "s", t.ktls_tx + t.ktls_txrx, t.requests,
+                 t.requests == 1 ? "" : "s", 100.0 * (double)t.bytes_ktls / (double)tls_bytes);
 }
 
 /* The STATUS= line that "systemctl status" shows. A change of state

@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "log.h"
 #include "stats.h"
+#include "tune.h"
 #include "util.h"
 
 #include <errno.h>
@@ -27,7 +28,8 @@
  * several handshakes (p50 3 ms instead of 0.8 ms with 32 clients that
  * reconnect for every request, bench close-wrk). */
 #define ACCEPT_BATCH 1
-#define ACCEPT_RETRY 0.5 /* seconds without accepting after EMFILE and the like */
+#define ACCEPT_MULTI 1024 /* multi_accept on: until accept() says EAGAIN */
+#define ACCEPT_RETRY 0.5  /* seconds without accepting after EMFILE and the like */
 
 struct wlistener {
     ev_io io;
@@ -70,7 +72,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
     (void)loop;
     (void)revents;
 
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
+    /* multi_accept on: all that wait, as nginx */
+    for (int i = 0; i < (w->cf->multi_accept ? ACCEPT_MULTI : ACCEPT_BATCH); i++) {
         struct sockaddr_storage peer;
         socklen_t len = sizeof(peer);
         int fd;
@@ -127,6 +130,19 @@ static void on_release(void *arg)
         accept_enable(w, 1);
 }
 
+/* The access logs' flush= intervals (access_log_tick); at most a second,
+ * ktlsd's default. */
+static double flush_interval(const struct worker *w)
+{
+    double iv = 1.0;
+    for (size_t i = 0; i < w->cf->nservers; i++) {
+        const struct access_log *l = w->cf->servers[i]->access_log;
+        if (l != NULL && access_log_interval(l) > 0 && access_log_interval(l) < iv)
+            iv = access_log_interval(l);
+    }
+    return iv;
+}
+
 static void flush_logs(struct worker *w)
 {
     for (size_t i = 0; i < w->cf->nservers; i++)
@@ -136,9 +152,11 @@ static void flush_logs(struct worker *w)
 
 static void flush_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    (void)loop;
+    struct worker *w = container_of(t, struct worker, flush);
     (void)revents;
-    flush_logs(container_of(t, struct worker, flush));
+    for (size_t i = 0; i < w->cf->nservers; i++)
+        if (w->cf->servers[i]->access_log != NULL)
+            access_log_tick(w->cf->servers[i]->access_log, ev_now(loop));
 }
 
 static void clock_cb(struct ev_loop *loop, ev_check *c, int revents)
@@ -206,6 +224,8 @@ static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
                           w->cf->servers[i]->file, w->cf->servers[i]->line, errno, strerror(errno));
         if (w->cf->error_log != NULL)
             log_error_open(w->cf->error_log, w->cf->error_log_level);
+        for (size_t i = 0; i < w->cf->nelogs; i++)
+            error_log_reopen(w->cf->elogs[i]);
         break;
     }
 }
@@ -227,6 +247,7 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a killed master */
     signal(SIGPIPE, SIG_IGN);
     log_error_set_pid_tag(getpid());
+    tune_worker(cf, index);
 
     w.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_SIGNALFD);
     if (w.loop == NULL) {
@@ -243,7 +264,7 @@ void worker_run(struct config *cf, struct listener *ls, size_t nls, int index)
     accept_enable(&w, 1);
     ev_timer_init(&w.accept_retry, accept_retry_cb, ACCEPT_RETRY, 0);
     ev_timer_init(&w.shutdown, shutdown_cb, 0, 0);
-    ev_timer_init(&w.flush, flush_cb, 1.0, 1.0);
+    ev_timer_init(&w.flush, flush_cb, flush_interval(&w), flush_interval(&w));
     ev_timer_start(w.loop, &w.flush);
     ev_check_init(&w.clock, clock_cb);
     ev_check_start(w.loop, &w.clock);

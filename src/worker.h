@@ -15,6 +15,8 @@ struct listener {
     int ssl;
     struct vhosts vh; /* the server blocks on this address; vh.dflt by default */
     const char *text;
+    int *rp_fds; /* "listen ... reuseport": one socket per worker (fd is rp_fds[0]), or NULL */
+    int nrp;
 };
 
 /* Runs the worker's loop until it is told to stop; never returns.

@@ -10,13 +10,14 @@
 set -euo pipefail
 
 # Build: compiler, CMake, pkg-config, and the three libraries ktlsd links
-# (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing).
+# (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing,
+# libnghttp2 for HTTP/2).
 # libsystemd-dev: sd_notify and socket activation (-DKTLSD_SYSTEMD=OFF builds without).
 # Run: openssl(1) makes the self-signed development certificate for `make run`.
-BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev node-llhttp openssl"
+BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev node-llhttp libnghttp2-dev openssl"
 
 # Test: clang-format for `make check-format` (CI runs it); curl and openssl s_client as
-# clients, python3 for raw-socket tests,
+# clients, nghttp/h2load (nghttp2-client) and /usr/bin/python3 with python3-h2 for HTTP/2, python3 for raw-socket tests,
 # nginx as the reference the tests compare ktlsd with (Debian 12's `nginx`; nginx-light
 # is only nginx plus the echo module there). The tests bring their own mime.types.
 # user-mode-linux + kmod + iproute2 for the kTLS tests (UML kernel with the tls module),
@@ -25,7 +26,7 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
 # to build and check the Debian package. tests/integration/deps.sh checks that every
 # command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 nginx user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
+TEST_DEPS="clang-format curl python3 nginx nghttp2-client python3-h2 user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian"
 
 want_test=0
 check_only=0

@@ -587,8 +587,9 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
         else if (strncmp(a[i], "backlog=", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK && v > 0 &&
                  v <= 65535)
             l.backlog = (int)v;
-        else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 ||
-                 strcmp(a[i], "proxy_protocol") == 0) {
+        else if (strcmp(a[i], "http2") == 0)
+            l.http2 = 1;
+        else if (strcmp(a[i], "quic") == 0 || strcmp(a[i], "proxy_protocol") == 0) {
             perr(p, "\"%s\" parameter of the \"listen\" directive is not supported by ktlsd", a[i]);
             return KT_ERROR;
         } else {
@@ -911,6 +912,9 @@ static void srv_conf_init(struct srv_conf *c)
     c->large_header_size = CONF_UNSET;
     c->ssl_buffer_size = c->ssl_early_data = c->ssl_stapling = c->ssl_stapling_verify = CONF_UNSET;
     c->ssl_verify_client = c->ssl_verify_depth = c->ktls_zerocopy_sendfile = CONF_UNSET;
+    c->http2 = c->http2_max_concurrent_streams = CONF_UNSET;
+    c->http2_chunk_size = c->http2_body_preread_size = CONF_UNSET;
+    c->http2_idle_timeout = CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1105,6 +1109,15 @@ static const struct directive directives[] = {
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
      offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
     {"listen", CTX_SERVER, TARGET_SERVER, 1, 8, set_listen, 0, 0, 0},
+    {"http2", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, http2), 0, 0},
+    {"http2_max_concurrent_streams", HS, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, http2_max_concurrent_streams), 1, 65536},
+    {"http2_chunk_size", HS | CTX_LOC, TARGET_SRV, 1, 1, set_size,
+     offsetof(struct srv_conf, http2_chunk_size), 0, 0},
+    {"http2_body_preread_size", HS, TARGET_SRV, 1, 1, set_size,
+     offsetof(struct srv_conf, http2_body_preread_size), 0, 0},
+    {"http2_idle_timeout", HS, TARGET_SRV, 1, 1, set_time,
+     offsetof(struct srv_conf, http2_idle_timeout), 0, 86400},
     {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_server_name,
      offsetof(struct server_conf, names), 0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
@@ -1472,6 +1485,11 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(ssl_verify_client, CONF_UNSET, VERIFY_OFF);
     MERGE(ssl_verify_depth, CONF_UNSET, 1);
     MERGE(ktls_zerocopy_sendfile, CONF_UNSET, 0);
+    MERGE(http2, CONF_UNSET, 0);
+    MERGE(http2_max_concurrent_streams, CONF_UNSET, 128);
+    MERGE(http2_chunk_size, CONF_UNSET, 8 * 1024);
+    MERGE(http2_body_preread_size, CONF_UNSET, 64 * 1024);
+    MERGE(http2_idle_timeout, CONF_UNSET, c->keepalive_timeout);
     MERGE_STR(ssl_password_file, (const char *)NULL);
     MERGE_STR(ssl_dhparam, (const char *)NULL);
     MERGE_STR(ssl_ecdh_curve, (const char *)NULL);
@@ -1693,6 +1711,9 @@ struct config *config_load(const char *path, char *err, size_t errlen)
         goto fail;
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
+        for (size_t j = 0; j < s->nlistens && s->c.http2 == CONF_UNSET; j++)
+            if (s->listens[j].http2)
+                s->c.http2 = 1; /* "listen ... http2", unless "http2 off" says otherwise */
         srv_conf_merge(&s->c, &cf->http);
         for (size_t j = 0; j < s->nlocs; j++) {
             struct location *l = s->locs[j];

@@ -2,6 +2,7 @@
  *
  *   HANDSHAKE -> READ -> SEND -> (KEEPALIVE -> READ -> SEND)* -> close
  *                                \-> LINGER (error answers: drain, then close)
+ *            \-> H2 (ALPN chose "h2": h2.c runs the connection) -> close
  *
  * One ev_io and one ev_timer are embedded in each connection; connections
  * and their 16 KiB buffers come from per-worker free lists and are reset
@@ -9,6 +10,7 @@
  * holds no buffer: it is returned to the pool until the next request. */
 #include "conn.h"
 #include "config.h"
+#include "h2.h"
 #include "http.h"
 #include "ktls_info.h"
 #include "log.h"
@@ -41,7 +43,7 @@ _Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
 #define LINGER_TIMEOUT 5.0
 #define RECLAIM_LOG_EVERY 1.0 /* seconds between "not enough worker_connections" lines */
 
-enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER };
+enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER, C_H2 };
 
 struct buf_list {
     void *head;
@@ -79,6 +81,7 @@ struct conn {
     size_t rlen, rparsed;
     struct request *req; /* with rbuf: held only while a request is being read or answered */
     struct xfer *xf;
+    struct h2 *h2; /* in C_H2 */
     char *sbuf;
     size_t scap;
     int status;
@@ -120,6 +123,7 @@ static long *state_gauge(enum state st)
     case C_SEND:
         return &stats_me->writing;
     case C_KEEPALIVE:
+    case C_H2: /* its streams are not counted one by one */
         return &stats_me->waiting;
     default:
         return NULL;
@@ -268,6 +272,10 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         conn_close(c, 0);
         return;
     }
+    if (c->state == C_H2 && h2_streams(c->h2) == 0) { /* idle: keepalive_timeout */
+        conn_close(c, 1);
+        return;
+    }
     log_error(LL_INFO, &c->log, "client timed out (%d: %s)", ETIMEDOUT, strerror(ETIMEDOUT));
     if (c->state == C_READ && c->rlen > 0) {
         c->status = 408;
@@ -378,6 +386,8 @@ static void conn_close(struct conn *c, int clean)
     stats_me->active--;
     ev_io_stop(p->loop, &c->io);
     ev_timer_stop(p->loop, &c->timer);
+    h2_free(c->h2);
+    c->h2 = NULL;
     tls_close(c->ssl, clean);
     c->ssl = NULL;
     close(c->fd);
@@ -800,6 +810,58 @@ static void handshake_done(struct conn *c)
     c->log.action = "reading client request line";
 }
 
+static double loop_now(void *arg)
+{
+    return ev_now(((struct conn *)arg)->pool->loop);
+}
+
+/* ALPN chose h2: the connection is h2.c's from here on. */
+static int h2_start(struct conn *c)
+{
+    char kmode[32];
+    struct request_env env = {
+        .vh = c->vh,
+        .srv = c->srv,
+        .ssl = 1,
+        .ktls_tx = c->ktls_tx,
+        .peer = (const struct sockaddr *)&c->peer_addr,
+        .fd = c->fd,
+        .tls = c->ssl,
+        .log = &c->log,
+        .client_verify = tls_client_verify(c->ssl, &c->log),
+    };
+    struct h2_conn hc = {.env = &env,
+                         .ssl = c->ssl,
+                         .now = loop_now,
+                         .arg = c,
+                         .id = c->log.id,
+                         .ktls = ktls_text(c),
+                         .ktls_mode = ktls_modes_text(&c->ktls_mode, kmode, sizeof(kmode))};
+    c->h2 = h2_open(&hc);
+    if (c->h2 == NULL)
+        return KT_ERROR;
+    set_state(c, C_H2);
+    c->log.action = "processing HTTP/2 connection";
+    set_timeout(c, c->srv->c.http2_idle_timeout);
+    return KT_OK;
+}
+
+/* An HTTP/2 connection's turn: its timer is send_timeout while streams are
+ * open (restarted as they make progress), keepalive_timeout (or
+ * http2_idle_timeout) while none is. */
+static void h2_step(struct conn *c)
+{
+    int events = IO_READ, r = h2_run(c->h2, &events);
+    if (r != KT_AGAIN) {
+        conn_close(c, r == KT_OK);
+        return;
+    }
+    wait_for(c, events);
+    if (h2_progress(c->h2))
+        set_timeout(c,
+                    h2_streams(c->h2) > 0 ? c->srv->c.send_timeout : c->srv->c.http2_idle_timeout);
+}
+
 /* nginx's test for plain HTTP on a TLS port: a TLS client opens with a
  * handshake record (0x16) or an SSLv2-style hello (0x80). Anything else is
  * read as a plain HTTP request and answered 400 "The plain HTTP request
@@ -855,7 +917,19 @@ static void conn_step(struct conn *c)
                 return;
             }
             handshake_done(c);
+            if (tls_alpn_h2(c->ssl)) {
+                if (h2_start(c) != KT_OK) {
+                    conn_close(c, 0);
+                    return;
+                }
+                h2_step(c);
+                return;
+            }
             break;
+
+        case C_H2:
+            h2_step(c);
+            return;
 
         case C_KEEPALIVE:
             set_state(c, C_READ);
@@ -927,6 +1001,13 @@ static void conn_step(struct conn *c)
 void conn_pool_drain(struct conn_pool *p)
 {
     p->draining = 1;
+    /* HTTP/2: GOAWAY now; the streams in flight finish, then each closes.
+     * Backwards: a connection may close (and leave live[]) as it steps. */
+    for (size_t i = p->nlive; i-- > 0;)
+        if (i < p->nlive && p->live[i]->state == C_H2) {
+            h2_drain(p->live[i]->h2);
+            h2_step(p->live[i]);
+        }
 }
 
 /* worker_connections are all in use: close the connections that are

@@ -1487,7 +1487,7 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(ktls_zerocopy_sendfile, CONF_UNSET, 0);
     MERGE(http2, CONF_UNSET, 0);
     MERGE(http2_max_concurrent_streams, CONF_UNSET, 128);
-    MERGE(http2_chunk_size, CONF_UNSET, 8 * 1024);
+    MERGE(http2_chunk_size, CONF_UNSET, 16 * 1024); /* nginx: 8k; 16k fills a TLS record */
     MERGE(http2_body_preread_size, CONF_UNSET, 64 * 1024);
     MERGE(http2_idle_timeout, CONF_UNSET, c->keepalive_timeout);
     MERGE_STR(ssl_password_file, (const char *)NULL);

@@ -72,6 +72,7 @@ struct conn {
     unsigned tls_checked : 1;  /* the first byte was looked at: TLS or not */
     unsigned plain_on_tls : 1; /* plain HTTP on a TLS port: answered 400 (nginx's 497) */
     unsigned close_clean : 1;  /* an ending that owes the peer a close_notify */
+    unsigned h2_checked : 1;   /* a plain connection's first bytes are not the h2 preface */
     int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback
                      */
     struct ktls_modes ktls_mode; /* what the kernel runs each direction as (sw, hw, ...) */
@@ -822,13 +823,13 @@ static int h2_start(struct conn *c)
     struct request_env env = {
         .vh = c->vh,
         .srv = c->srv,
-        .ssl = 1,
+        .ssl = c->ssl != NULL,
         .ktls_tx = c->ktls_tx,
         .peer = (const struct sockaddr *)&c->peer_addr,
         .fd = c->fd,
         .tls = c->ssl,
         .log = &c->log,
-        .client_verify = tls_client_verify(c->ssl, &c->log),
+        .client_verify = c->ssl != NULL ? tls_client_verify(c->ssl, &c->log) : 0,
     };
     struct h2_conn hc = {.env = &env,
                          .ssl = c->ssl,
@@ -844,6 +845,21 @@ static int h2_start(struct conn *c)
     c->log.action = "processing HTTP/2 connection";
     set_timeout(c, c->srv->c.http2_idle_timeout);
     return KT_OK;
+}
+
+/* "http2 on" on a listener without ssl: a connection that opens with the
+ * HTTP/2 preface is HTTP/2 (h2c with prior knowledge, as nginx 1.25.1+),
+ * anything else HTTP/1.x. KT_OK: it is (h2.c then reads the preface);
+ * KT_AGAIN: the first bytes are a prefix of it, wait; KT_ERROR: it is not. */
+static int plain_h2(struct conn *c)
+{
+    char b[H2_PREFACE_LEN];
+    ssize_t n = recv(c->fd, b, sizeof(b), MSG_PEEK);
+    if (n <= 0)
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? KT_AGAIN : KT_ERROR;
+    if (memcmp(b, H2_PREFACE, (size_t)n) != 0)
+        return KT_ERROR;
+    return n == H2_PREFACE_LEN ? KT_OK : KT_AGAIN;
 }
 
 /* An HTTP/2 connection's turn: its timer is send_timeout while streams are
@@ -937,6 +953,22 @@ static void conn_step(struct conn *c)
             set_timeout(c, c->srv->c.client_header_timeout);
             /* fall through */
         case C_READ:
+            if (!c->h2_checked && c->ssl == NULL && !c->plain_on_tls && c->srv->c.http2 > 0) {
+                r = plain_h2(c);
+                if (r == KT_AGAIN) {
+                    wait_for(c, EV_READ);
+                    return;
+                }
+                c->h2_checked = 1;
+                if (r == KT_OK) {
+                    if (h2_start(c) != KT_OK) {
+                        conn_close(c, 0);
+                        return;
+                    }
+                    h2_step(c);
+                    return;
+                }
+            }
             r = read_request(c);
             if (r == KT_AGAIN)
                 return;

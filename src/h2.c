@@ -22,9 +22,11 @@
  *              no file byte enters user space. A frame once begun must be
  *              finished before any other byte: a short write leaves the
  *              rest in h->fr, and everything else waits for it.
+ *   no TLS     (h2c with prior knowledge) the same, without records.
  *   userspace  frames are gathered in h->out (file payloads by pread) and
  *              written by SSL_write in one go, so OpenSSL cuts full 16 KiB
- *              records, never a 9-byte one.
+ *              records, never a 9-byte one. "sendfile off" takes this path
+ *              on every connection.
  *
  * Every other frame (SETTINGS, HEADERS, WINDOW_UPDATE, PING, GOAWAY, ...)
  * goes through h->out and the same writer. */
@@ -80,7 +82,8 @@ struct h2 {
     const struct log_ctx *log;
     int fd;
     SSL *ssl;
-    int ktls;
+    int ktls;   /* kTLS TX: the socket takes plaintext */
+    int direct; /* file payloads by sendfile on the socket: kTLS TX, or no TLS */
     char *out;
     size_t opos, olen;
     size_t wlen; /* an SSL_write of out[opos..opos+wlen) to retry as it was */
@@ -148,7 +151,10 @@ static int flush(struct h2 *h)
             if (r == KT_OK) {
                 h->fr.off += (off_t)n;
                 h->fr.left -= n;
-                stats_me->bytes_ktls += n;
+                if (h->ssl != NULL)
+                    stats_me->bytes_ktls += n;
+                else
+                    stats_me->bytes_sendfile += n;
                 if (h->fr.st != NULL)
                     h->fr.st->file_bytes += n;
                 h->progress = 1;
@@ -262,7 +268,7 @@ static int send_data_cb(nghttp2_session *s, nghttp2_frame *frame, const uint8_t 
 
     if (frame->data.padlen > 0)
         return NGHTTP2_ERR_CALLBACK_FAILURE; /* no padding is ever asked for */
-    if (h->ktls && g->mem == NULL) {
+    if (h->direct && g->mem == NULL && st->reply.sendfile) {
         if (h->fr.active)
             return NGHTTP2_ERR_WOULDBLOCK;
         if (h->olen > h->opos) { /* HEADERS and the rest first, in records of their own */
@@ -756,6 +762,7 @@ struct h2 *h2_open(const struct h2_conn *hc)
     h->fd = hc->env->fd;
     h->ssl = hc->ssl;
     h->ktls = hc->env->ktls_tx;
+    h->direct = h->ktls || h->ssl == NULL;
     h->out = xmalloc(OUT_CAP);
     h->payload_max = c->http2_chunk_size > 0 ? (size_t)c->http2_chunk_size : 1;
     if (h->payload_max > KTLS_PAYLOAD) /* one frame, one TLS record */

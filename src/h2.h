@@ -3,7 +3,10 @@
  * through the same pipeline as HTTP/1.1 (request_respond), and the bodies
  * go out as DATA frames, under kTLS one TLS record per frame with the file
  * bytes by sendfile(2). conn.c hands a connection over once ALPN has
- * chosen "h2". */
+ * chosen "h2", or when a plain connection opens with the HTTP/2 preface
+ * (h2c with prior knowledge). */
+#define H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_PREFACE_LEN 24
 #ifndef KTLSD_H2_H
 #define KTLSD_H2_H
 
@@ -17,7 +20,7 @@ struct request_env;
  * client_verify; the rest is filled per stream). now() is the loop's time. */
 struct h2_conn {
     const struct request_env *env;
-    SSL *ssl;
+    SSL *ssl; /* NULL: no TLS */
     double (*now)(void *arg);
     void *arg;
     unsigned long id;      /* $connection */

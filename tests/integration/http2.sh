@@ -5,7 +5,9 @@
 # multipart), conditionals (304), HEAD (no DATA), precompressed .gz, 404 and
 # error_page, return, autoindex, the status page, client_max_body_size (413)
 # and other methods (405); no connection-specific header ever; $server_protocol
-# is HTTP/2.0 and the access log says so; HTTP/1.1 on the same port; ALPN
+# is HTTP/2.0 and the access log says so; "sendfile off" (the copying path);
+# h2c with prior knowledge beside HTTP/1.1 on a plain listener with "http2
+# on"; HTTP/1.1 on the same TLS port; ALPN
 # prefers h2; nghttp sees SETTINGS with our limits and many concurrent streams
 # answered; h2load (short, bounded) all 2xx; a graceful stop lets a slow
 # download in flight finish after GOAWAY.
@@ -33,7 +35,8 @@ SERVER_EXTRA='http2 on;
         location = /moved { return 301 /t.txt; }
         location = /status { ktlsd_status; }
         location /gz/ { alias '"$WWW"'/; gzip_static on; }
-        error_page 404 /404.html;' gen_config
+        location /nosf/ { alias '"$WWW"'/; sendfile off; }
+        error_page 404 /404.html;' PLAIN=1 gen_config
 printf 'custom not found\n' >"$WWW/404.html"
 chmod 644 "$WWW/404.html"
 start_server || finish
@@ -52,6 +55,20 @@ for h in Connection Keep-Alive Transfer-Encoding; do
     check_not "no $h header in an HTTP/2 response" has_header "$h"
 done
 expect_eq 3000000 "$(hv Content-Length)" "content-length of big.bin"
+
+fetch /nosf/big.bin
+expect_eq 200 "$ST" "h2 with sendfile off -> 200"
+check "h2 with sendfile off: body byte-identical" body_is "$WWW/big.bin"
+
+# ---------------------------------------------------------------- h2c (prior knowledge) on the plain listener
+out=$(curl -s --http2-prior-knowledge --max-time 10 -o "$T/body" -w '%{http_version} %{http_code}' "$(purl /big.bin)")
+expect_eq "2 200" "$out" "h2c prior knowledge on the plain http2 listener"
+check "h2c: body byte-identical" body_is "$WWW/big.bin"
+out=$(curl -s --http1.1 --max-time 10 -o "$T/body" -w '%{http_version} %{http_code}' "$(purl /small.bin)")
+expect_eq "1.1 200" "$out" "HTTP/1.1 on the same plain listener"
+check "HTTP/1.1 there: body byte-identical" body_is "$WWW/small.bin"
+out=$(timeout 20 nghttp -n -s "$(purl /rec.bin)" "$(purl /small.bin)" 2>&1)
+expect_eq 2 "$(grep -c ' 200 ' <<<"$out" || true)" "nghttp h2c: two streams, both 200"
 
 # ---------------------------------------------------------------- ranges, conditionals, HEAD
 fetch /big.bin -H 'Range: bytes=16370-16400'

@@ -868,8 +868,23 @@ static int plain_h2(struct conn *c)
 static void h2_step(struct conn *c)
 {
     int events = IO_READ, r = h2_run(c->h2, &events);
-    if (r != KT_AGAIN) {
-        conn_close(c, r == KT_OK);
+    if (r == KT_OK) {
+        /* GOAWAY went out and every stream is done, but the client may still
+         * be sending (WINDOW_UPDATEs for the last DATA): a lingering close,
+         * so that a RST does not destroy the end of what it has not read */
+        h2_free(c->h2);
+        c->h2 = NULL;
+        tls_close(c->ssl, 1);
+        c->ssl = NULL;
+        shutdown(c->fd, SHUT_WR);
+        set_state(c, C_LINGER);
+        c->log.action = "lingering close";
+        wait_for(c, EV_READ);
+        set_timeout(c, LINGER_TIMEOUT);
+        return;
+    }
+    if (r == KT_ERROR) {
+        conn_close(c, 0);
         return;
     }
     wait_for(c, events);

@@ -7,7 +7,8 @@
 # and other methods (405); no connection-specific header ever; $server_protocol
 # is HTTP/2.0 and the access log says so; "sendfile off" (the copying path);
 # h2c with prior knowledge beside HTTP/1.1 on a plain listener with "http2
-# on"; HTTP/1.1 on the same TLS port; ALPN
+# on"; HTTP/1.1 on the same TLS port; a reload sends GOAWAY and lets the
+# stream in flight finish (tests/clients/h2_goaway.py); ALPN
 # prefers h2; nghttp sees SETTINGS with our limits and many concurrent streams
 # answered; h2load (short, bounded) all 2xx; a graceful stop lets a slow
 # download in flight finish after GOAWAY.
@@ -144,6 +145,17 @@ expect_match '40 succeeded' "$out" "h2load: 40 x 3 MB succeed"
 # ---------------------------------------------------------------- access log
 sleep 1.2 # the access log is flushed every second
 expect_file_match 'GET /big.bin HTTP/2.0" 200 3000000' "$T/access.log" "access log: HTTP/2.0 request line, status, bytes"
+
+# ---------------------------------------------------------------- reload: GOAWAY
+if /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null; then
+    out=$(timeout 90 /usr/bin/python3 "$SRCDIR/tests/clients/h2_goaway.py" "$PORT" /big.bin 3000000 "$SERVER_PID" HUP 2>&1)
+    printf '%s\n' "$out"
+    PASS=$((PASS + $(grep -c '^ok ' <<<"$out")))
+    FAIL=$((FAIL + $(grep -c '^FAIL ' <<<"$out")))
+    grep -qE '^(ok|FAIL) ' <<<"$out" || fail "h2_goaway.py ran no check: $out"
+    fetch /small.bin
+    expect_eq 200 "$ST" "after the reload: h2 served by the new worker"
+fi
 
 # ---------------------------------------------------------------- graceful stop
 curl -s -k --http2 --limit-rate 1M -o "$T/slow" "$(url /big.bin)" &

@@ -258,6 +258,25 @@ def zero_window(label):
     c.close()
 
 
+def slow_stream(label):
+    """Stream 1's window is never opened, stream 3's is: 3 must finish while 1
+    waits (flow control per stream: a slow stream blocks no other)."""
+    c = Conn(settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0})
+    c.send(WindowUpdateFrame(0, 2**30).serialize() + c.headers(1, path=BIG) +
+           c.headers(3, path=BIG) + WindowUpdateFrame(3, 2**30).serialize())
+    got, done, deadline = {1: 0, 3: 0}, False, time.monotonic() + 10
+    while not done and time.monotonic() < deadline:
+        f = c.until(lambda f: isinstance(f, DataFrame), deadline - time.monotonic())
+        if f is None:
+            break
+        got[f.stream_id] = got.get(f.stream_id, 0) + len(f.data)
+        done = f.stream_id == 3 and "END_STREAM" in f.flags
+    result(done and got[1] == 0,
+           "%s: stream 3 completes (%d bytes) while stream 1 gets none (%d)" %
+           (label, got[3], got[1]))
+    c.close()
+
+
 def too_many_streams(label):
     c = Conn()
     c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags)
@@ -345,7 +364,8 @@ served("before")
 for name, fn in [("rapid reset", rapid_reset), ("CONTINUATION flood", continuation_flood),
                  ("HPACK bomb", hpack_bomb), ("SETTINGS flood", settings_flood),
                  ("PING flood", ping_flood), ("empty DATA flood", empty_data_flood),
-                 ("zero window", zero_window), ("streams past the limit", too_many_streams),
+                 ("zero window", zero_window), ("slow stream", slow_stream),
+                 ("streams past the limit", too_many_streams),
                  ("bad preface", bad_preface), ("closed streams", closed_stream)]:
     attack(name, fn)
 sys.exit(1 if failed else 0)

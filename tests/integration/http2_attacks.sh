@@ -2,7 +2,8 @@
 # Hostile HTTP/2 peers (tests/clients/h2_attacks.py, frame level with
 # python3-h2): rapid reset, CONTINUATION flood, HPACK bomb and oversized
 # header fields, SETTINGS / PING floods nobody reads, empty DATA flood, a
-# zero window held forever (closed at send_timeout), streams past
+# zero window held forever (closed at send_timeout), a stream whose window
+# stays shut beside one whose window opens (the latter completes), streams past
 # http2_max_concurrent_streams, a preface that is not HTTP/2, frames on
 # closed streams. Each gets the right GOAWAY / RST_STREAM / 400 or a close,
 # within a bound, and other connections are served throughout; the worker's

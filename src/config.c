@@ -1460,6 +1460,26 @@ static int parse_file(struct parser *parent, const char *path, unsigned ctx, voi
             c->field = xstrdup(parent->field != NULL ? parent->field : (dflt));                    \
     } while (0)
 
+/* "listen ... http2" (nginx before 1.25.1) is a property of the address:
+ * every server block listening there speaks HTTP/2, unless it says
+ * "http2 off" itself. */
+static void listen_http2(struct config *cf)
+{
+    for (size_t i = 0; i < cf->nservers; i++)
+        for (size_t j = 0; j < cf->servers[i]->nlistens; j++) {
+            const struct listen_conf *l = &cf->servers[i]->listens[j];
+            if (!l->http2)
+                continue;
+            for (size_t k = 0; k < cf->nservers; k++) {
+                struct server_conf *s = cf->servers[k];
+                for (size_t m = 0; m < s->nlistens && s->c.http2 == CONF_UNSET; m++)
+                    if (s->listens[m].addrlen == l->addrlen &&
+                        memcmp(&s->listens[m].addr, &l->addr, l->addrlen) == 0)
+                        s->c.http2 = 1;
+            }
+        }
+}
+
 /* A server inherits from http{} what it does not set itself, then takes
  * the defaults (nginx's merge_srv_conf). */
 static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
@@ -1709,11 +1729,9 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     vars_reset_captures();
     if (parse_file(&top, path, CTX_MAIN, cf) != KT_OK)
         goto fail;
+    listen_http2(cf);
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
-        for (size_t j = 0; j < s->nlistens && s->c.http2 == CONF_UNSET; j++)
-            if (s->listens[j].http2)
-                s->c.http2 = 1; /* "listen ... http2", unless "http2 off" says otherwise */
         srv_conf_merge(&s->c, &cf->http);
         for (size_t j = 0; j < s->nlocs; j++) {
             struct location *l = s->locs[j];

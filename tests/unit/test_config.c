@@ -145,6 +145,18 @@ int main(void)
         CHECK(cf->servers[3]->c.http2_max_concurrent_streams == 8);
         config_free(cf);
     }
+    /* "listen ... http2" is the address's: every server there speaks h2 */
+    cf = load("http {\n server { listen 90 http2; }\n server { listen 90; server_name b; }\n"
+              " server { listen 90; server_name c; http2 off; }\n server { listen 91; }\n}\n",
+              err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        CHECK(cf->servers[0]->c.http2 == 1);
+        CHECK(cf->servers[1]->c.http2 == 1);
+        CHECK(cf->servers[2]->c.http2 == 0);
+        CHECK(cf->servers[3]->c.http2 == 0);
+        config_free(cf);
+    }
 
     /* variables, regex server names, named locations (issue "Trust first") */
     cf = load("http {\n server {\n  listen 80;\n  server_name a.test ~^(?<sub>.+)\\.x$;\n"

@@ -1057,13 +1057,18 @@ void conn_pool_drain(struct conn_pool *p)
         }
 }
 
+/* Waiting for a next request: keep-alive, or HTTP/2 with no stream open. */
+static int conn_idle(const struct conn *c)
+{
+    return c->state == C_KEEPALIVE || (c->state == C_H2 && h2_streams(c->h2) == 0);
+}
+
 /* worker_connections are all in use: close the connections that are
  * waiting rather than working, so that new clients are served (nginx's
  * ngx_drain_connections reuses idle keep-alive connections). Idle
- * keep-alive connections go first, then those that have not finished a
- * request head (a handshake or a head trickling in: slowloris), oldest
- * first. At most one line a second is logged. Returns how many were
- * closed. */
+ * keep-alive connections (and HTTP/2 ones with no stream open) go first, then those that have not
+ * finished a request head (a handshake or a head trickling in: slowloris), oldest first. At most
+ * one line a second is logged. Returns how many were closed. */
 size_t conn_pool_reclaim(struct conn_pool *p, size_t want)
 {
     size_t done = 0;
@@ -1071,17 +1076,17 @@ size_t conn_pool_reclaim(struct conn_pool *p, size_t want)
         struct conn *best = NULL;
         for (size_t i = 0; i < p->nlive; i++) {
             struct conn *c = p->live[i];
-            int idle = c->state == C_KEEPALIVE;
+            int idle = conn_idle(c);
             if (!idle && c->state != C_HANDSHAKE &&
                 !(c->state == C_READ && (c->req == NULL || !c->req->headers_done)))
                 continue;
-            if (best == NULL || (idle && best->state != C_KEEPALIVE) ||
-                (idle == (best->state == C_KEEPALIVE) && c->idle_since < best->idle_since))
+            if (best == NULL || (idle && !conn_idle(best)) ||
+                (idle == conn_idle(best) && c->idle_since < best->idle_since))
                 best = c;
         }
         if (best == NULL)
             break;
-        conn_close(best, best->state == C_KEEPALIVE);
+        conn_close(best, conn_idle(best));
         done++;
     }
     p->reclaimed += done;

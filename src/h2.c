@@ -440,6 +440,56 @@ static void stream_log(struct h2_stream *st)
     access_log_write(srv->access_log, &v);
 }
 
+static int is_cookie(const struct h2_stream *st, const struct header *h)
+{
+    return h->name.len == 6 && memcmp(st->rbuf + h->name.off, "cookie", 6) == 0;
+}
+
+/* HTTP/2 may split Cookie into one field per crumb (RFC 9113 8.2.3): they
+ * are joined again with "; " into the first, as HTTP/1.1 carries them, so
+ * that $http_cookie and $cookie_NAME see them all. */
+static void join_cookies(struct h2_stream *st)
+{
+    struct request *rq = &st->req;
+    size_t start = st->rlen, need = 0;
+    unsigned n = 0, out = 0;
+    char *p;
+    for (unsigned i = 0; i < rq->nheaders; i++)
+        if (is_cookie(st, &rq->headers[i])) {
+            need += (n++ > 0 ? 2 : 0) + rq->headers[i].value.len;
+        }
+    if (n < 2)
+        return;
+    if (start + need > st->rcap) {
+        rq->error = HTTP_HEADER_TOO_LARGE;
+        return;
+    }
+    if (start + need > st->ralloc) {
+        st->ralloc = start + need;
+        st->rbuf = xrealloc(st->rbuf, st->ralloc);
+    }
+    p = st->rbuf + start;
+    for (unsigned i = 0; i < rq->nheaders; i++) {
+        struct header h = rq->headers[i];
+        if (!is_cookie(st, &h)) {
+            rq->headers[out++] = h;
+            continue;
+        }
+        if (p > st->rbuf + start) {
+            *p++ = ';';
+            *p++ = ' ';
+        } else { /* the first keeps its place and takes the joined value */
+            rq->headers[out].name = h.name;
+            rq->headers[out].value = (struct span){(uint16_t)start, (uint16_t)need};
+            out++;
+        }
+        memcpy(p, st->rbuf + h.value.off, h.value.len);
+        p += h.value.len;
+    }
+    rq->nheaders = out;
+    st->rlen = start + need;
+}
+
 /* Answers a stream through the HTTP/1.1 pipeline and submits the response:
  * HEADERS, then the body through the data provider. */
 static int stream_answer(struct h2_stream *st)
@@ -455,6 +505,8 @@ static int stream_answer(struct h2_stream *st)
     if (st->answered)
         return 0;
     st->answered = 1;
+    if (st->req.error == 0)
+        join_cookies(st);
     st->req.base = st->rbuf;
     st->req.headers_done = st->req.url_done = st->req.complete = 1;
     st->buf = xmalloc(HEAD_BUF);

@@ -34,6 +34,7 @@ SERVER_EXTRA='http2 on;
         add_header X-Proto $server_protocol;
         location /dir/ { autoindex on; }
         location = /moved { return 301 /t.txt; }
+        location = /cookie { return 200 "$http_cookie|$cookie_b\n"; }
         location = /status { ktlsd_status; }
         location /gz/ { alias '"$WWW"'/; gzip_static on; }
         location /nosf/ { alias '"$WWW"'/; sendfile off; }
@@ -106,6 +107,9 @@ expect_match 'f\.txt' "$(cat "$T/body")" "h2 autoindex lists the file"
 fetch '/status?format=json'
 expect_eq 200 "$ST" "h2 status page -> 200"
 expect_match '"requests":' "$(cat "$T/body")" "h2 status page body"
+
+out=$(timeout 10 nghttp -H 'cookie: a=1' -H 'cookie: b=2' -H 'cookie: c=3' "$(url /cookie)" 2>/dev/null)
+expect_eq 'a=1; b=2; c=3|2' "$out" "h2 cookie crumbs joined for \$http_cookie and \$cookie_b"
 
 # ---------------------------------------------------------------- request bodies, methods
 fetch /t.txt -X POST --data-binary "@$WWW/rec.bin"

@@ -106,7 +106,6 @@ struct h2 {
     struct h2_stream *list;
     size_t payload_max;
     char ktls_mode[32];
-    char rbuf[READ_CAP];
 };
 
 static const nghttp2_session_callbacks *callbacks(void);
@@ -184,6 +183,8 @@ static int out_room(struct h2 *h, size_t len)
 {
     if (h->fr.active)
         return 0;
+    if (h->out == NULL) /* taken while there is something to write */
+        h->out = xmalloc(OUT_CAP);
     if (h->olen + len <= OUT_CAP)
         return 1;
     if (h->wlen == 0 && h->opos > 0) {
@@ -815,7 +816,6 @@ struct h2 *h2_open(const struct h2_conn *hc)
     h->ssl = hc->ssl;
     h->ktls = hc->env->ktls_tx;
     h->direct = h->ktls || h->ssl == NULL;
-    h->out = xmalloc(OUT_CAP);
     h->payload_max = c->http2_chunk_size > 0 ? (size_t)c->http2_chunk_size : 1;
     if (h->payload_max > KTLS_PAYLOAD) /* one frame, one TLS record */
         h->payload_max = KTLS_PAYLOAD;
@@ -849,11 +849,24 @@ fail:
     return NULL;
 }
 
+/* An idle connection (no stream, nothing to write) holds no output buffer:
+ * 10,000 idle HTTP/2 connections would otherwise pin 640 MiB. */
+static void idle_release(struct h2 *h)
+{
+    if (h->streams == 0 && h->out != NULL && h->olen == h->opos && h->wlen == 0) {
+        free(h->out);
+        h->out = NULL;
+        h->olen = h->opos = 0;
+    }
+}
+
 /* Output first (it may free room and streams), then input, until the
  * socket says wait. A peer that keeps sending is yielded to the other
  * connections after READS_PER_RUN reads. */
 int h2_run(struct h2 *h, int *events)
 {
+    /* nghttp2 takes what it reads at once: one buffer serves the worker */
+    static char rbuf[READ_CAP];
     int reads = 0;
     for (;;) {
         int r, rwant = IO_READ;
@@ -881,11 +894,12 @@ int h2_run(struct h2 *h, int *events)
             return KT_AGAIN;
         }
         if (h->ssl != NULL)
-            r = tls_read(h->ssl, h->rbuf, sizeof(h->rbuf), &n, &rwant, h->log);
+            r = tls_read(h->ssl, rbuf, sizeof(rbuf), &n, &rwant, h->log);
         else
-            r = net_read(h->fd, h->rbuf, sizeof(h->rbuf), &n, &rwant, h->log);
+            r = net_read(h->fd, rbuf, sizeof(rbuf), &n, &rwant, h->log);
         if (r == KT_AGAIN) {
             *events = rwant | (h->wblocked ? h->wwant : 0);
+            idle_release(h);
             return KT_AGAIN;
         }
         if (r == KT_ERROR)
@@ -900,7 +914,7 @@ int h2_run(struct h2 *h, int *events)
             stats_me->key_update_closes++;
             return KT_ERROR;
         }
-        used = nghttp2_session_mem_recv(h->s, (const uint8_t *)h->rbuf, n);
+        used = nghttp2_session_mem_recv(h->s, (const uint8_t *)rbuf, n);
         if (used < 0) {
             /* a preface that is not HTTP/2, a flood nghttp2 refuses: GOAWAY
              * with the reason, sent if the socket takes it, then close */

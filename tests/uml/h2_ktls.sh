@@ -21,8 +21,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/uml_lib.sh"
 [ "$MODE" = ktlsd ] || skip "the status page counters are ktlsd's own"
 uml_setup curl openssl
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null ||
+if ! /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null; then
 	skip "python3-h2 not installed"
+fi
 CLIENTS=$(cd "$HERE/../clients" && pwd)
 SIZE=10485760
 head -c $SIZE /dev/urandom >"$W/10m.bin"

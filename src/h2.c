@@ -309,8 +309,7 @@ static int send_data_cb(nghttp2_session *s, nghttp2_frame *frame, const uint8_t 
             /* a file that shrank: the stream cannot be finished honestly */
             log_error(LL_ERR, h->log, "pread() of %zu bytes at offset %lld failed: %s", length,
                       (long long)off, r < 0 ? strerror(errno) : "file was truncated");
-            nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
-            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* nghttp2: RST_STREAM INTERNAL_ERROR */
         }
         stats_me->bytes_fallback += length;
         st->file_bytes += length;
@@ -391,7 +390,7 @@ static void stream_log(struct h2_stream *st)
         return;
     memset(&v, 0, sizeof(v));
     v.v[LV_REMOTE_ADDR] = (struct str){h->log->peer, strlen(h->log->peer)};
-    if (st->req.method >= 0) {
+    {
         const char *m = http_method_name(&st->req);
         n = snprintf(line, sizeof(line), "%s %.*s HTTP/2.0", m, (int)st->req.url.len,
                      st->rbuf + st->req.url.off);
@@ -529,9 +528,11 @@ static int stream_answer(struct h2_stream *st)
     for (size_t i = 0; !st->reply.no_body && i < st->reply.nsegs; i++)
         st->body_left += st->reply.segs[i].len;
     rv = nghttp2_submit_response(h->s, st->id, nv, nnv, st->body_left > 0 ? &prd : NULL);
-    if (rv != 0)
+    if (rv != 0) { /* this stream fails, not the connection */
         log_error(LL_ERR, h->log, "nghttp2_submit_response(): %s", nghttp2_strerror(rv));
-    return rv;
+        return nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+    }
+    return 0;
 }
 
 /* --- receiving ------------------------------------------------------------ */
@@ -547,7 +548,7 @@ static int begin_headers_cb(nghttp2_session *s, const nghttp2_frame *frame, void
     st->id = frame->hd.stream_id;
     st->h = h;
     st->reply.fd = -1;
-    st->req.method = -1;
+    st->req.method = HTTP_GET; /* until ":method" (nghttp2 makes sure there is one) */
     st->req.http_major = 2;
     st->req.keepalive = 1;
     st->rcap = (size_t)c->large_header_bufs * (size_t)c->large_header_size;

@@ -648,6 +648,20 @@ static int set_size(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
+/* http2_chunk_size: a size, and not zero (nginx's "the http2 chunk size
+ * cannot be zero"); h2.c caps it at one TLS record's payload. */
+static int set_http2_chunk_size(struct parser *p, const struct directive *d, char **a, int n,
+                                void *conf)
+{
+    if (set_size(p, d, a, n, conf) != KT_OK)
+        return KT_ERROR;
+    if (*(long long *)((char *)conf + d->off) == 0) {
+        perr(p, "the http2 chunk size cannot be zero");
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 /* large_client_header_buffers NUMBER SIZE (http.c applies them). Sizes
  * past the 16 KiB read buffer are allowed, as nginx allows them; the read
  * buffer is then the limit. */
@@ -1112,7 +1126,7 @@ static const struct directive directives[] = {
     {"http2", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, http2), 0, 0},
     {"http2_max_concurrent_streams", HS, TARGET_SRV, 1, 1, set_num,
      offsetof(struct srv_conf, http2_max_concurrent_streams), 1, 65536},
-    {"http2_chunk_size", HS | CTX_LOC, TARGET_SRV, 1, 1, set_size,
+    {"http2_chunk_size", HS | CTX_LOC, TARGET_SRV, 1, 1, set_http2_chunk_size,
      offsetof(struct srv_conf, http2_chunk_size), 0, 0},
     {"http2_body_preread_size", HS, TARGET_SRV, 1, 1, set_size,
      offsetof(struct srv_conf, http2_body_preread_size), 0, 0},

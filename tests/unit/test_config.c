@@ -217,6 +217,7 @@ int main(void)
                  "invalid parameter \"bogus\"");
     expect_error("http {\n server {\n  listen 80 quic;\n }\n}\n", 3, "not supported");
     expect_error("http {\n http2 maybe;\n}\n", 2, "must be \"on\" or \"off\"");
+    expect_error("http {\n http2_chunk_size 0;\n}\n", 2, "cannot be zero");
     expect_error("http {\n http2_max_concurrent_streams 0;\n}\n", 2,
                  "http2_max_concurrent_streams");
     expect_error("http {\n sendfile maybe;\n}\n", 2, "must be \"on\" or \"off\"");

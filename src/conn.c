@@ -841,6 +841,8 @@ static int h2_start(struct conn *c)
     c->h2 = h2_open(&hc);
     if (c->h2 == NULL)
         return KT_ERROR;
+    if (c->pool->draining) /* a graceful stop began during the handshake */
+        h2_drain(c->h2);
     set_state(c, C_H2);
     c->log.action = "processing HTTP/2 connection";
     set_timeout(c, c->srv->c.http2_idle_timeout);

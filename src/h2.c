@@ -104,6 +104,7 @@ struct h2 {
     int progress;
     int draining;
     struct h2_stream *list;
+    unsigned long logged; /* $connection_requests */
     size_t payload_max;
     char ktls_mode[32];
 };
@@ -375,13 +376,15 @@ static const char *log_header(const void *req, const char *lname, size_t *len)
     return http_header(req, lname, len);
 }
 
-/* The access log line of a stream, as conn.c writes one for HTTP/1.1. */
+/* The access log line of a stream, as conn.c writes one for HTTP/1.1
+ * (the same variables; $bytes_sent counts the head as HTTP/1.1 text, not
+ * its HPACK size). */
 static void stream_log(struct h2_stream *st)
 {
     struct h2 *h = st->h;
     struct server_conf *srv = st->reply.srv != NULL ? st->reply.srv : h->env.srv;
     struct log_vars v;
-    char line[HTTP_MAX_URL + 64];
+    char line[HTTP_MAX_URL + 64], host[256], s_dn[512];
     const char *val;
     size_t len;
     int n;
@@ -406,13 +409,20 @@ static void stream_log(struct h2_stream *st)
         v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
     if (srv->nnames > 0)
         v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
-    if ((val = http_header(&st->req, "host", &len)) != NULL && len > 0)
-        v.v[LV_HOST] = (struct str){val, len};
+    if ((val = http_header(&st->req, "host", &len)) != NULL && len > 0) {
+        /* nginx's $host: lowercase, without the port */
+        const char *colon = val[0] != '[' ? memchr(val, ':', len) : NULL;
+        size_t hn = colon != NULL ? (size_t)(colon - val) : len;
+        for (size_t i = 0; i < hn && i < sizeof(host); i++)
+            host[i] = (val[i] >= 'A' && val[i] <= 'Z') ? (char)(val[i] + 32) : val[i];
+        v.v[LV_HOST] = (struct str){host, hn < sizeof(host) ? hn : sizeof(host)};
+    }
     if (h->ssl != NULL) {
         v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(h->ssl), strlen(tls_protocol(h->ssl))};
         v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(h->ssl), strlen(tls_cipher(h->ssl))};
         v.v[LV_SSL_CLIENT_VERIFY] = (struct str){tls_client_verify_text(h->ssl), 0};
         v.v[LV_SSL_CLIENT_VERIFY].len = strlen(v.v[LV_SSL_CLIENT_VERIFY].p);
+        v.v[LV_SSL_CLIENT_S_DN] = (struct str){s_dn, tls_client_s_dn(h->ssl, s_dn, sizeof(s_dn))};
     }
     v.v[LV_KTLS] = (struct str){h->hc.ktls, strlen(h->hc.ktls)};
     v.v[LV_KTLS_MODE] = (struct str){h->hc.ktls_mode, strlen(h->hc.ktls_mode)};
@@ -422,6 +432,7 @@ static void stream_log(struct h2_stream *st)
     v.msec = h->hc.now(h->hc.arg);
     v.request_time = v.msec - st->start > 0 ? v.msec - st->start : 0;
     v.connection = h->hc.id;
+    v.connection_requests = ++h->logged;
     v.src.header = log_header;
     v.src.req = &st->req;
     if (st->req.url.len > 0) {

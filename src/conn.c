@@ -2,7 +2,8 @@
  *
  *   HANDSHAKE -> READ -> SEND -> (KEEPALIVE -> READ -> SEND)* -> close
  *                                \-> LINGER (error answers: drain, then close)
- *            \-> H2 (ALPN chose "h2": h2.c runs the connection) -> close
+ *            \-> H2 (ALPN chose "h2", or a plain connection opened with the h2c
+ *                  preface: h2.c runs the connection) -> close
  *
  * One ev_io and one ev_timer are embedded in each connection; connections
  * and their 16 KiB buffers come from per-worker free lists and are reset

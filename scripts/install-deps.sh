@@ -10,15 +10,16 @@
 set -euo pipefail
 
 # Build: compiler, CMake, pkg-config, and the three libraries ktlsd links
-# (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing).
+# (OpenSSL for TLS/kTLS, libev for the event loop, llhttp's C sources for HTTP parsing,
+# libnghttp2 for HTTP/2).
 # libsystemd-dev: sd_notify and socket activation (-DKTLSD_SYSTEMD=OFF builds without).
 # libcrypt-dev: crypt_r() for auth_basic's htpasswd hashes (bcrypt, $5$, $6$).
 # zlib1g-dev and libbrotli-dev: "gzip on" and "brotli on", compression on the fly (src/compress.c).
 # Run: openssl(1) makes the self-signed development certificate for `make run`.
-BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev libcrypt-dev node-llhttp zlib1g-dev libbrotli-dev openssl"
+BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev libsystemd-dev libcrypt-dev node-llhttp libnghttp2-dev zlib1g-dev libbrotli-dev openssl"
 
 # Test: clang-format for `make check-format` (CI runs it); curl and openssl s_client as
-# clients, python3 for raw-socket tests,
+# clients, nghttp/h2load (nghttp2-client) and /usr/bin/python3 with python3-h2 for HTTP/2, python3 for raw-socket tests,
 # nginx as the reference the tests compare ktlsd with (Debian 12's `nginx`; nginx-light
 # is only nginx plus the echo module there). The tests bring their own mime.types.
 # user-mode-linux + kmod + iproute2 for the kTLS tests (UML kernel with the tls module),
@@ -28,7 +29,7 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # to build and check the Debian package; apache2-utils for htpasswd (auth_basic user files); brotli(1) decodes brotli answers, and
 # libnginx-mod-http-brotli-filter gives the reference nginx ngx_brotli (compress.sh). tests/integration/deps.sh checks that every
 # command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 prometheus nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter"
+TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter"
 
 want_test=0
 check_only=0

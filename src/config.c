@@ -824,8 +824,9 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
                    strcmp(a[i], "deferred") == 0 || strcmp(a[i], "bind") == 0) {
             if (listen_option(p, &l, a[i], a[0]) != KT_OK)
                 return KT_ERROR;
-        } else if (strcmp(a[i], "http2") == 0 || strcmp(a[i], "quic") == 0 ||
-                   strcmp(a[i], "proxy_protocol") == 0) {
+        } else if (strcmp(a[i], "http2") == 0) {
+            l.http2 = 1;
+        } else if (strcmp(a[i], "quic") == 0 || strcmp(a[i], "proxy_protocol") == 0) {
             perr(p, "\"%s\" parameter of the \"listen\" directive is not supported by ktlsd", a[i]);
             return KT_ERROR;
         } else {
@@ -879,6 +880,20 @@ static int set_size(struct parser *p, const struct directive *d, char **a, int n
     (void)n;
     if (parse_size(a[0], (long long *)((char *)conf + d->off)) != KT_OK) {
         perr(p, "invalid size \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
+/* http2_chunk_size: a size, and not zero (nginx's "the http2 chunk size
+ * cannot be zero"); h2.c caps it at one TLS record's payload. */
+static int set_http2_chunk_size(struct parser *p, const struct directive *d, char **a, int n,
+                                void *conf)
+{
+    if (set_size(p, d, a, n, conf) != KT_OK)
+        return KT_ERROR;
+    if (*(long long *)((char *)conf + d->off) == 0) {
+        perr(p, "the http2 chunk size cannot be zero");
         return KT_ERROR;
     }
     return KT_OK;
@@ -1226,6 +1241,9 @@ static void srv_conf_init(struct srv_conf *c)
     c->access_log_buffer = CONF_UNSET;
     c->log_not_found = c->autoindex_exact_size = c->autoindex_localtime = c->autoindex_format =
         CONF_UNSET;
+    c->http2 = c->http2_max_concurrent_streams = CONF_UNSET;
+    c->http2_chunk_size = c->http2_body_preread_size = CONF_UNSET;
+    c->http2_idle_timeout = CONF_UNSET;
 }
 
 static int block_events(struct parser *p, const struct directive *d, char **a, int n, void *conf)
@@ -1970,6 +1988,15 @@ static const struct directive directives[] = {
     {"ssl_session_timeout", HS, TARGET_SRV, 1, 1, set_time,
      offsetof(struct srv_conf, ssl_session_timeout), 0, 86400 * 7},
     {"listen", CTX_SERVER, TARGET_SERVER, 1, 16, set_listen, 0, 0, 0},
+    {"http2", HS, TARGET_SRV, 1, 1, set_flag, offsetof(struct srv_conf, http2), 0, 0},
+    {"http2_max_concurrent_streams", HS, TARGET_SRV, 1, 1, set_num,
+     offsetof(struct srv_conf, http2_max_concurrent_streams), 1, 65536},
+    {"http2_chunk_size", HS | CTX_LOC, TARGET_SRV, 1, 1, set_http2_chunk_size,
+     offsetof(struct srv_conf, http2_chunk_size), 0, 0},
+    {"http2_body_preread_size", HS, TARGET_SRV, 1, 1, set_size,
+     offsetof(struct srv_conf, http2_body_preread_size), 0, 0},
+    {"http2_idle_timeout", HS, TARGET_SRV, 1, 1, set_time,
+     offsetof(struct srv_conf, http2_idle_timeout), 0, 86400},
     {"server_name", CTX_SERVER, TARGET_SERVER, 1, -1, set_server_name,
      offsetof(struct server_conf, names), 0, 0},
     {"location", CTX_SERVER, TARGET_SERVER, 1, BLOCK, block_location, 0, 0, 0},
@@ -2461,6 +2488,26 @@ static void srv_conf_merge_more(struct srv_conf *c, const struct srv_conf *paren
     }
 }
 
+/* "listen ... http2" (nginx before 1.25.1) is a property of the address:
+ * every server block listening there speaks HTTP/2, unless it says
+ * "http2 off" itself. */
+static void listen_http2(struct config *cf)
+{
+    for (size_t i = 0; i < cf->nservers; i++)
+        for (size_t j = 0; j < cf->servers[i]->nlistens; j++) {
+            const struct listen_conf *l = &cf->servers[i]->listens[j];
+            if (!l->http2)
+                continue;
+            for (size_t k = 0; k < cf->nservers; k++) {
+                struct server_conf *s = cf->servers[k];
+                for (size_t m = 0; m < s->nlistens && s->c.http2 == CONF_UNSET; m++)
+                    if (s->listens[m].addrlen == l->addrlen &&
+                        memcmp(&s->listens[m].addr, &l->addr, l->addrlen) == 0)
+                        s->c.http2 = 1;
+            }
+        }
+}
+
 /* A server inherits from http{} what it does not set itself, then takes
  * the defaults (nginx's merge_srv_conf). */
 static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
@@ -2501,6 +2548,11 @@ static void srv_conf_merge(struct srv_conf *c, const struct srv_conf *parent)
     MERGE(ssl_verify_client, CONF_UNSET, VERIFY_OFF);
     MERGE(ssl_verify_depth, CONF_UNSET, 1);
     MERGE(ktls_zerocopy_sendfile, CONF_UNSET, 0);
+    MERGE(http2, CONF_UNSET, 0);
+    MERGE(http2_max_concurrent_streams, CONF_UNSET, 128);
+    MERGE(http2_chunk_size, CONF_UNSET, 16 * 1024); /* nginx: 8k; 16k fills a TLS record */
+    MERGE(http2_body_preread_size, CONF_UNSET, 64 * 1024);
+    MERGE(http2_idle_timeout, CONF_UNSET, c->keepalive_timeout);
     MERGE_STR(ssl_password_file, (const char *)NULL);
     MERGE_STR(ssl_dhparam, (const char *)NULL);
     MERGE_STR(ssl_ecdh_curve, (const char *)NULL);
@@ -2816,6 +2868,7 @@ struct config *config_load(const char *path, char *err, size_t errlen)
     config_free(cf);
     if ((cf = config_read(path, err, errlen)) == NULL)
         return NULL;
+    listen_http2(cf);
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         srv_conf_merge(&s->c, &cf->http);

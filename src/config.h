@@ -26,6 +26,7 @@ struct listen_conf {
     socklen_t addrlen;
     char text[80]; /* "127.0.0.1:8443" as written, for logs */
     int ssl;
+    int http2; /* "listen ... http2": the old form of "http2 on" */
     int default_server;
     int backlog;
     const char *file;
@@ -160,6 +161,11 @@ struct srv_conf {
     int ssl_verify_client; /* VERIFY_* */
     int ssl_verify_depth;
     int ktls_zerocopy_sendfile;
+    int http2;                         /* offer h2 by ALPN (h2.c) */
+    int http2_max_concurrent_streams;  /* SETTINGS_MAX_CONCURRENT_STREAMS */
+    long long http2_chunk_size;        /* largest DATA payload */
+    long long http2_body_preread_size; /* SETTINGS_INITIAL_WINDOW_SIZE */
+    double http2_idle_timeout;         /* CONF_UNSET: keepalive_timeout */
     int ssl_protocols;
     char *ssl_ciphers;
     struct conf_cmd *ssl_conf_cmds;

@@ -2,6 +2,8 @@
  *
  *   HANDSHAKE -> READ -> SEND -> (KEEPALIVE -> READ -> SEND)* -> close
  *                                \-> LINGER (error answers: drain, then close)
+ *            \-> H2 (ALPN chose "h2", or a plain connection opened with the h2c
+ *                  preface: h2.c runs the connection) -> close
  *
  * One ev_io and one ev_timer are embedded in each connection; connections
  * and their 16 KiB buffers come from per-worker free lists and are reset
@@ -10,6 +12,7 @@
 #include "conn.h"
 #include "auth.h"
 #include "config.h"
+#include "h2.h"
 #include "http.h"
 #include "ktls_info.h"
 #include "limit.h"
@@ -43,7 +46,7 @@ _Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
 #define LINGER_TIMEOUT 5.0
 #define RECLAIM_LOG_EVERY 1.0 /* seconds between "not enough worker_connections" lines */
 
-enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER };
+enum state { C_HANDSHAKE, C_READ, C_SEND, C_KEEPALIVE, C_LINGER, C_H2 };
 
 struct buf_list {
     void *head;
@@ -74,6 +77,7 @@ struct conn {
     unsigned close_clean : 1;  /* an ending that owes the peer a close_notify */
     unsigned delayed : 1;      /* limit_req delays the request: answered when the timer fires */
     unsigned paced : 1;        /* limit_rate: the timer says when to send on */
+    unsigned h2_checked : 1;   /* a plain connection's first bytes are not the h2 preface */
     int ktls_class; /* which kTLS gauge counts this connection: -1 none, 0 tx, 1 tx+rx, 2+ fallback
                      */
     struct ktls_modes ktls_mode; /* what the kernel runs each direction as (sw, hw, ...) */
@@ -83,6 +87,7 @@ struct conn {
     size_t rlen, rparsed;
     struct request *req; /* with rbuf: held only while a request is being read or answered */
     struct xfer *xf;
+    struct h2 *h2; /* in C_H2 */
     char *sbuf;
     size_t scap;
     int status;
@@ -124,6 +129,7 @@ static long *state_gauge(enum state st)
     case C_SEND:
         return &stats_me->writing;
     case C_KEEPALIVE:
+    case C_H2: /* its streams are not counted one by one */
         return &stats_me->waiting;
     default:
         return NULL;
@@ -288,6 +294,10 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         conn_close(c, 0);
         return;
     }
+    if (c->state == C_H2 && h2_streams(c->h2) == 0) { /* idle: keepalive_timeout */
+        conn_close(c, 1);
+        return;
+    }
     log_error(LL_INFO, &c->log, "client timed out (%d: %s)", ETIMEDOUT, strerror(ETIMEDOUT));
     if (c->state == C_READ && c->rlen > 0) {
         c->status = 408;
@@ -401,6 +411,8 @@ static void conn_close(struct conn *c, int clean)
     stats_me->active--;
     ev_io_stop(p->loop, &c->io);
     ev_timer_stop(p->loop, &c->timer);
+    h2_free(c->h2);
+    c->h2 = NULL;
     tls_close(c->ssl, clean);
     c->ssl = NULL;
     close(c->fd);
@@ -853,6 +865,90 @@ static void handshake_done(struct conn *c)
     c->log.action = "reading client request line";
 }
 
+static double loop_now(void *arg)
+{
+    return ev_now(((struct conn *)arg)->pool->loop);
+}
+
+/* ALPN chose h2: the connection is h2.c's from here on. */
+static int h2_start(struct conn *c)
+{
+    char kmode[32];
+    struct request_env env = {
+        .vh = c->vh,
+        .srv = c->srv,
+        .ssl = c->ssl != NULL,
+        .ktls_tx = c->ktls_tx,
+        .peer = (const struct sockaddr *)&c->peer_addr,
+        .fd = c->fd,
+        .tls = c->ssl,
+        .log = &c->log,
+        .client_verify = c->ssl != NULL ? tls_client_verify(c->ssl, &c->log) : 0,
+    };
+    struct h2_conn hc = {.env = &env,
+                         .ssl = c->ssl,
+                         .now = loop_now,
+                         .arg = c,
+                         .id = c->log.id,
+                         .ktls = ktls_text(c),
+                         .ktls_mode = ktls_modes_text(&c->ktls_mode, kmode, sizeof(kmode))};
+    c->h2 = h2_open(&hc);
+    if (c->h2 == NULL)
+        return KT_ERROR;
+    if (c->pool->draining) /* a graceful stop began during the handshake */
+        h2_drain(c->h2);
+    set_state(c, C_H2);
+    c->log.action = "processing HTTP/2 connection";
+    set_timeout(c, c->srv->c.http2_idle_timeout);
+    return KT_OK;
+}
+
+/* "http2 on" on a listener without ssl: a connection that opens with the
+ * HTTP/2 preface is HTTP/2 (h2c with prior knowledge, as nginx 1.25.1+),
+ * anything else HTTP/1.x. KT_OK: it is (h2.c then reads the preface);
+ * KT_AGAIN: the first bytes are a prefix of it, wait; KT_ERROR: it is not. */
+static int plain_h2(struct conn *c)
+{
+    char b[H2_PREFACE_LEN];
+    ssize_t n = recv(c->fd, b, sizeof(b), MSG_PEEK);
+    if (n <= 0)
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? KT_AGAIN : KT_ERROR;
+    if (memcmp(b, H2_PREFACE, (size_t)n) != 0)
+        return KT_ERROR;
+    return n == H2_PREFACE_LEN ? KT_OK : KT_AGAIN;
+}
+
+/* An HTTP/2 connection's turn: its timer is send_timeout while streams are
+ * open (restarted as they make progress), keepalive_timeout (or
+ * http2_idle_timeout) while none is. */
+static void h2_step(struct conn *c)
+{
+    int events = IO_READ, r = h2_run(c->h2, &events);
+    if (r == KT_OK) {
+        /* GOAWAY went out and every stream is done, but the client may still
+         * be sending (WINDOW_UPDATEs for the last DATA): a lingering close,
+         * so that a RST does not destroy the end of what it has not read */
+        h2_free(c->h2);
+        c->h2 = NULL;
+        tls_close(c->ssl, 1);
+        c->ssl = NULL;
+        shutdown(c->fd, SHUT_WR);
+        set_state(c, C_LINGER);
+        c->log.action = "lingering close";
+        wait_for(c, EV_READ);
+        set_timeout(c, LINGER_TIMEOUT);
+        return;
+    }
+    if (r == KT_ERROR) {
+        conn_close(c, 0);
+        return;
+    }
+    wait_for(c, events);
+    if (h2_progress(c->h2))
+        set_timeout(c,
+                    h2_streams(c->h2) > 0 ? c->srv->c.send_timeout : c->srv->c.http2_idle_timeout);
+}
+
 /* nginx's test for plain HTTP on a TLS port: a TLS client opens with a
  * handshake record (0x16) or an SSLv2-style hello (0x80). Anything else is
  * read as a plain HTTP request and answered 400 "The plain HTTP request
@@ -908,7 +1004,19 @@ static void conn_step(struct conn *c)
                 return;
             }
             handshake_done(c);
+            if (tls_alpn_h2(c->ssl)) {
+                if (h2_start(c) != KT_OK) {
+                    conn_close(c, 0);
+                    return;
+                }
+                h2_step(c);
+                return;
+            }
             break;
+
+        case C_H2:
+            h2_step(c);
+            return;
 
         case C_KEEPALIVE:
             set_state(c, C_READ);
@@ -916,6 +1024,22 @@ static void conn_step(struct conn *c)
             set_timeout(c, c->srv->c.client_header_timeout);
             /* fall through */
         case C_READ:
+            if (!c->h2_checked && c->ssl == NULL && !c->plain_on_tls && c->srv->c.http2 > 0) {
+                r = plain_h2(c);
+                if (r == KT_AGAIN) {
+                    wait_for(c, EV_READ);
+                    return;
+                }
+                c->h2_checked = 1;
+                if (r == KT_OK) {
+                    if (h2_start(c) != KT_OK) {
+                        conn_close(c, 0);
+                        return;
+                    }
+                    h2_step(c);
+                    return;
+                }
+            }
             r = read_request(c);
             if (r == KT_AGAIN)
                 return;
@@ -987,15 +1111,27 @@ static void conn_step(struct conn *c)
 void conn_pool_drain(struct conn_pool *p)
 {
     p->draining = 1;
+    /* HTTP/2: GOAWAY now; the streams in flight finish, then each closes.
+     * Backwards: a connection may close (and leave live[]) as it steps. */
+    for (size_t i = p->nlive; i-- > 0;)
+        if (i < p->nlive && p->live[i]->state == C_H2) {
+            h2_drain(p->live[i]->h2);
+            h2_step(p->live[i]);
+        }
+}
+
+/* Waiting for a next request: keep-alive, or HTTP/2 with no stream open. */
+static int conn_idle(const struct conn *c)
+{
+    return c->state == C_KEEPALIVE || (c->state == C_H2 && h2_streams(c->h2) == 0);
 }
 
 /* worker_connections are all in use: close the connections that are
  * waiting rather than working, so that new clients are served (nginx's
  * ngx_drain_connections reuses idle keep-alive connections). Idle
- * keep-alive connections go first, then those that have not finished a
- * request head (a handshake or a head trickling in: slowloris), oldest
- * first. At most one line a second is logged. Returns how many were
- * closed. */
+ * keep-alive connections (and HTTP/2 ones with no stream open) go first, then those that have not
+ * finished a request head (a handshake or a head trickling in: slowloris), oldest first. At most
+ * one line a second is logged. Returns how many were closed. */
 size_t conn_pool_reclaim(struct conn_pool *p, size_t want)
 {
     size_t done = 0;
@@ -1003,17 +1139,17 @@ size_t conn_pool_reclaim(struct conn_pool *p, size_t want)
         struct conn *best = NULL;
         for (size_t i = 0; i < p->nlive; i++) {
             struct conn *c = p->live[i];
-            int idle = c->state == C_KEEPALIVE;
+            int idle = conn_idle(c);
             if (!idle && c->state != C_HANDSHAKE &&
                 !(c->state == C_READ && (c->req == NULL || !c->req->headers_done)))
                 continue;
-            if (best == NULL || (idle && best->state != C_KEEPALIVE) ||
-                (idle == (best->state == C_KEEPALIVE) && c->idle_since < best->idle_since))
+            if (best == NULL || (idle && !conn_idle(best)) ||
+                (idle == conn_idle(best) && c->idle_since < best->idle_since))
                 best = c;
         }
         if (best == NULL)
             break;
-        conn_close(best, best->state == C_KEEPALIVE);
+        conn_close(best, conn_idle(best));
         done++;
     }
     p->reclaimed += done;

@@ -131,19 +131,21 @@ const char *tls_servername(SSL *ssl)
     return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 }
 
-/* ALPN: the HTTP/1.x versions ktlsd speaks, in our order of preference
- * (nginx's ngx_http_ssl_alpn_select accepts the same three). `curl -0` offers
- * only "http/1.0". A client that offers none of them (say "h2" alone) gets the
+/* ALPN: the HTTP versions ktlsd speaks, in our order of preference: h2
+ * where the server block has http2 on, then the HTTP/1.x versions (nginx's
+ * ngx_http_ssl_alpn_select accepts the same). `curl -0` offers only
+ * "http/1.0". A client that offers none of them (say "h2" alone to a
+ * server without http2) gets the
  * fatal no_application_protocol alert, as from nginx (RFC 7301 section 3.2). */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
-    static const unsigned char ours[] = "\x08http/1.1\x08http/1.0\x08http/0.9";
+    static const unsigned char h2[] = "\x02h2\x08http/1.1\x08http/1.0\x08http/0.9";
+    const unsigned char *ours = arg != NULL ? h2 : h2 + 3;
+    unsigned int ourlen = (unsigned int)(arg != NULL ? sizeof(h2) - 1 : sizeof(h2) - 4);
     unsigned char *sel;
     (void)ssl;
-    (void)arg;
-    if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) !=
-        OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&sel, outlen, ours, ourlen, in, inlen) != OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_ALERT_FATAL; /* e.g. a client offering only h2 */
     *out = sel;
     return SSL_TLSEXT_ERR_OK;
@@ -180,7 +182,9 @@ SSL_CTX *tls_ctx_create(const struct srv_conf *c, char *err, size_t errlen)
     /* session cache and ticket keys, shared by the workers (sessions.c) */
     if (sessions_attach(ctx, c, err, errlen) != KT_OK)
         goto fail;
-    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    /* the server block's "http2 on" (or "listen ... http2"): h2 first. After
+     * SNI, OpenSSL asks the chosen server's SSL_CTX. */
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, c->http2 > 0 ? (void *)ctx : NULL);
     SSL_CTX_set_tlsext_servername_callback(ctx, sni_select);
 
     if (SSL_CTX_set_cipher_list(ctx, c->ssl_ciphers ? c->ssl_ciphers : DEFAULT_CIPHERS) != 1) {
@@ -390,6 +394,14 @@ void tls_close(SSL *ssl, int clean)
     }
     SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(ssl);
+}
+
+int tls_alpn_h2(SSL *ssl)
+{
+    const unsigned char *p;
+    unsigned int len;
+    SSL_get0_alpn_selected(ssl, &p, &len);
+    return len == 2 && memcmp(p, "h2", 2) == 0;
 }
 
 int tls_pending(SSL *ssl)

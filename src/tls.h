@@ -72,6 +72,8 @@ int tls_ktls_tx(SSL *ssl);
  * the connection must close before anything else is written. */
 int tls_key_update_pending(SSL *ssl);
 int tls_ktls_rx(SSL *ssl);
+/* Whether ALPN chose "h2". */
+int tls_alpn_h2(SSL *ssl);
 const char *tls_protocol(SSL *ssl);
 const char *tls_cipher(SSL *ssl);
 /* Text of the OpenSSL error queue (drains it). */

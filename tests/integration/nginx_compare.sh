@@ -8,7 +8,9 @@
 # Location, Allow, Expires relative to Date, Cache-Control, Accept-Ranges,
 # Connection, every X-*) and the body bytes (multipart boundaries normalised;
 # "ktlsd" in a generated error page reads as "nginx"; autoindex: runs of
-# blanks count as one). Server and Date are not compared.
+# blanks count as one). Server and Date are not compared. Then the requests
+# HTTP/2 can carry go again over HTTP/2 (compare.py --h2; the default server
+# listens "ssl http2"), compared the same way.
 #
 # Intentional differences, not compared here (see static_*.sh):
 #   - 405: nginx sends no Allow; ktlsd must send "Allow: GET, HEAD" (checked).
@@ -101,7 +103,7 @@ shared_http() {
     access_log $T/access-$n.log;
 
     server {
-        listen 127.0.0.1:$p ssl default_server;
+        listen 127.0.0.1:$p ssl http2 default_server;
         server_name localhost a.test;
         root $WWW;
         index index.html;
@@ -246,4 +248,15 @@ cat "$T/compare.out"
 [ "$pyrc" = 0 ] || fail "compare.py exited with status $pyrc"
 PASS=$((PASS + $(grep -c '^ok ' "$T/compare.out")))
 FAIL=$((FAIL + $(grep -c '^FAIL ' "$T/compare.out")))
+
+# The same requests over HTTP/2 (both listen "ssl http2", the form nginx 1.22
+# knows): what HTTP/2 can carry of them, one stream each.
+if /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null; then
+    /usr/bin/python3 "$HERE/compare/compare.py" --h2 "${args[@]}" "$HERE/compare/requests.txt" "$PA" "$PB" nginx "$NB" >"$T/compare-h2.out" 2>&1
+    pyrc=$?
+    sed 's/^\(ok   - \|FAIL - \)REQ /\1h2 REQ /' "$T/compare-h2.out"
+    [ "$pyrc" = 0 ] || fail "compare.py --h2 exited with status $pyrc"
+    PASS=$((PASS + $(grep -c '^ok ' "$T/compare-h2.out")))
+    FAIL=$((FAIL + $(grep -c '^FAIL ' "$T/compare-h2.out")))
+fi
 finish

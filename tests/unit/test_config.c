@@ -126,6 +126,38 @@ int main(void)
         config_free(cf);
     }
 
+    /* HTTP/2: "listen ... http2" (the old form) and "http2 on|off" */
+    cf = load("http {\n http2_max_concurrent_streams 8;\n server { listen 80 http2; }\n"
+              " server { listen 81 http2; http2 off; }\n server { listen 82; http2 on;"
+              " http2_chunk_size 4k; keepalive_timeout 7; }\n server { listen 83; }\n}\n",
+              err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        CHECK(cf->servers[0]->c.http2 == 1);
+        CHECK(cf->servers[0]->listens[0].http2 == 1);
+        CHECK(cf->servers[0]->c.http2_max_concurrent_streams == 8);
+        CHECK(cf->servers[0]->c.http2_chunk_size == 16384);
+        CHECK(cf->servers[1]->c.http2 == 0);
+        CHECK(cf->servers[2]->c.http2 == 1);
+        CHECK(cf->servers[2]->c.http2_chunk_size == 4096);
+        CHECK(cf->servers[2]->c.http2_idle_timeout == 7);
+        CHECK(cf->servers[3]->c.http2 == 0);
+        CHECK(cf->servers[3]->c.http2_max_concurrent_streams == 8);
+        config_free(cf);
+    }
+    /* "listen ... http2" is the address's: every server there speaks h2 */
+    cf = load("http {\n server { listen 90 http2; }\n server { listen 90; server_name b; }\n"
+              " server { listen 90; server_name c; http2 off; }\n server { listen 91; }\n}\n",
+              err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        CHECK(cf->servers[0]->c.http2 == 1);
+        CHECK(cf->servers[1]->c.http2 == 1);
+        CHECK(cf->servers[2]->c.http2 == 0);
+        CHECK(cf->servers[3]->c.http2 == 0);
+        config_free(cf);
+    }
+
     /* variables, regex server names, named locations (issue "Trust first") */
     cf = load("http {\n server {\n  listen 80;\n  server_name a.test ~^(?<sub>.+)\\.x$;\n"
               "  root /srv/$sub;\n  error_page 404 = @fb;\n  error_page 403 @fb;\n"
@@ -206,7 +238,11 @@ int main(void)
     expect_error("http {\n server {\n  listen 99999;\n }\n}\n", 3, "invalid port");
     expect_error("http {\n server {\n  listen 80 bogus;\n }\n}\n", 3,
                  "invalid parameter \"bogus\"");
-    expect_error("http {\n server {\n  listen 80 http2;\n }\n}\n", 3, "not supported");
+    expect_error("http {\n server {\n  listen 80 quic;\n }\n}\n", 3, "not supported");
+    expect_error("http {\n http2 maybe;\n}\n", 2, "must be \"on\" or \"off\"");
+    expect_error("http {\n http2_chunk_size 0;\n}\n", 2, "cannot be zero");
+    expect_error("http {\n http2_max_concurrent_streams 0;\n}\n", 2,
+                 "http2_max_concurrent_streams");
     expect_error("http {\n sendfile maybe;\n}\n", 2, "must be \"on\" or \"off\"");
     expect_error("http {\n keepalive_timeout 5x;\n}\n", 2, "invalid time");
     expect_error("listen 80;\n", 1, "not allowed here");

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""h2_records.py PORT PATH FILE TLSVER [slow]: one HTTP/2 GET of PATH on a TLS
+connection to 127.0.0.1:PORT (ALPN h2; TLSVER 1.2 or 1.3), through memory
+BIOs so that the TLS records the server sends can be counted on the wire
+(record headers are cleartext), with windows wide open so that flow control
+never cuts a frame. Records sent before the request (the handshake, TLS 1.3
+tickets) are not counted. Checks that the body is FILE byte for byte. "slow"
+reads 4 KiB a millisecond through a small receive buffer, so that the
+server's writes stop in the middle of frames. Prints
+"records=R data_frames=D other_frames=F max_payload=M identical=0|1"."""
+import hashlib
+import socket
+import ssl
+import sys
+import time
+
+from hpack import Encoder
+from hyperframe.frame import DataFrame, Frame, HeadersFrame, SettingsFrame, WindowUpdateFrame
+
+port, path, fname, ver = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+slow = len(sys.argv) > 5 and sys.argv[5] == "slow"
+
+
+class Records:
+    def __init__(self):
+        self.n = 0
+        self.need, self.hdr, self.in_body = 5, b"", False
+
+    def feed(self, data):
+        i = 0
+        while i < len(data):
+            take = min(self.need, len(data) - i)
+            if not self.in_body:
+                self.hdr += data[i:i + take]
+            i += take
+            self.need -= take
+            if self.need:
+                continue
+            if self.in_body:
+                self.in_body, self.need, self.hdr = False, 5, b""
+                continue
+            self.n += 1
+            self.in_body, self.need = True, int.from_bytes(self.hdr[3:5], "big")
+            if self.need == 0:
+                self.in_body, self.need, self.hdr = False, 5, b""
+
+
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.set_alpn_protocols(["h2"])
+if ver == "1.2":
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+else:
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+if slow:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+sock.settimeout(30)
+sock.connect(("127.0.0.1", port))
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
+rec = Records()
+
+
+def flush():
+    d = out.read()
+    if d:
+        sock.sendall(d)
+
+
+def fill(count=True):
+    if slow and count:
+        time.sleep(0.001)
+    d = sock.recv(4096 if slow else 1 << 20)
+    if not d:
+        raise RuntimeError("connection closed by the server")
+    if count:
+        rec.feed(d)
+    inc.write(d)
+
+
+while True:
+    try:
+        tls.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        flush()
+        fill(False)
+flush()
+if tls.selected_alpn_protocol() != "h2":
+    raise RuntimeError("ALPN chose %r" % tls.selected_alpn_protocol())
+buf = bytearray()  # the server's SETTINGS come with the TLS 1.3 tickets: kept
+if ver == "1.3":  # tickets follow the handshake: read them before counting
+    sock.settimeout(0.5)
+    try:
+        while True:
+            fill(False)
+            try:
+                buf += tls.read(1 << 20)
+            except ssl.SSLWantReadError:
+                pass
+    except socket.timeout:
+        pass
+    sock.settimeout(30)
+
+WIDE = 2**31 - 1
+hdrs = Encoder().encode([(":method", "GET"), (":scheme", "https"), (":path", path),
+                         (":authority", "localhost")])
+tls.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" +
+          SettingsFrame(0, {SettingsFrame.INITIAL_WINDOW_SIZE: WIDE}).serialize() +
+          WindowUpdateFrame(0, WIDE - 65535).serialize() +
+          HeadersFrame(1, hdrs, flags=["END_HEADERS", "END_STREAM"]).serialize())
+flush()
+body = hashlib.sha256()
+data_frames = other = max_payload = 0
+done = False
+while not done:
+    while len(buf) >= 9:
+        f, length = Frame.parse_frame_header(memoryview(bytes(buf[:9])))
+        if len(buf) < 9 + length:
+            break
+        f.parse_body(memoryview(bytes(buf[9:9 + length])))
+        del buf[:9 + length]
+        if isinstance(f, SettingsFrame) and "ACK" not in f.flags:
+            tls.write(SettingsFrame(0, flags=["ACK"]).serialize())
+            flush()
+        if isinstance(f, DataFrame) and f.stream_id == 1:
+            data_frames += 1
+            max_payload = max(max_payload, len(f.data))
+            body.update(f.data)
+        else:
+            other += 1
+        if f.stream_id == 1 and "END_STREAM" in f.flags:
+            done = True
+    if done:
+        break
+    try:
+        buf += tls.read(1 << 20)
+    except ssl.SSLWantReadError:
+        fill()
+with open(fname, "rb") as fh:
+    same = hashlib.sha256(fh.read()).digest() == body.digest()
+print("records=%d data_frames=%d other_frames=%d max_payload=%d identical=%d" %
+      (rec.n, data_frames, other, max_payload, int(same)))

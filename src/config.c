@@ -1569,6 +1569,40 @@ static int set_noop_flag(struct parser *p, const struct directive *d, char **a, 
     return set_flag(p, d, a, n, &v);
 }
 
+/* resolver ADDRESS ... [valid=T] [ipv6=on|off] [status_zone=Z] and
+ * resolver_timeout T: nginx resolves names for OCSP responders (and
+ * upstreams). ktlsd makes no outgoing connection at all (stapled responses
+ * come from ssl_stapling_file), so there is nothing to resolve: the values
+ * are checked and have no effect (a [warn] says so at -t). */
+static int set_resolver(struct parser *p, const struct directive *d, char **a, int n, void *conf)
+{
+    double t;
+    (void)conf;
+    for (int i = 0; i < n; i++)
+        if (strncmp(a[i], "valid=", 6) == 0 && parse_time(a[i] + 6, &t) != KT_OK) {
+            perr(p, "invalid parameter \"%s\" in \"%s\" directive", a[i], d->name);
+            return KT_ERROR;
+        }
+    pwarn(p,
+          "\"%s\" has no effect: ktlsd makes no outgoing connections (OCSP responses come "
+          "from ssl_stapling_file)",
+          d->name);
+    return KT_OK;
+}
+
+static int set_resolver_timeout(struct parser *p, const struct directive *d, char **a, int n,
+                                void *conf)
+{
+    double t;
+    (void)n;
+    (void)conf;
+    if (parse_time(a[0], &t) != KT_OK) {
+        perr(p, "invalid time \"%s\" in \"%s\" directive", a[0], d->name);
+        return KT_ERROR;
+    }
+    return KT_OK;
+}
+
 /* tcp_nopush: ktlsd already writes a response's head and first body bytes
  * together (one TLS record or one writev), which is what TCP_CORK buys
  * nginx; the flag is checked and has no further effect. */
@@ -2098,6 +2132,8 @@ static const struct directive directives[] = {
      offsetof(struct srv_conf, charset_types), 0, 0},
     {"source_charset", HSL, TARGET_SRV, 1, 1, set_source_charset, 0, 0, 0},
     {"tcp_nopush", HSL, TARGET_SRV, 1, 1, set_tcp_nopush, 0, 0, 0},
+    {"resolver", HSL, TARGET_SRV, 1, -1, set_resolver, 0, 0, 0},
+    {"resolver_timeout", HSL, TARGET_SRV, 1, 1, set_resolver_timeout, 0, 0, 0},
     {"types_hash_max_size", HSL, TARGET_SRV, 1, 1, set_noop_size, 0, 0, 0},
     {"types_hash_bucket_size", HSL, TARGET_SRV, 1, 1, set_noop_size, 0, 0, 0},
     {"server_names_hash_max_size", CTX_HTTP, TARGET_MAIN, 1, 1, set_noop_size, 0, 0, 0},

@@ -12,37 +12,17 @@ import hashlib
 import socket
 import ssl
 import sys
+import os
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from records import Records  # noqa: E402
 
 from hpack import Encoder
 from hyperframe.frame import DataFrame, Frame, HeadersFrame, SettingsFrame, WindowUpdateFrame
 
 port, path, fname, ver = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 slow = len(sys.argv) > 5 and sys.argv[5] == "slow"
-
-
-class Records:
-    def __init__(self):
-        self.n = 0
-        self.need, self.hdr, self.in_body = 5, b"", False
-
-    def feed(self, data):
-        i = 0
-        while i < len(data):
-            take = min(self.need, len(data) - i)
-            if not self.in_body:
-                self.hdr += data[i:i + take]
-            i += take
-            self.need -= take
-            if self.need:
-                continue
-            if self.in_body:
-                self.in_body, self.need, self.hdr = False, 5, b""
-                continue
-            self.n += 1
-            self.in_body, self.need = True, int.from_bytes(self.hdr[3:5], "big")
-            if self.need == 0:
-                self.in_body, self.need, self.hdr = False, 5, b""
 
 
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

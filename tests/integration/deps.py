@@ -193,8 +193,8 @@ def scan(files):
                 names = m.group(1) or m.group(2)
                 for n in names.split(","):
                     n = n.strip().split(" ")[0].split(".")[0]
-                    if n:
-                        modules.setdefault(n, set()).add(rel)
+                    if n and not os.path.exists(os.path.join(os.path.dirname(f), n + ".py")):
+                        modules.setdefault(n, set()).add(rel)  # (a module beside it: ours)
             for m in SUBPROC.finditer(src):
                 commands.setdefault("!" + m.group(1), set()).add(rel)
             for line in src.splitlines():

@@ -334,7 +334,12 @@ FAIL=$((FAIL + $(grep -c '^FAIL ' "$T/compare.out")))
 expect_file_match "rewrite or internal redirection cycle" "$T/error-test.log" \
     "a rewrite cycle is logged"
 # map and set variables in log_format: the same lines, in any order
-sleep 1.5 # ktlsd flushes its access logs once a second
+# ktlsd flushes its access logs once a second: wait (up to 8 s, for slow
+# sanitizer builds) until it has written as many lines as nginx
+for _ in $(seq 1 80); do
+    [ "$(wc -l <"$T/rw-test.log" 2>/dev/null)" -ge "$(wc -l <"$T/rw-nginx.log")" ] && break
+    sleep 0.1
+done
 if cmp -s <(sort "$T/rw-nginx.log") <(sort "$T/rw-test.log"); then
     ok "map and set variables in the access log as nginx writes them"
 else

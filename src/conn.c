@@ -672,15 +672,11 @@ static int keepalive_allowed(struct conn *c)
            c->requests < (unsigned long)c->srv->c.keepalive_requests;
 }
 
-/* Hands the parsed request to request.c, then picks the send path: kTLS
- * sendfile, plain sendfile, or a copying fallback with a large buffer.
- * KT_AGAIN: limit_req delays the request; the timer answers it again
- * (again set: counted once, and limit_req is not asked twice). */
-static int handle_request(struct conn *c, int again)
+/* What the pipeline needs to know of this connection, whatever protocol
+ * brought the request (HTTP/1.1 adds the request itself; h2.c its streams). */
+static struct request_env conn_env(struct conn *c)
 {
-    struct request_env env = {
-        .req = c->req,
-        .rbuf = c->rbuf,
+    return (struct request_env){
         .vh = c->vh,
         .srv = c->srv,
         .ssl = c->ssl != NULL,
@@ -689,12 +685,24 @@ static int handle_request(struct conn *c, int again)
         .fd = c->fd,
         .tls = c->ssl,
         .log = &c->log,
-        .plain_on_tls = c->plain_on_tls,
         .client_verify = c->ssl != NULL ? tls_client_verify(c->ssl, &c->log) : 0,
-        .limit_req_done = again,
     };
+}
+
+/* Hands the parsed request to request.c, then picks the send path: kTLS
+ * sendfile, plain sendfile, or a copying fallback with a large buffer.
+ * KT_AGAIN: limit_req delays the request; the timer answers it again
+ * (again set: counted once, and limit_req is not asked twice). */
+static int handle_request(struct conn *c, int again)
+{
+    struct request_env env = conn_env(c);
     struct reply *r;
     enum send_mode mode;
+
+    env.req = c->req;
+    env.rbuf = c->rbuf;
+    env.plain_on_tls = c->plain_on_tls;
+    env.limit_req_done = again;
 
     if (!again) {
         c->requests++;
@@ -874,17 +882,7 @@ static double loop_now(void *arg)
 static int h2_start(struct conn *c)
 {
     char kmode[32];
-    struct request_env env = {
-        .vh = c->vh,
-        .srv = c->srv,
-        .ssl = c->ssl != NULL,
-        .ktls_tx = c->ktls_tx,
-        .peer = (const struct sockaddr *)&c->peer_addr,
-        .fd = c->fd,
-        .tls = c->ssl,
-        .log = &c->log,
-        .client_verify = c->ssl != NULL ? tls_client_verify(c->ssl, &c->log) : 0,
-    };
+    struct request_env env = conn_env(c);
     struct h2_conn hc = {.env = &env,
                          .ssl = c->ssl,
                          .now = loop_now,

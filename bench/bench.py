@@ -43,9 +43,15 @@ WORKLOADS = {
     'conn-resumed': ('conn', '/1k.bin', 32, 'new TLS connection per 1 KiB request, resumed (ticket)'),
     'close-wrk': ('wrk-close', '/1k.bin', 32, 'wrk with "Connection: close" (1 KiB; wrk resumes)'),
     'idle': ('idle', None, 64, 'memory per idle TLS connection'),
+    'h2-1k': ('h2load', '/1k.bin', 16, 'HTTP/2, 1 KiB, 32 streams per connection'),
+    'h2-100k': ('h2load', '/100k.bin', 8, 'HTTP/2, 100 KiB, 4 streams per connection'),
+    'h2-10m': ('h2load', '/10m.bin', 4, 'HTTP/2, 10 MiB, 1 stream per connection'),
 }
-DEFAULT_WORKLOADS = ['1k', '16k', '100k', '1m', '10m', '100m', 'tree', 'conn-full', 'conn-resumed', 'idle']
-QUICK_WORKLOADS = ['1k', '10m', 'tree', 'conn-full', 'idle']
+# h2load -m: concurrent streams per connection of the HTTP/2 workloads
+H2_STREAMS = {'h2-1k': 32, 'h2-100k': 4, 'h2-10m': 1}
+DEFAULT_WORKLOADS = ['1k', '16k', '100k', '1m', '10m', '100m', 'tree', 'conn-full', 'conn-resumed', 'idle',
+                     'h2-1k', 'h2-100k', 'h2-10m']
+QUICK_WORKLOADS = ['1k', '10m', 'tree', 'conn-full', 'idle', 'h2-1k', 'h2-10m']
 FILES = {'1k.bin': 1024, '16k.bin': 16384, '100k.bin': 102400, '1m.bin': 1 << 20, '10m.bin': 10 << 20,
          '100m.bin': 100 << 20}
 TREE_N = 10000
@@ -215,7 +221,10 @@ def bench_user():
     return None
 
 
-def write_config(S, path, port, access_log='access_log off;'):
+def write_config(S, path, port, access_log='access_log off;', http2=False):
+    """The shared configuration; http2=True: the same with "listen ... ssl http2" (the
+    form nginx 1.22 knows; "http2 on" is nginx >= 1.25.1), for the HTTP/2 workloads.
+    http2_chunk_size is left at each server's default (nginx 8k, ktlsd 16k)."""
     user = bench_user()
     text = """# bench/run: the ONE configuration both servers read (ktlsd's nginx-compatible subset).
 # nginx additionally gets -g 'daemon off; master_process on;' on its command line.
@@ -241,7 +250,7 @@ http {{
     ssl_prefer_server_ciphers on;
 
     server {{
-        listen 127.0.0.1:{port} ssl;
+        listen 127.0.0.1:{port} ssl{h2};
         server_name localhost;
         root {www};
         index index.html;
@@ -256,7 +265,8 @@ http {{
     }}
 }}
 """.format(workers=S.workers, run=S.rundir, user='user %s;' % user if user else '# (not root: no user)',
-           wc=worker_connections(S), access_log=access_log, port=port, www=S.www, cert=S.cert, key=S.key)
+           wc=worker_connections(S), access_log=access_log, port=port, h2=' http2' if http2 else '', www=S.www,
+           cert=S.cert, key=S.key)
     with open(path, 'w') as f:
         f.write(text)
 
@@ -436,6 +446,61 @@ def wrk(S, wl, seconds):
     return res, reason, cpu
 
 
+def h2load(S, wl, seconds):
+    """h2load over TLS (ALPN h2): C connections with H2_STREAMS[wl] streams each for
+    the duration; latency percentiles from its per-request log."""
+    kind, path, conns, _ = WORKLOADS[wl]
+    logf = os.path.join(S.work, 'h2load-requests.log')
+    threads = max(1, min(len(S.client_cpus), conns))
+    argv = ['h2load', '-t', str(threads), '-c', str(max(conns, threads)), '-m', str(H2_STREAMS[wl]),
+            '-D', str(max(1, round(seconds))), '--log-file', logf, 'https://127.0.0.1:%d%s' % (S.port, path)]
+    try:
+        os.unlink(logf)
+    except OSError:
+        pass
+    _, p, cpu, wall = run_client(client_cmd(S, argv), seconds + 60)
+    out = p.stdout
+    m_fin = re.search(r'^finished in ([\d.]+)s', out, re.M)
+    m_req = re.search(r'^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, '
+                      r'(\d+) errored, (\d+) timeout', out, re.M)
+    m_st = re.search(r'^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx', out, re.M)
+    m_tr = re.search(r'^traffic: .*?\((\d+)\) total, .*?\((\d+)\) headers .*?\((\d+)\) data', out, re.M)
+    m_alpn = re.search(r'^Application protocol: (\S+)', out, re.M)
+    if not (m_fin and m_req and m_st and m_tr):
+        return None, 'h2load failed (exit %d): %s' % (p.returncode, (p.stderr or out).strip()[-300:]), cpu
+    if not m_alpn or m_alpn.group(1) != 'h2':
+        return None, 'h2load did not negotiate h2 (%s)' % (m_alpn.group(1) if m_alpn else 'no ALPN'), cpu
+    d = float(m_fin.group(1))
+    done, ok, failed, errored, timeout = (int(m_req.group(i)) for i in (3, 4, 5, 6, 7))
+    bad_status = int(m_st.group(3)) + int(m_st.group(4))
+    total, data = int(m_tr.group(1)), int(m_tr.group(3))
+    reason = None
+    if ok == 0:
+        reason = 'no requests completed'
+    elif bad_status:
+        reason = '%d of %d responses were not 2xx/3xx' % (bad_status, done)
+    elif failed or errored or timeout:
+        reason = 'h2load: %d failed, %d errored, %d timed out of %d' % (failed, errored, timeout, done)
+    elif data / ok < FILES[path.lstrip('/')]:
+        reason = 'responses too short: %.0f body bytes per response, file is %d' % (data / ok,
+                                                                                    FILES[path.lstrip('/')])
+    lat = []
+    try:
+        with open(logf) as f:
+            for line in f:
+                c = line.split('\t')
+                if len(c) >= 3 and c[1].startswith('2'):
+                    lat.append(int(c[2]))
+    except (OSError, ValueError):
+        pass
+    if not lat:
+        return None, reason or 'h2load wrote no per-request log', cpu
+    lat.sort()
+    res = {'requests': ok, 'bytes': total, 'duration_s': d, 'rps': ok / d, 'mbps': total / d / 1e6,
+           'p50_ms': lat[len(lat) // 2] / 1000, 'p99_ms': lat[min(len(lat) - 1, len(lat) * 99 // 100)] / 1000}
+    return res, reason, cpu
+
+
 def tlsconn_rate(S, wl, seconds):
     kind, path, conns, _ = WORKLOADS[wl]
     argv = [S.tlsconn, '-p', str(S.port), '-u', path, '-c', str(conns), '-d', '%g' % seconds]
@@ -468,13 +533,15 @@ def load(S, wl, seconds):
     kind = WORKLOADS[wl][0]
     if kind in ('wrk', 'wrk-close'):
         return wrk(S, wl, seconds)
+    if kind == 'h2load':
+        return h2load(S, wl, seconds)
     return tlsconn_rate(S, wl, seconds)
 
 
 # ---------------------------------------------------------------- one measurement
 def measure(S, name, wl, pair, order):
     row = {'workload': wl, 'server': name, 'pair': pair, 'order': order, 'failed': '', 'reason': ''}
-    srv = Server(S, name)
+    srv = Server(S, name, S.conf_h2 if WORKLOADS[wl][0] == 'h2load' else None)
     try:
         srv.start()
         if S.warmup > 0:
@@ -690,15 +757,33 @@ def aes_floor(S):
 
 
 # ---------------------------------------------------------------- counting
-def count_spec(S, label, out, port, servers_cmds, slow=1.0):
+def count_spec(S, label, out, port, servers_cmds, slow=1.0, servers_h2=()):
+    """servers_h2: (name, cmd) of the servers for the HTTP/2 scenarios (the h2 config;
+    "nginx-16k" is nginx with http2_chunk_size 16k, its largest useful frame)."""
     scen = [{'name': '1k', 'file': '1k.bin', 'k': 20},
             {'name': '16k', 'file': '16k.bin', 'k': 10},
             {'name': '1m', 'file': '1m.bin', 'k': 4},
             {'name': '10m', 'file': '10m.bin', 'k': 2},
             {'name': '1k-tls12', 'file': '1k.bin', 'k': 20, 'tls12': True}]
+    scen_h2 = [{'name': 'h2-1k', 'file': '1k.bin', 'k': 20, 'h2': True},
+               {'name': 'h2-1m', 'file': '1m.bin', 'k': 4, 'h2': True},
+               {'name': 'h2-10m', 'file': '10m.bin', 'k': 2, 'h2': True}]
     return {'out': out, 'port': port, 'label': label, 'slow': slow, 'files': FILES, 'scenarios': scen,
-            'keep_traces': S.keep_traces,
-            'servers': [{'name': n, 'cmd': c} for n, c in servers_cmds]}
+            'keep_traces': S.keep_traces, 'scenarios_h2': scen_h2,
+            'servers': [{'name': n, 'cmd': c} for n, c in servers_cmds],
+            'servers_h2': [{'name': n, 'cmd': c} for n, c in servers_h2]}
+
+
+def h2_count_confs(S):
+    """(name, config) for the HTTP/2 counts: the shared h2 config for both servers, and
+    nginx once more with http2_chunk_size 16k (nginx's default is 8k)."""
+    c16 = os.path.join(S.out, 'bench-h2-chunk16k.conf')
+    with open(S.conf_h2) as f:
+        text = f.read()
+    with open(c16, 'w') as f:
+        f.write(text.replace('server_name localhost;', 'server_name localhost;\n        http2_chunk_size 16k;'))
+    test_config(S, 'nginx', c16)
+    return [('ktlsd', S.conf_h2), ('nginx', S.conf_h2), ('nginx-16k', c16)]
 
 
 def count_host(S):
@@ -706,7 +791,9 @@ def count_host(S):
     out = os.path.join(S.out, 'counts-host')
     os.makedirs(out, exist_ok=True)
     spec = count_spec(S, 'host', out, S.port, [(n, ['taskset', '-c', S.server_cpu_str] +
-                                                server_cmd(S, n, S.conf)) for n in SERVERS])
+                                                server_cmd(S, n, S.conf)) for n in SERVERS],
+                      servers_h2=[(n, ['taskset', '-c', S.server_cpu_str] + server_cmd(S, n.split('-')[0], c))
+                                  for n, c in h2_count_confs(S)])
     p = os.path.join(out, 'spec.json')
     json.dump(spec, open(p, 'w'), indent=1)
     r = subprocess.run([sys.executable, os.path.join(BENCH, 'count.py'), p], timeout=600)
@@ -724,7 +811,8 @@ def count_uml(S):
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     # the same configuration file; the VM has its own network, so the port is free there
-    spec = count_spec(S, 'uml', out, S.port, [(n, server_cmd(S, n, S.conf)) for n in SERVERS], slow=5.0)
+    spec = count_spec(S, 'uml', out, S.port, [(n, server_cmd(S, n, S.conf)) for n in SERVERS], slow=5.0,
+                      servers_h2=[(n, server_cmd(S, n.split('-')[0], c)) for n, c in h2_count_confs(S)])
     json.dump(spec, open(os.path.join(d, 'uml-spec.json'), 'w'), indent=1)
     with open(os.path.join(d, 'uml-env'), 'w') as f:
         f.write('BENCH_DIR=%s\n' % BENCH)
@@ -736,9 +824,9 @@ def count_uml(S):
             subprocess.run(['linux', 'mem=1G', 'rootfstype=hostfs', 'rootflags=/', 'ro',
                             'init=%s' % os.path.join(BENCH, 'uml-init'), 'con=null', 'con0=null',
                             'uml_dir=%s' % umldir, 'BENCH_UML_DIR=%s' % d],
-                           stdin=subprocess.DEVNULL, stdout=con, stderr=subprocess.STDOUT, timeout=600)
+                           stdin=subprocess.DEVNULL, stdout=con, stderr=subprocess.STDOUT, timeout=900)
         except subprocess.TimeoutExpired:
-            log('bench: UML timed out after 600 s')
+            log('bench: UML timed out after 900 s')
     log('bench: UML ran %.0f s' % (time.time() - t0))
     dst = os.path.join(S.out, 'counts-uml')
     shutil.rmtree(dst, ignore_errors=True)
@@ -864,8 +952,11 @@ def main(argv):
     S.port = free_port()
     S.conf = os.path.join(S.out, 'bench.conf')
     write_config(S, S.conf, S.port)
+    S.conf_h2 = os.path.join(S.out, 'bench-h2.conf')
+    write_config(S, S.conf_h2, S.port, http2=True)
     for n in SERVERS:
         test_config(S, n, S.conf)
+        test_config(S, n, S.conf_h2)
 
     # the connection load generator (C, next to this script)
     S.tlsconn = os.path.join(S.work, 'tlsconn')

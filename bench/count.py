@@ -227,6 +227,114 @@ def client(port, path, n, tls12, size):
     return cipher, rec.n, rec.bytes
 
 
+def h2_frames(data):
+    """Splits complete HTTP/2 frames off the front of data (a bytearray):
+    [(type, flags, stream, payload)]."""
+    out = []
+    while len(data) >= 9:
+        n = int.from_bytes(data[0:3], 'big')
+        if len(data) < 9 + n:
+            break
+        out.append((data[3], data[4], int.from_bytes(data[5:9], 'big') & 0x7fffffff, bytes(data[9:9 + n])))
+        del data[:9 + n]
+    return out
+
+
+def h2_frame(ftype, flags, stream, payload=b''):
+    return len(payload).to_bytes(3, 'big') + bytes([ftype, flags]) + stream.to_bytes(4, 'big') + payload
+
+
+def h2_client(port, path, n, tls12, size):
+    """n GETs of path one after the other on one HTTP/2 connection (ALPN h2), windows
+    wide open so that flow control never shapes the frames. HPACK by hand: the
+    request uses static-table names and literals (no Huffman); of the response only
+    ":status: 200" (static index 8, 0x88, how nginx and nghttp2 send it) is checked.
+    Returns (cipher, records, wire bytes, DATA frames)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(['h2'])
+    if tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    sock = socket.create_connection(('127.0.0.1', port), timeout=120)
+    inc, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, outb, server_hostname='localhost')
+    rec = Records()
+
+    def flush():
+        d = outb.read()
+        if d:
+            sock.sendall(d)
+
+    def fill():
+        d = sock.recv(1 << 20)
+        if not d:
+            raise RuntimeError('%s: connection closed by the server' % path)
+        rec.feed(d)
+        inc.write(d)
+
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            flush()
+            fill()
+    if obj.selected_alpn_protocol() != 'h2':
+        raise RuntimeError('ALPN chose %r, not h2' % obj.selected_alpn_protocol())
+    wide = 2 ** 31 - 1
+    obj.write(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' +
+              h2_frame(4, 0, 0, (2).to_bytes(2, 'big') + (0).to_bytes(4, 'big') +  # ENABLE_PUSH 0
+                       (4).to_bytes(2, 'big') + wide.to_bytes(4, 'big')) +      # INITIAL_WINDOW_SIZE
+              h2_frame(8, 0, 0, (wide - 65535).to_bytes(4, 'big')))
+    flush()
+    buf = bytearray()
+    frames = 0
+    p = path.encode()
+    block = b'\x82\x87\x04' + bytes([len(p)]) + p + b'\x01\x09localhost'
+    for i in range(n):
+        sid = 1 + 2 * i
+        obj.write(h2_frame(1, 0x5, sid, block))  # HEADERS, END_STREAM | END_HEADERS
+        flush()
+        got, status, done = 0, None, False
+        while not done:
+            for ftype, flags, stream, payload in h2_frames(buf):
+                if ftype == 4 and not flags & 1:  # SETTINGS: ACK it
+                    obj.write(h2_frame(4, 1, 0))
+                    flush()
+                elif ftype == 7:
+                    raise RuntimeError('%s: GOAWAY %r' % (path, payload[:16]))
+                elif stream == sid and ftype == 1:
+                    pad = payload[0] if flags & 0x8 else 0
+                    hb = payload[(1 if flags & 0x8 else 0) + (5 if flags & 0x20 else 0):len(payload) - pad]
+                    status = hb[:1]
+                elif stream == sid and ftype == 3:
+                    raise RuntimeError('%s: RST_STREAM' % path)
+                elif stream == sid and ftype == 0:
+                    frames += 1
+                    pad = payload[0] + 1 if flags & 0x8 else 0
+                    got += len(payload) - pad
+                if stream == sid and ftype in (0, 1) and flags & 1:
+                    done = True
+            if done:
+                break
+            try:
+                d = obj.read(1 << 20)
+                if not d:
+                    raise RuntimeError('%s: TLS EOF' % path)
+                buf.extend(d)
+            except ssl.SSLWantReadError:
+                flush()
+                fill()
+        if status != b'\x88':
+            raise RuntimeError('%s: status is not 200 (HPACK %r)' % (path, status))
+        if got != size:
+            raise RuntimeError('%s: %d body bytes, expected %d' % (path, got, size))
+    cipher = obj.cipher()
+    sock.close()
+    return cipher, rec.n, rec.bytes, frames
+
+
 def children(pid):
     try:
         with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
@@ -255,7 +363,7 @@ def tls_stat():
     return d
 
 
-def run_server(spec, srv, log):
+def run_server(spec, srv, log, scenarios):
     out = spec['out']
     port = spec['port']
     slow = spec.get('slow', 1.0)
@@ -276,8 +384,12 @@ def run_server(spec, srv, log):
                 break
             time.sleep(0.1)
         files = spec['files']
-        client(port, '/' + spec['scenarios'][0]['file'], 2, False, files[spec['scenarios'][0]['file']])  # warm up
-        for sc in spec['scenarios']:
+        first = scenarios[0]
+        if first.get('h2'):
+            h2_client(port, '/' + first['file'], 2, False, files[first['file']])  # warm up
+        else:
+            client(port, '/' + first['file'], 2, False, files[first['file']])  # warm up
+        for sc in scenarios:
             r = {}
             for variant, n in (('A', 1), ('B', 1 + sc['k'])):
                 trace = os.path.join(out, 'trace-%s-%s-%s.txt' % (srv['name'], sc['name'], variant))
@@ -293,8 +405,14 @@ def run_server(spec, srv, log):
                         break
                     if 'attached' in line:
                         attached += 1
+                nframes = 0
                 try:
-                    cipher, nrec, wire = client(port, '/' + sc['file'], n, sc.get('tls12', False), files[sc['file']])
+                    if sc.get('h2'):
+                        cipher, nrec, wire, nframes = h2_client(port, '/' + sc['file'], n, sc.get('tls12', False),
+                                                                files[sc['file']])
+                    else:
+                        cipher, nrec, wire = client(port, '/' + sc['file'], n, sc.get('tls12', False),
+                                                    files[sc['file']])
                 except Exception as e:  # noqa: BLE001 - any client failure is a result
                     res['errors'].append('%s/%s: %s' % (sc['name'], variant, e))
                     cipher, nrec, wire = None, 0, 0
@@ -311,6 +429,7 @@ def run_server(spec, srv, log):
                 s['cipher'] = list(cipher) if cipher else None
                 s['wire_records'] = nrec
                 s['wire_bytes'] = wire
+                s['data_frames'] = nframes
                 if st0 is not None and st1 is not None:
                     s['tls_tx'] = st1.get('TlsTxSw', 0) - st0.get('TlsTxSw', 0) + \
                         st1.get('TlsTxDevice', 0) - st0.get('TlsTxDevice', 0)
@@ -328,8 +447,9 @@ def run_server(spec, srv, log):
                                             'size': files[sc['file']], 'tls12': sc.get('tls12', False),
                                             'cipher': a.get('cipher')}
             log('%s %s: %d syscalls for a connection with 1 request, %.1f per keep-alive request, '
-                '%.1f records per request' % (srv['name'], sc['name'], a['syscalls_notime'], per['syscalls_notime'],
-                                              per['wire_records']))
+                '%.1f records per request, %.1f DATA frames' % (srv['name'], sc['name'], a['syscalls_notime'],
+                                                                per['syscalls_notime'], per['wire_records'],
+                                                                per.get('data_frames', 0)))
     finally:
         p.send_signal(signal.SIGTERM)
         try:
@@ -352,13 +472,15 @@ def main():
     results = {'label': spec.get('label', 'host'), 'kernel': os.uname().release,
                'tls_ulp': open('/proc/sys/net/ipv4/tcp_available_ulp').read().split()
                if os.path.exists('/proc/sys/net/ipv4/tcp_available_ulp') else [],
-               'servers': {}}
-    for srv in spec['servers']:
-        try:
-            results['servers'][srv['name']] = run_server(spec, srv, log)
-        except Exception as e:  # noqa: BLE001
-            results['servers'][srv['name']] = {'server': srv['name'], 'scenarios': {}, 'errors': [repr(e)]}
-            log('%s failed: %r' % (srv['name'], e))
+               }
+    for key, scen in (('servers', spec['scenarios']), ('servers_h2', spec.get('scenarios_h2'))):
+        results[key] = {}
+        for srv in (spec.get(key) or []) if scen else []:
+            try:
+                results[key][srv['name']] = run_server(spec, srv, log, scen)
+            except Exception as e:  # noqa: BLE001
+                results[key][srv['name']] = {'server': srv['name'], 'scenarios': {}, 'errors': [repr(e)]}
+                log('%s failed: %r' % (srv['name'], e))
     with open(os.path.join(spec['out'], 'counts-%s.json' % results['label']), 'w') as f:
         json.dump(results, f, indent=1)
 

@@ -19,7 +19,7 @@ RAW_FIELDS = ['workload', 'server', 'pair', 'order', 'failed', 'reason', 'reques
               'mbps', 'p50_ms', 'p99_ms', 'cpu_user_s', 'cpu_sys_s', 'cpu_s', 'cpu_util', 'cpu_us_per_req',
               'cpu_s_per_gb', 'client_cpu_util', 'other_load', 'peak_rss_kb', 'rss_kb', 'ktls_tx_conns', 'resumed',
               'rss_base_kb', 'idle_established', 'idle_open_s', 'idle_bytes_per_conn']
-LARGE = {'1m', '10m', '100m'}
+LARGE = {'1m', '10m', '100m', 'h2-10m'}
 CONN = {'conn-full', 'conn-resumed', 'close-wrk'}
 TARGETS = [
     # label, workload, metric, direction, threshold
@@ -30,6 +30,8 @@ TARGETS = [
     ('new TLS conns/s, full handshake (1 KiB, Connection: close)', 'conn-full', 'rps', 'ratio', 1.0),
     ('new TLS conns/s, resumed (1 KiB, Connection: close)', 'conn-resumed', 'rps', 'ratio', 1.0),
     ('memory per idle TLS connection', 'idle', 'idle_bytes_per_conn', 'le', 1.0),
+    ('HTTP/2 1 KiB req/s (32 streams per connection)', 'h2-1k', 'rps', 'ratio', 1.2),
+    ('HTTP/2 10 MiB MB/s', 'h2-10m', 'mbps', 'ratio', 1.1),
 ]
 BEGIN = '<!-- bench:%s:begin -->'
 END = '<!-- bench:%s:end -->'
@@ -316,6 +318,8 @@ def build(out, publish=False):
             L.append('**FAILED** (see logs/ and counts-%s/ in the results directory).' % env)
             continue
         L.extend(count_tables(c, env))
+        if c.get('servers_h2'):
+            L.extend(h2_count_table(c, env))
 
     text = '\n'.join(L) + '\n'
     with open(os.path.join(out, 'summary.md'), 'w') as f:
@@ -425,6 +429,56 @@ def count_tables(c, env):
                 a, b = ks['per_request']['syscalls_notime'], ns['per_request']['syscalls_notime']
                 fewer.append('%s %.1f vs %.1f %s' % (n, a, b, '✓' if a < b else '✗'))
         L.append('Target "fewer syscalls per request than nginx": %s.' % ', '.join(fewer))
+    return L
+
+
+def h2_count_table(c, env):
+    """The HTTP/2 scenarios: TLS records per 16 KiB of body, beside the DATA frames."""
+    srvs = c['servers_h2']
+    L = ['', '#### HTTP/2 (ALPN h2, `listen ... ssl http2`): TLS records per 16 KiB of body', '']
+    errs = ['%s: %s' % (s, '; '.join(v['errors'])) for s, v in srvs.items() if v.get('errors')]
+    if errs:
+        L += ['Errors: ' + ' / '.join(errs), '']
+    L.append('One connection, GETs one after the other (stream 1, 3, ...), flow-control windows wide open; per '
+             'request = each further GET. "records per 16 KiB" = the TLS records of a response (its HEADERS '
+             'included) over its body size in 16 KiB units: 1.00 is one full record per 16 KiB. nginx-16k is nginx '
+             'with `http2_chunk_size 16k` (its default is 8k; ktlsd\'s 16k, capped at 16,375 so that a frame '
+             'fills one record).')
+    L.append('')
+    L.append('| file | server | DATA frames per request | records per request | records per 16 KiB '
+             '| syscalls per request | socket writes per request | file bytes read into user space per request '
+             '| sendfile bytes per request | kTLS tx/rx |')
+    L.append('|---|---|---|---|---|---|---|---|---|---|')
+    names = []
+    for v in srvs.values():
+        names += [n for n in v['scenarios'] if n not in names]
+    for n in names:
+        for s in srvs:
+            sc = srvs[s]['scenarios'].get(n)
+            if not sc:
+                L.append('| %s | %s | failed | | | | | | | |' % (n, s))
+                continue
+            a, p = sc['conn'], sc['per_request']
+            kt = '%s/%s' % (a.get('tls_tx', '–'), a.get('tls_rx', '–')) if 'tls_tx' in a else 'n/a'
+            per16k = '%.3f' % (p.get('wire_records', 0) / (sc['size'] / 16384)) if sc['size'] >= 16384 else '–'
+            L.append('| %s (%s) | %s | %.1f | %.1f | %s | %.1f | %.1f | %s | %s | %s |' % (
+                n, (sc.get('cipher') or ['?', '?'])[1], s, p.get('data_frames', 0), p.get('wire_records', 0),
+                per16k, p['syscalls_notime'], p['sock_write_calls'],
+                si(p['file_read_bytes']), si(p['sendfile_bytes']), kt))
+    # the target is for large bodies: a 1 MiB body needs 65 frames of at most 16,375 bytes (the last one
+    # small) and a HEADERS record, 66 records for 64 x 16 KiB, which no framing can beat
+    big = [n for n in names if srvs.get('ktlsd', {}).get('scenarios', {}).get(n, {}).get('size', 0) >= 10 << 20]
+    if env == 'uml' and big:
+        parts = []
+        for n in big:
+            sc = srvs['ktlsd']['scenarios'][n]
+            r = sc['per_request'].get('wire_records', 0) / (sc['size'] / 16384)
+            others = ', '.join('%s %.2f' % (s, v['scenarios'][n]['per_request'].get('wire_records', 0) /
+                                            (v['scenarios'][n]['size'] / 16384))
+                               for s, v in srvs.items() if s != 'ktlsd' and n in v['scenarios'])
+            parts.append('%s %.3f %s (%s)' % (n, r, '✓' if r <= 1.01 else '✗', others))
+        L += ['', 'Target "HTTP/2 over kTLS: at most 1.01 TLS records per 16 KiB of body" (ktlsd): %s.' %
+              '; '.join(parts)]
     return L
 
 

@@ -10,6 +10,7 @@
 #include "rewrite.h"
 #include "syslog.h"
 #include "util.h"
+#include "value.h"
 #include "vars.h"
 
 #include <arpa/inet.h>
@@ -110,7 +111,6 @@ static const char *keep_string(struct config *cf, const char *s)
 
 static int set_keyword(struct parser *p, const struct directive *d, char **a, int n, void *conf,
                        const char *const *words);
-static int parse_size(const char *s, long long *out);
 
 static int set_flag(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
@@ -128,93 +128,16 @@ static int set_flag(struct parser *p, const struct directive *d, char **a, int n
     return KT_OK;
 }
 
-static int parse_long(const char *s, long *out)
-{
-    char *end;
-    long v;
-    if (*s == '\0' || *s == '-' || *s == '+')
-        return KT_ERROR;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return KT_ERROR;
-    *out = v;
-    return KT_OK;
-}
-
 static int set_num(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     long v;
     (void)n;
-    if (parse_long(a[0], &v) != KT_OK || v < d->lo || v > d->hi) {
+    if (value_long(a[0], &v) != KT_OK || v < d->lo || v > d->hi) {
         perr(p, "invalid value \"%s\" in \"%s\" directive (expected %ld..%ld)", a[0], d->name,
              d->lo, d->hi);
         return KT_ERROR;
     }
     *(int *)((char *)conf + d->off) = (int)v;
-    return KT_OK;
-}
-
-/* nginx time syntax: "75", "75s", "1m30s", "500ms", "1h", "1d". */
-static int parse_time(const char *s, double *out)
-{
-    double total = 0;
-    if (*s == '\0')
-        return KT_ERROR;
-    while (*s) {
-        char *end;
-        double unit;
-        long v;
-        if (*s < '0' || *s > '9')
-            return KT_ERROR;
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno != 0)
-            return KT_ERROR;
-        s = end;
-        if (strncmp(s, "ms", 2) == 0) {
-            unit = 0.001;
-            s += 2;
-        } else {
-            switch (*s) {
-            case 's':
-                unit = 1;
-                s++;
-                break;
-            case 'm':
-                unit = 60;
-                s++;
-                break;
-            case 'h':
-                unit = 3600;
-                s++;
-                break;
-            case 'd':
-                unit = 86400;
-                s++;
-                break;
-            case 'w':
-                unit = 7 * 86400;
-                s++;
-                break;
-            case 'M':
-                unit = 30 * 86400;
-                s++;
-                break;
-            case 'y':
-                unit = 365 * 86400;
-                s++;
-                break;
-            case '\0':
-                unit = 1;
-                break;
-            default:
-                return KT_ERROR;
-            }
-        }
-        total += (double)v * unit;
-    }
-    *out = total;
     return KT_OK;
 }
 
@@ -229,10 +152,10 @@ static int set_open_file_cache(struct parser *p, const struct directive *d, char
         return KT_OK;
     for (int i = 0; i < n; i++) {
         long v;
-        if (strncmp(a[i], "max=", 4) == 0 && parse_long(a[i] + 4, &v) == KT_OK && v > 0 &&
+        if (strncmp(a[i], "max=", 4) == 0 && value_long(a[i] + 4, &v) == KT_OK && v > 0 &&
             v <= (1 << 20))
             c->max = (int)v;
-        else if (strncmp(a[i], "inactive=", 9) == 0 && parse_time(a[i] + 9, &c->inactive) == KT_OK)
+        else if (strncmp(a[i], "inactive=", 9) == 0 && value_time(a[i] + 9, &c->inactive) == KT_OK)
             ;
         else {
             perr(p, "invalid \"open_file_cache\" parameter \"%s\"", a[i]);
@@ -250,7 +173,7 @@ static int set_time(struct parser *p, const struct directive *d, char **a, int n
 {
     double v;
     (void)n;
-    if (parse_time(a[0], &v) != KT_OK || v > (double)d->hi) {
+    if (value_time(a[0], &v) != KT_OK || v > (double)d->hi) {
         perr(p, "invalid time \"%s\" in \"%s\" directive", a[0], d->name);
         return KT_ERROR;
     }
@@ -465,20 +388,20 @@ static int access_log_option(struct parser *p, struct srv_conf *c, const char *o
     long long size;
     long v;
     if (strncmp(o, "buffer=", 7) == 0) {
-        if (parse_size(o + 7, &size) != KT_OK || size < 1 || size > 64 * 1024 * 1024) {
+        if (value_size(o + 7, &size) != KT_OK || size < 1 || size > 64 * 1024 * 1024) {
             perr(p, "invalid buffer size \"%s\"", o + 7);
             return KT_ERROR;
         }
         c->access_log_buffer = size;
     } else if (strncmp(o, "flush=", 6) == 0) {
-        if (parse_time(o + 6, &c->access_log_flush) != KT_OK || c->access_log_flush <= 0) {
+        if (value_time(o + 6, &c->access_log_flush) != KT_OK || c->access_log_flush <= 0) {
             perr(p, "invalid flush time \"%s\"", o + 6);
             return KT_ERROR;
         }
     } else if (strcmp(o, "gzip") == 0) {
         c->access_log_gzip = 1;
     } else if (strncmp(o, "gzip=", 5) == 0) {
-        if (parse_long(o + 5, &v) != KT_OK || v < 1 || v > 9) {
+        if (value_long(o + 5, &v) != KT_OK || v < 1 || v > 9) {
             perr(p, "invalid compression level \"%s\"", o + 5);
             return KT_ERROR;
         }
@@ -653,7 +576,7 @@ static int set_ssl_buffer_size(struct parser *p, const struct directive *d, char
     struct srv_conf *c = conf;
     long long v;
     (void)n;
-    if (parse_size(a[0], &v) != KT_OK || v < 512) {
+    if (value_size(a[0], &v) != KT_OK || v < 512) {
         perr(p, "invalid value \"%s\" in \"%s\" directive (512 or more)", a[0], d->name);
         return KT_ERROR;
     }
@@ -720,13 +643,13 @@ static int listen_option(struct parser *p, struct listen_conf *l, const char *o,
         }
         l->ipv6only = strcmp(o + 9, "on") == 0;
     } else if (strncmp(o, "fastopen=", 9) == 0) {
-        if (parse_long(o + 9, &v) != KT_OK || v > 65535) {
+        if (value_long(o + 9, &v) != KT_OK || v > 65535) {
             perr(p, "invalid fastopen \"%s\"", o + 9);
             return KT_ERROR;
         }
         l->fastopen = (int)v;
     } else if (strncmp(o, "rcvbuf=", 7) == 0 || strncmp(o, "sndbuf=", 7) == 0) {
-        if (parse_size(o + 7, &size) != KT_OK || size < 1 || size > INT_MAX) {
+        if (value_size(o + 7, &size) != KT_OK || size < 1 || size > INT_MAX) {
             perr(p, "invalid %.6s \"%s\"", o, o + 7);
             return KT_ERROR;
         }
@@ -752,9 +675,9 @@ static int listen_option(struct parser *p, struct listen_conf *l, const char *o,
             if (len > 0) {
                 int good;
                 if (k < 2) {
-                    good = parse_time(part, &t) == KT_OK;
+                    good = value_time(part, &t) == KT_OK;
                 } else {
-                    good = parse_long(part, &v) == KT_OK;
+                    good = value_long(part, &v) == KT_OK;
                     t = good ? (double)v : 0;
                 }
                 if (!good || t < 1 || t > 32767) {
@@ -795,11 +718,11 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
         snprintf(hostbuf, sizeof(hostbuf), "%.*s", (int)(colon - a[0]), a[0]);
         host = hostbuf;
         port = colon + 1;
-    } else if (parse_long(a[0], &portnum) != KT_OK) {
+    } else if (value_long(a[0], &portnum) != KT_OK) {
         host = a[0]; /* "listen localhost;" means port 80 */
         port = "80";
     }
-    if (parse_long(port, &portnum) != KT_OK || portnum < 1 || portnum > 65535) {
+    if (value_long(port, &portnum) != KT_OK || portnum < 1 || portnum > 65535) {
         perr(p, "invalid port in \"%s\" of the \"listen\" directive", a[0]);
         return KT_ERROR;
     }
@@ -814,7 +737,7 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
             l.ssl = 1;
         else if (strcmp(a[i], "default_server") == 0 || strcmp(a[i], "default") == 0)
             l.default_server = 1;
-        else if (strncmp(a[i], "backlog=", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK && v > 0 &&
+        else if (strncmp(a[i], "backlog=", 8) == 0 && value_long(a[i] + 8, &v) == KT_OK && v > 0 &&
                  v <= 65535)
             l.backlog = (int)v;
         else if (strncmp(a[i], "backlog=", 8) == 0) {
@@ -841,44 +764,10 @@ static int set_listen(struct parser *p, const struct directive *d, char **a, int
     return KT_OK;
 }
 
-/* "1m", "512k", "2g", "0": nginx sizes */
-static int parse_size(const char *s, long long *out)
-{
-    char *end;
-    long long v, mult = 1;
-    if (*s < '0' || *s > '9')
-        return KT_ERROR;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0)
-        return KT_ERROR;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mult = 1024;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mult = 1024 * 1024;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mult = 1024LL * 1024 * 1024;
-        end++;
-        break;
-    }
-    if (*end != '\0' || v > (1LL << 50) / mult)
-        return KT_ERROR;
-    *out = v * mult;
-    return KT_OK;
-}
-
 static int set_size(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     (void)n;
-    if (parse_size(a[0], (long long *)((char *)conf + d->off)) != KT_OK) {
+    if (value_size(a[0], (long long *)((char *)conf + d->off)) != KT_OK) {
         perr(p, "invalid size \"%s\" in \"%s\" directive", a[0], d->name);
         return KT_ERROR;
     }
@@ -909,8 +798,8 @@ static int set_large_header_buffers(struct parser *p, const struct directive *d,
     long num;
     long long size;
     (void)n;
-    if (parse_long(a[0], &num) != KT_OK || num < 1 || num > 1024 ||
-        parse_size(a[1], &size) != KT_OK || size < 1 || size > 1024 * 1024) {
+    if (value_long(a[0], &num) != KT_OK || num < 1 || num > 1024 ||
+        value_size(a[1], &size) != KT_OK || size < 1 || size > 1024 * 1024) {
         perr(p, "invalid value \"%s %s\" in \"%s\" directive", a[0], a[1], d->name);
         return KT_ERROR;
     }
@@ -943,13 +832,13 @@ static int set_ssl_session_cache(struct parser *p, const struct directive *d, ch
             c->ssl_session_cache = SCACHE_NONE;
         } else if (strcmp(a[i], "builtin") == 0) {
             c->ssl_cache_builtin = -1;
-        } else if (strncmp(a[i], "builtin:", 8) == 0 && parse_long(a[i] + 8, &v) == KT_OK &&
+        } else if (strncmp(a[i], "builtin:", 8) == 0 && value_long(a[i] + 8, &v) == KT_OK &&
                    v > 0) {
             c->ssl_cache_builtin = v;
         } else if (strncmp(a[i], "shared:", 7) == 0 && c->ssl_cache_zone == NULL) {
             const char *name = a[i] + 7, *colon = strchr(name, ':');
             long long size;
-            if (colon == NULL || colon == name || parse_size(colon + 1, &size) != KT_OK ||
+            if (colon == NULL || colon == name || value_size(colon + 1, &size) != KT_OK ||
                 size == 0)
                 goto invalid;
             if (size < 8 * 4096 || size > 1024LL * 1024 * 1024) {
@@ -1011,25 +900,6 @@ static int set_ims(struct parser *p, const struct directive *d, char **a, int n,
     return set_keyword(p, d, a, n, conf, words);
 }
 
-int config_expires(const char *v, int *kind, double *t)
-{
-    int neg = 0;
-    if (strcmp(v, "off") == 0 || strcmp(v, "epoch") == 0 || strcmp(v, "max") == 0) {
-        *kind = v[0] == 'o' ? EXPIRES_OFF : v[0] == 'e' ? EXPIRES_EPOCH : EXPIRES_MAX;
-        return KT_OK;
-    }
-    if (*v == '-' || *v == '+') {
-        neg = *v == '-';
-        v++;
-    }
-    if (parse_time(v, t) != KT_OK)
-        return KT_ERROR;
-    if (neg)
-        *t = -*t;
-    *kind = EXPIRES_TIME;
-    return KT_OK;
-}
-
 static int set_expires(struct parser *p, const struct directive *d, char **a, int n, void *conf)
 {
     struct srv_conf *c = conf;
@@ -1069,7 +939,7 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
             perr(p, "daily time cannot be used with \"modified\" parameter");
             return KT_ERROR;
         }
-        if (parse_time(v + 1, &c->expires_time) != KT_OK) {
+        if (value_time(v + 1, &c->expires_time) != KT_OK) {
             perr(p, "invalid value \"%s\" in \"expires\" directive", v);
             return KT_ERROR;
         }
@@ -1084,7 +954,7 @@ static int set_expires(struct parser *p, const struct directive *d, char **a, in
         neg = *v == '-';
         v++;
     }
-    if (parse_time(v, &c->expires_time) != KT_OK) {
+    if (value_time(v, &c->expires_time) != KT_OK) {
         perr(p, "invalid value \"%s\" in \"expires\" directive", a[0]);
         return KT_ERROR;
     }
@@ -1139,7 +1009,7 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
     (void)d;
     if (a[n - 2][0] == '=') {
         ncodes--;
-        if (a[n - 2][1] != '\0' && (parse_long(a[n - 2] + 1, &v) != KT_OK || v < 200 || v > 599)) {
+        if (a[n - 2][1] != '\0' && (value_long(a[n - 2] + 1, &v) != KT_OK || v < 200 || v > 599)) {
             perr(p, "invalid value \"%s\" in \"error_page\" directive", a[n - 2]);
             return KT_ERROR;
         }
@@ -1153,7 +1023,7 @@ static int set_error_page(struct parser *p, const struct directive *d, char **a,
     if (no_variables(p, "error_page", uri) != KT_OK)
         return KT_ERROR;
     for (int i = 0; i < ncodes; i++) {
-        if (parse_long(a[i], &v) != KT_OK || v < 300 || v > 599) {
+        if (value_long(a[i], &v) != KT_OK || v < 300 || v > 599) {
             perr(p, "value \"%s\" must be between 300 and 599", a[i]);
             return KT_ERROR;
         }
@@ -1186,7 +1056,7 @@ static int set_access(struct parser *p, const struct directive *d, char **a, int
         }
         bits = r.family == AF_INET ? 32 : 128;
         if (slash != NULL &&
-            (parse_long(slash, &bits) != KT_OK || bits > (r.family == AF_INET ? 32 : 128))) {
+            (value_long(slash, &bits) != KT_OK || bits > (r.family == AF_INET ? 32 : 128))) {
             perr(p, "invalid parameter \"%s\"", a[0]);
             return KT_ERROR;
         }
@@ -1386,7 +1256,7 @@ static int set_keepalive_timeout(struct parser *p, const struct directive *d, ch
     if (set_time(p, d, a, 1, conf) != KT_OK)
         return KT_ERROR;
     if (n == 2 &&
-        (parse_time(a[1], &c->keepalive_header) != KT_OK || c->keepalive_header > 86400)) {
+        (value_time(a[1], &c->keepalive_header) != KT_OK || c->keepalive_header > 86400)) {
         perr(p, "invalid time \"%s\" in \"%s\" directive", a[1], d->name);
         return KT_ERROR;
     }
@@ -1516,7 +1386,7 @@ static int set_gzip_buffers(struct parser *p, const struct directive *d, char **
     long long size;
     (void)n;
     (void)conf;
-    if (parse_long(a[0], &num) != KT_OK || num < 1 || parse_size(a[1], &size) != KT_OK ||
+    if (value_long(a[0], &num) != KT_OK || num < 1 || value_size(a[1], &size) != KT_OK ||
         size < 1) {
         perr(p, "invalid value \"%s %s\" in \"%s\" directive", a[0], a[1], d->name);
         return KT_ERROR;
@@ -1555,7 +1425,7 @@ static int set_noop_size(struct parser *p, const struct directive *d, char **a, 
     long long v;
     (void)n;
     (void)conf;
-    if (parse_size(a[0], &v) != KT_OK) {
+    if (value_size(a[0], &v) != KT_OK) {
         perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
         return KT_ERROR;
     }
@@ -1579,7 +1449,7 @@ static int set_resolver(struct parser *p, const struct directive *d, char **a, i
     double t;
     (void)conf;
     for (int i = 0; i < n; i++)
-        if (strncmp(a[i], "valid=", 6) == 0 && parse_time(a[i] + 6, &t) != KT_OK) {
+        if (strncmp(a[i], "valid=", 6) == 0 && value_time(a[i] + 6, &t) != KT_OK) {
             perr(p, "invalid parameter \"%s\" in \"%s\" directive", a[i], d->name);
             return KT_ERROR;
         }
@@ -1596,7 +1466,7 @@ static int set_resolver_timeout(struct parser *p, const struct directive *d, cha
     double t;
     (void)n;
     (void)conf;
-    if (parse_time(a[0], &t) != KT_OK) {
+    if (value_time(a[0], &t) != KT_OK) {
         perr(p, "invalid time \"%s\" in \"%s\" directive", a[0], d->name);
         return KT_ERROR;
     }
@@ -1657,7 +1527,7 @@ static int set_rlimit_nofile(struct parser *p, const struct directive *d, char *
     struct config *cf = conf;
     long v;
     (void)n;
-    if (parse_long(a[0], &v) != KT_OK || v < 1 || v > (1L << 30)) {
+    if (value_long(a[0], &v) != KT_OK || v < 1 || v > (1L << 30)) {
         perr(p, "invalid value \"%s\" in \"%s\" directive", a[0], d->name);
         return KT_ERROR;
     }
@@ -1765,7 +1635,7 @@ static int set_limit_zone(struct parser *p, const struct directive *d, char **a,
             const char *colon = strrchr(a[i] + 5, ':');
             size_t len = colon != NULL ? (size_t)(colon - a[i] - 5) : 0;
             if (colon == NULL || len == 0 || len >= sizeof(name) ||
-                parse_size(colon + 1, &size) != KT_OK) {
+                value_size(colon + 1, &size) != KT_OK) {
                 perr(p, "invalid zone size \"%s\"", a[i] + 5);
                 return KT_ERROR;
             }
@@ -1860,7 +1730,7 @@ static int set_limit_conn(struct parser *p, const struct directive *d, char **a,
     long v;
     (void)d;
     (void)n;
-    if (parse_long(a[1], &v) != KT_OK || v < 1 || v > 65535) {
+    if (value_long(a[1], &v) != KT_OK || v < 1 || v > 65535) {
         perr(p, "invalid number of connections \"%s\"", a[1]);
         return KT_ERROR;
     }
@@ -1878,13 +1748,13 @@ static int set_limit_req(struct parser *p, const struct directive *d, char **a, 
         if (strncmp(a[i], "zone=", 5) == 0 && a[i][5] != '\0')
             u.zone = zone_get(p, a[i] + 5, LIMIT_REQ);
         else if (strncmp(a[i], "burst=", 6) == 0) {
-            if (parse_long(a[i] + 6, &v) != KT_OK || v > 1000000) {
+            if (value_long(a[i] + 6, &v) != KT_OK || v > 1000000) {
                 perr(p, "invalid burst value \"%s\"", a[i]);
                 return KT_ERROR;
             }
             u.burst = v * 1000;
         } else if (strncmp(a[i], "delay=", 6) == 0) {
-            if (parse_long(a[i] + 6, &v) != KT_OK || v > 1000000) {
+            if (value_long(a[i] + 6, &v) != KT_OK || v > 1000000) {
                 perr(p, "invalid delay value \"%s\"", a[i]);
                 return KT_ERROR;
             }

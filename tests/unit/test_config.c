@@ -1,7 +1,16 @@
 /* The config parser: nginx syntax, the directive table, merge, and errors
  * reported as FILE:LINE: message. Runs in tests/unit (ctest's working dir). */
 #include "unit.h"
-#include "../../src/config.c"
+#include "config.h"
+#include "log.h"
+#include "rewrite.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 

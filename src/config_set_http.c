@@ -66,7 +66,8 @@ int conf_set_http2_chunk_size(struct conf_parser *p, const struct conf_directive
 int conf_set_open_file_cache(struct conf_parser *p, const struct conf_directive *d, char **a, int n,
                              void *conf)
 {
-    struct fdcache_conf *c = (struct fdcache_conf *)((char *)conf + d->off);
+    struct fdcache_conf *c = &((struct srv_conf *)conf)->open_file_cache;
+    (void)d;
     c->max = 0;
     c->inactive = 60;
     if (n == 1 && strcmp(a[0], "off") == 0)

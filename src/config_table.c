@@ -34,11 +34,11 @@
 /* No field of its own: a block, a check, or a setter that fills several. */
 #define NOFIELD .kind = CK_NONE
 #define BOUNDS(l, h) .lo = (l), .hi = (h)
-#define WORDS(...)                                                                                 \
-    .words = (const char *const[])                                                                 \
-    {                                                                                              \
-        __VA_ARGS__, NULL                                                                          \
-    }
+/* keywords: the field is the index of the one given (clang-format would
+ * take the compound literal for a block) */
+/* clang-format off */
+#define WORDS(...) .words = (const char *const[]){__VA_ARGS__, NULL}
+/* clang-format on */
 #define HOOKS(h) .hooks = &conf_hooks_##h
 
 /* amin/amax count arguments after the name; amax BLOCK marks a block

@@ -9,6 +9,7 @@
 #include "mime.h"
 #include "reqvars.h"
 #include "util.h"
+#include "value.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -52,7 +53,7 @@ static void expires_value(struct answer *x, struct response *resp)
 {
     char v[128];
     reqvars_expand(x, x->conf->expires_tpl, v, sizeof(v));
-    if (config_expires(v, &resp->expires, &resp->expires_time) != KT_OK) {
+    if (value_expires(v, &resp->expires, &resp->expires_time) != KT_OK) {
         log_error(LL_ERR, x->env->log, "invalid \"expires\" value \"%s\"", v);
         resp->expires = EXPIRES_OFF;
     }

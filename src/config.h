@@ -1,5 +1,6 @@
-/* config.h: the parsed configuration. config.c reads nginx syntax through a
- * table of directives; everything else only reads these structs. */
+/* config.h: the parsed configuration. config.c and its config_*.c read
+ * nginx syntax through a table of directives (config_table.c); everything
+ * else only reads these structs. */
 #ifndef KTLSD_CONFIG_H
 #define KTLSD_CONFIG_H
 
@@ -362,8 +363,5 @@ void config_free(struct config *cf);
  * "# configuration file PATH:" and its text, as nginx -T does. */
 void config_dump(const struct config *cf, FILE *out);
 int config_worker_count(const struct config *cf);
-/* An "expires" value ("off", "epoch", "max", "[+-]TIME"): EXPIRES_* in
- * kind and the seconds in t; KT_ERROR when it is none of these. */
-int config_expires(const char *v, int *kind, double *t);
 
 #endif

@@ -2,7 +2,7 @@
  * looked up, the first time a request uses it, from the source's value:
  * exact keys (caseless), with "hostnames" the wildcards "*.example.com",
  * ".example.com" and "www.example.*", then regexes in file order, else
- * the default. The parser (config.c) adds the entries; reqvars.c values
+ * the default. The parser (config_parse.c) adds the entries; reqvars.c values
  * the variable. */
 #ifndef KTLSD_MAP_H
 #define KTLSD_MAP_H

@@ -77,7 +77,7 @@ int rewrite_cond_eval(struct answer *x, const struct rewrite_cond *cond);
  * settings in x->conf. */
 int rewrite_run(struct answer *x, const struct srv_conf *c, int in_location,
                 struct rewrite_result *res);
-/* Frees the list (not the settings of the "if" blocks: config.c's). */
+/* Frees the list (not the settings of the "if" blocks: config_merge.c's). */
 void rewrite_free(struct rewrite_op *ops, size_t n);
 
 #endif

@@ -1,7 +1,17 @@
 /* The config parser: nginx syntax, the directive table, merge, and errors
  * reported as FILE:LINE: message. Runs in tests/unit (ctest's working dir). */
 #include "unit.h"
-#include "../../src/config.c"
+#include "config.h"
+#include "config_int.h"
+#include "log.h"
+#include "rewrite.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 
@@ -42,12 +52,35 @@ static void expect_error(const char *text, int line, const char *msg)
     }
 }
 
+/* The table's rows are consistent: one row per name, a list's count apart
+ * from its pointer, keywords only where a keyword setter reads them, a
+ * field for every kind that init, merge and free walk. */
+static void check_table(void)
+{
+    for (size_t i = 0; i < conf_ndirectives; i++) {
+        const struct conf_directive *d = &conf_directives[i];
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(conf_directives[j].name, d->name) == 0) {
+                fprintf(stderr, "  directive \"%s\" has two rows\n", d->name);
+                CHECK(0);
+            }
+        if (d->kind == CK_LIST || d->set == conf_set_list)
+            CHECK(d->count_off != d->off);
+        if (d->words != NULL)
+            CHECK(d->set == conf_set_enum || d->set == conf_set_static ||
+                  d->set == conf_set_symlinks || d->set == conf_set_limit_level);
+        if (d->kind != CK_NONE)
+            CHECK(d->target == TARGET_SRV || d->target == TARGET_MAIN);
+    }
+}
+
 int main(void)
 {
     char err[1024];
     struct config *cf;
 
     CHECK(mkdtemp(dir) != NULL);
+    check_table();
 
     /* a typical nginx static-site config */
     cf = load("# comment\n"

@@ -264,8 +264,6 @@ struct srv_conf {
     int autoindex_exact_size;
     int autoindex_localtime;
     int autoindex_format;        /* AUTOINDEX_* */
-    int expires_modified;        /* "expires modified T": from the file's mtime */
-    int expires_at;              /* "expires @HH:MM": expires_time is the time of day */
     long long access_log_buffer; /* access_log buffer=; CONF_UNSET: inherited with the log */
     double access_log_flush;     /* flush= */
     int access_log_gzip;         /* gzip[=level] */

@@ -10,7 +10,6 @@
  * explicitly (lighttpd's connection_reset). An idle keep-alive connection
  * holds no buffer: it is returned to the pool until the next request. */
 #include "conn.h"
-#include "auth.h"
 #include "config.h"
 #include "h2.h"
 #include "http.h"
@@ -18,6 +17,7 @@
 #include "limit.h"
 #include "log.h"
 #include "net.h"
+#include "reqlog.h"
 #include "request.h"
 #include "send.h"
 #include "stats.h"
@@ -565,103 +565,36 @@ static const char *ktls_text(const struct conn *c)
     return c->ktls_tx ? (c->ktls_rx ? "tx+rx" : "tx") : (c->ktls_rx ? "rx" : "off");
 }
 
-static const char *log_header(const void *req, const char *lname, size_t *len)
-{
-    return http_header(req, lname, len);
-}
-
+/* The access log line of the request: a response, or one cut short. */
 static void access_log(struct conn *c)
 {
-    struct log_vars v;
-    char host[256], kmode[32], s_dn[512];
-    char line[HTTP_MAX_URL + 64];
-    unsigned char cred[1024]; /* Basic credentials, for $remote_user */
-    size_t ulen = 0;
-    const char *val;
-    size_t len;
-    int n = 0;
-
-    struct server_conf *srv = c->xf != NULL ? c->xf->reply.srv : c->srv;
-    if (srv == NULL || srv->access_log == NULL)
+    char kmode[32];
+    struct reqlog l = {
+        .srv = c->xf != NULL ? c->xf->reply.srv : c->srv,
+        .req = c->req,
+        .rbuf = c->rbuf,
+        .reply = c->xf != NULL ? &c->xf->reply : NULL,
+        .peer = c->peer,
+        .ssl = c->ssl,
+        .ktls = ktls_text(c),
+        .ktls_mode = ktls_modes_text(&c->ktls_mode, kmode, sizeof(kmode)),
+        .status = c->status,
+        .bytes = c->xf != NULL ? c->xf->snd.bytes : 0,
+        .body_bytes = c->xf != NULL ? send_body_bytes(&c->xf->snd) : 0,
+        .request_length = c->req->headers_done ? c->rparsed : c->rlen,
+        .start = c->req_start,
+        .now = ev_now(c->pool->loop),
+        .connection = c->log.id,
+        .connection_requests = c->requests,
+    };
+    if (l.srv == NULL || l.srv->access_log == NULL)
         return;
-    memset(&v, 0, sizeof(v));
     if (!c->req->headers_done) { /* cut short (408): what the parser has seen */
         c->req->method = c->req->parser.method;
         c->req->http_major = c->req->parser.http_major;
         c->req->http_minor = c->req->parser.http_minor;
     }
-    v.v[LV_REMOTE_ADDR] = (struct str){c->peer, strlen(c->peer)};
-    if (c->req->url.len > 0) {
-        n = snprintf(line, sizeof(line), "%s %.*s HTTP/%d.%d", http_method_name(c->req),
-                     (int)c->req->url.len, c->rbuf + c->req->url.off, c->req->http_major,
-                     c->req->http_minor);
-        v.v[LV_REQUEST] = (struct str){line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0};
-        v.v[LV_REQUEST_URI] = (struct str){c->rbuf + c->req->url.off, c->req->url.len};
-        v.v[LV_REQUEST_METHOD] =
-            (struct str){http_method_name(c->req), strlen(http_method_name(c->req))};
-    }
-    if ((val = http_header(c->req, "referer", &len)) != NULL)
-        v.v[LV_HTTP_REFERER] = (struct str){val, len};
-    if ((val = http_header(c->req, "user-agent", &len)) != NULL)
-        v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
-    if ((val = http_header(c->req, "x-forwarded-for", &len)) != NULL)
-        v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
-    /* $remote_user: the Basic user, with or without auth_basic (nginx) */
-    if ((val = http_header(c->req, "authorization", &len)) != NULL &&
-        auth_basic_decode(val, len, cred, sizeof(cred), &ulen) >= 0)
-        v.v[LV_REMOTE_USER] = (struct str){(const char *)cred, ulen};
-    if (srv->nnames > 0)
-        v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
-    if ((val = http_header(c->req, "host", &len)) != NULL && len > 0) {
-        /* nginx's $host: lowercase, without the port */
-        const char *colon = val[0] != '[' ? memchr(val, ':', len) : NULL;
-        size_t hn = colon != NULL ? (size_t)(colon - val) : len;
-        for (size_t i = 0; i < hn && i < sizeof(host); i++)
-            host[i] = (val[i] >= 'A' && val[i] <= 'Z') ? (char)(val[i] + 32) : val[i];
-        v.v[LV_HOST] = (struct str){host, hn < sizeof(host) ? hn : sizeof(host)};
-    }
-    if (c->ssl != NULL) {
-        v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(c->ssl), strlen(tls_protocol(c->ssl))};
-        v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(c->ssl), strlen(tls_cipher(c->ssl))};
-        v.v[LV_SSL_CLIENT_VERIFY] = (struct str){tls_client_verify_text(c->ssl), 0};
-        v.v[LV_SSL_CLIENT_VERIFY].len = strlen(v.v[LV_SSL_CLIENT_VERIFY].p);
-        v.v[LV_SSL_CLIENT_S_DN] = (struct str){s_dn, tls_client_s_dn(c->ssl, s_dn, sizeof(s_dn))};
-    }
-    v.v[LV_KTLS] = (struct str){ktls_text(c), strlen(ktls_text(c))};
-    val = ktls_modes_text(&c->ktls_mode, kmode, sizeof(kmode));
-    v.v[LV_KTLS_MODE] = (struct str){val, strlen(val)};
-    v.status = c->status;
-    if (c->xf != NULL) {
-        v.bytes = c->xf->snd.bytes;
-        v.body_bytes = send_body_bytes(&c->xf->snd);
-    }
-    v.request_time = ev_now(c->pool->loop) - c->req_start;
-    if (v.request_time < 0)
-        v.request_time = 0;
-    v.msec = ev_now(c->pool->loop);
-    v.connection = c->log.id;
-    v.connection_requests = c->requests;
-    v.request_length = c->req->headers_done ? c->rparsed : c->rlen;
-    v.src.header = log_header;
-    v.src.req = c->req;
-    if (c->req->url.len > 0) {
-        const char *u = c->rbuf + c->req->url.off, *q = memchr(u, '?', c->req->url.len);
-        if (q != NULL) {
-            v.src.args = q + 1;
-            v.src.alen = c->req->url.len - (size_t)(q + 1 - u);
-        }
-    }
-    if (c->xf == NULL) { /* a request cut short (408): no answer to tell of */
-        access_log_write(srv->access_log, &v);
-        return;
-    }
-    v.reqv = c->xf->reply.log_values;
-    v.nreqv = c->xf->reply.nlog_values;
-    if (c->xf->reply.head_copy != NULL) {
-        v.src.head = c->xf->reply.head_copy;
-        v.src.hlen = c->xf->reply.head_len;
-    }
-    access_log_write(srv->access_log, &v);
+    reqlog_write(&l);
 }
 
 /* keepalive_timeout 0 turns keep-alive off, as in nginx. */

@@ -35,6 +35,7 @@
 #include "http.h"
 #include "log.h"
 #include "net.h"
+#include "reqlog.h"
 #include "request.h"
 #include "stats.h"
 #include "tls.h"
@@ -371,84 +372,31 @@ static size_t head_to_nv(char *head, size_t len, nghttp2_nv *nv, size_t max, cha
     return n;
 }
 
-static const char *log_header(const void *req, const char *lname, size_t *len)
-{
-    return http_header(req, lname, len);
-}
-
-/* The access log line of a stream, as conn.c writes one for HTTP/1.1
- * (the same variables; $bytes_sent counts the head as HTTP/1.1 text, not
- * its HPACK size). */
+/* The access log line of a stream, as HTTP/1.1 writes one ($bytes_sent
+ * counts the head as HTTP/1.1 text, not its HPACK size). */
 static void stream_log(struct h2_stream *st)
 {
     struct h2 *h = st->h;
-    struct server_conf *srv = st->reply.srv != NULL ? st->reply.srv : h->env.srv;
-    struct log_vars v;
-    char line[HTTP_MAX_URL + 64], host[256], s_dn[512];
-    const char *val;
-    size_t len;
-    int n;
-
-    if (srv == NULL || srv->access_log == NULL)
+    struct reqlog l = {
+        .srv = st->reply.srv != NULL ? st->reply.srv : h->env.srv,
+        .req = &st->req,
+        .rbuf = st->rbuf,
+        .reply = &st->reply,
+        .peer = h->log->peer,
+        .ssl = h->ssl,
+        .ktls = h->hc.ktls,
+        .ktls_mode = h->hc.ktls_mode,
+        .status = st->reply.status,
+        .bytes = st->body_sent + st->reply.head_len,
+        .body_bytes = st->body_sent,
+        .start = st->start,
+        .now = h->hc.now(h->hc.arg),
+        .connection = h->hc.id,
+    };
+    if (l.srv == NULL || l.srv->access_log == NULL)
         return;
-    memset(&v, 0, sizeof(v));
-    v.v[LV_REMOTE_ADDR] = (struct str){h->log->peer, strlen(h->log->peer)};
-    {
-        const char *m = http_method_name(&st->req);
-        n = snprintf(line, sizeof(line), "%s %.*s HTTP/2.0", m, (int)st->req.url.len,
-                     st->rbuf + st->req.url.off);
-        v.v[LV_REQUEST] = (struct str){line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0};
-        v.v[LV_REQUEST_URI] = (struct str){st->rbuf + st->req.url.off, st->req.url.len};
-        v.v[LV_REQUEST_METHOD] = (struct str){m, strlen(m)};
-    }
-    if ((val = http_header(&st->req, "referer", &len)) != NULL)
-        v.v[LV_HTTP_REFERER] = (struct str){val, len};
-    if ((val = http_header(&st->req, "user-agent", &len)) != NULL)
-        v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
-    if ((val = http_header(&st->req, "x-forwarded-for", &len)) != NULL)
-        v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
-    if (srv->nnames > 0)
-        v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
-    if ((val = http_header(&st->req, "host", &len)) != NULL && len > 0) {
-        /* nginx's $host: lowercase, without the port */
-        const char *colon = val[0] != '[' ? memchr(val, ':', len) : NULL;
-        size_t hn = colon != NULL ? (size_t)(colon - val) : len;
-        for (size_t i = 0; i < hn && i < sizeof(host); i++)
-            host[i] = (val[i] >= 'A' && val[i] <= 'Z') ? (char)(val[i] + 32) : val[i];
-        v.v[LV_HOST] = (struct str){host, hn < sizeof(host) ? hn : sizeof(host)};
-    }
-    if (h->ssl != NULL) {
-        v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(h->ssl), strlen(tls_protocol(h->ssl))};
-        v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(h->ssl), strlen(tls_cipher(h->ssl))};
-        v.v[LV_SSL_CLIENT_VERIFY] = (struct str){tls_client_verify_text(h->ssl), 0};
-        v.v[LV_SSL_CLIENT_VERIFY].len = strlen(v.v[LV_SSL_CLIENT_VERIFY].p);
-        v.v[LV_SSL_CLIENT_S_DN] = (struct str){s_dn, tls_client_s_dn(h->ssl, s_dn, sizeof(s_dn))};
-    }
-    v.v[LV_KTLS] = (struct str){h->hc.ktls, strlen(h->hc.ktls)};
-    v.v[LV_KTLS_MODE] = (struct str){h->hc.ktls_mode, strlen(h->hc.ktls_mode)};
-    v.status = st->reply.status;
-    v.body_bytes = st->body_sent;
-    v.bytes = st->body_sent + st->reply.head_len;
-    v.msec = h->hc.now(h->hc.arg);
-    v.request_time = v.msec - st->start > 0 ? v.msec - st->start : 0;
-    v.connection = h->hc.id;
-    v.connection_requests = ++h->logged;
-    v.src.header = log_header;
-    v.src.req = &st->req;
-    if (st->req.url.len > 0) {
-        const char *u = st->rbuf + st->req.url.off, *q = memchr(u, '?', st->req.url.len);
-        if (q != NULL) {
-            v.src.args = q + 1;
-            v.src.alen = st->req.url.len - (size_t)(q + 1 - u);
-        }
-    }
-    v.reqv = st->reply.log_values;
-    v.nreqv = st->reply.nlog_values;
-    if (st->reply.head_copy != NULL) {
-        v.src.head = st->reply.head_copy;
-        v.src.hlen = st->reply.head_len;
-    }
-    access_log_write(srv->access_log, &v);
+    l.connection_requests = ++h->logged;
+    reqlog_write(&l);
 }
 
 static int is_cookie(const struct h2_stream *st, const struct header *h)

@@ -529,6 +529,12 @@ int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
     return KT_ERROR;
 }
 
+size_t http_host_len(const char *host, size_t len)
+{
+    const char *colon = len > 0 && host[0] != '[' ? memchr(host, ':', len) : NULL;
+    return colon != NULL ? (size_t)(colon - host) : len;
+}
+
 const char *http_header(const struct request *r, const char *name, size_t *len)
 {
     size_t n = strlen(name);

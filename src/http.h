@@ -76,6 +76,9 @@ int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed);
 /* Value of a header (case-insensitive name), or NULL. */
 const char *http_header(const struct request *r, const char *name, size_t *len);
 const char *http_method_name(const struct request *r);
+/* The length of a Host value without its ":port" (nginx's $host). A
+ * bracketed IPv6 literal is kept whole. */
+size_t http_host_len(const char *host, size_t len);
 
 struct add_header;
 

@@ -462,11 +462,8 @@ long long request_body_limit(const struct request_env *env)
     struct location *l;
     char norm[URI_MAX];
     host = http_header(rq, "host", &hlen);
-    if (host != NULL) {
-        const char *colon = memchr(host, ':', hlen);
-        if (colon != NULL && host[0] != '[')
-            hlen = (size_t)(colon - host);
-    }
+    if (host != NULL)
+        hlen = http_host_len(host, hlen);
     srv = request_server(env->vh, host, hlen);
     if (srv == NULL)
         srv = env->srv;
@@ -564,9 +561,7 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r)
         }
     }
     if (x->host != NULL) {
-        const char *colon = x->hlen && x->host[0] != '[' ? memchr(x->host, ':', x->hlen) : NULL;
-        if (colon != NULL)
-            x->hlen = (size_t)(colon - x->host);
+        x->hlen = http_host_len(x->host, x->hlen);
         if (x->hlen == 0)
             x->host = NULL;
         else

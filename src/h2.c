@@ -176,7 +176,7 @@ static int begin_headers_cb(nghttp2_session *s, const nghttp2_frame *frame, void
         st->rcap = UINT16_MAX;
     st->ralloc = st->rcap < 1024 ? st->rcap : 1024;
     st->rbuf = xmalloc(st->ralloc);
-    st->start = h->hc.now(h->hc.arg);
+    st->start = h->now(h->now_arg);
     st->next = h->list;
     if (h->list != NULL)
         h->list->prev = st;
@@ -428,9 +428,11 @@ struct h2 *h2_open(const struct h2_conn *hc)
     nghttp2_settings_entry set[3];
     int rv;
 
-    h->hc = *hc;
+    h->now = hc->now;
+    h->now_arg = hc->arg;
+    h->id = hc->id;
+    h->ktls_text = hc->ktls;
     snprintf(h->ktls_mode, sizeof(h->ktls_mode), "%s", hc->ktls_mode);
-    h->hc.ktls_mode = h->ktls_mode;
     h->env = *hc->env;
     h->log = hc->env->log;
     h->fd = hc->env->fd;

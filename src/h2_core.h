@@ -12,7 +12,6 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include "h2.h"
 #include "http.h"
 #include "log.h"
 #include "reply.h"
@@ -39,7 +38,10 @@ struct h2_stream {
 
 struct h2 {
     nghttp2_session *s;
-    struct h2_conn hc;
+    double (*now)(void *arg); /* from struct h2_conn */
+    void *now_arg;
+    unsigned long id;      /* $connection */
+    const char *ktls_text; /* $ktls */
     struct request_env env;
     const struct log_ctx *log;
     int fd;

@@ -289,14 +289,14 @@ void h2_stream_log(struct h2_stream *st)
         .reply = &st->reply,
         .peer = h->log->peer,
         .ssl = h->ssl,
-        .ktls = h->hc.ktls,
-        .ktls_mode = h->hc.ktls_mode,
+        .ktls = h->ktls_text,
+        .ktls_mode = h->ktls_mode,
         .status = st->reply.status,
         .bytes = st->body_sent + st->reply.head_len,
         .body_bytes = st->body_sent,
         .start = st->start,
-        .now = h->hc.now(h->hc.arg),
-        .connection = h->hc.id,
+        .now = h->now(h->now_arg),
+        .connection = h->id,
     };
     if (l.srv == NULL || l.srv->access_log == NULL)
         return;

@@ -1,6 +1,7 @@
 /* autoindex.c: nginx's directory listing page (ngx_http_autoindex_module). */
 #include "autoindex.h"
 #include "answer.h"
+#include "http_head.h"
 #include "log.h"
 #include "reqvars.h"
 #include "static.h"

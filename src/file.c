@@ -7,6 +7,7 @@
  * applying error_page. */
 #include "file.h"
 #include "answer.h"
+#include "http_head.h"
 #include "autoindex.h"
 #include "fcache.h"
 #include "fdcache.h"

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "file.h"
 #include "http.h"
+#include "http_head.h"
 #include "limit.h"
 #include "log.h"
 #include "reqvars.h"

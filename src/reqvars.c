@@ -5,6 +5,7 @@
 #include "reqvars.h"
 #include "pipeline.h"
 #include "http.h"
+#include "http_head.h"
 #include "log.h"
 #include "map.h"
 #include "tls.h"

@@ -6,6 +6,7 @@
 #include "http.h"
 #include "util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -134,6 +135,61 @@ static time_t next_time_of_day(time_t now, long seconds)
     return mktime(&tm);
 }
 
+/* Appends fmt's text at pos if there is room; returns the new position. */
+static size_t put(char *out, size_t cap, size_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static size_t put(char *out, size_t cap, size_t pos, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (pos >= cap)
+        return pos;
+    va_start(ap, fmt);
+    n = vsnprintf(out + pos, cap - pos, fmt, ap);
+    va_end(ap);
+    return pos + (n > 0 ? (size_t)n : 0);
+}
+
+#define ADD(...) (pos = put(out, cap, pos, __VA_ARGS__))
+
+/* expires: Expires and Cache-Control, for a cacheable status. */
+static size_t put_expires(char *out, size_t cap, size_t pos, const struct response *resp)
+{
+    char date[40];
+    switch (resp->expires) {
+    case EXPIRES_EPOCH:
+        ADD("Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n");
+        break;
+    case EXPIRES_MAX:
+        ADD("Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\nCache-Control: max-age=315360000\r\n");
+        break;
+    case EXPIRES_TIME:
+        time_http_date(date, sizeof(date), time_now.sec + (time_t)resp->expires_time);
+        if (resp->expires_time < 0)
+            ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
+        else
+            ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date,
+                (long long)resp->expires_time);
+        break;
+    case EXPIRES_MODIFIED: /* from Last-Modified; none without it */
+    case EXPIRES_DAILY: {  /* the next such time of day */
+        time_t at = resp->expires == EXPIRES_DAILY
+                        ? next_time_of_day(time_now.sec, (long)resp->expires_time)
+                        : resp->last_modified + (time_t)resp->expires_time;
+        long long max_age = (long long)(at - time_now.sec);
+        if (resp->expires == EXPIRES_MODIFIED && resp->last_modified == 0)
+            break;
+        time_http_date(date, sizeof(date), at);
+        if (resp->expires_time < 0 || max_age < 0)
+            ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
+        else
+            ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date, max_age);
+        break;
+    }
+    }
+    return pos;
+}
+
 size_t http_head(char *out, size_t cap, const struct response *resp)
 {
     char date[40];
@@ -142,13 +198,6 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
                      http_reason(status), resp->server, time_now.http_date);
     size_t pos = n > 0 ? (size_t)n : 0;
 
-#define ADD(...)                                                                                   \
-    do {                                                                                           \
-        if (pos < cap) {                                                                           \
-            n = snprintf(out + pos, cap - pos, __VA_ARGS__);                                       \
-            pos += n > 0 ? (size_t)n : 0;                                                          \
-        }                                                                                          \
-    } while (0)
     if (resp->content_type != NULL)
         ADD("Content-Type: %s\r\n", resp->content_type);
     if (resp->content_length >= 0)
@@ -174,39 +223,8 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
         ADD("Allow: GET, HEAD\r\n");
     if (resp->auth_realm != NULL)
         ADD("WWW-Authenticate: Basic realm=\"%s\"\r\n", resp->auth_realm);
-    if (cacheable(resp->status) && resp->expires != EXPIRES_OFF) {
-        switch (resp->expires) {
-        case EXPIRES_EPOCH:
-            ADD("Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n");
-            break;
-        case EXPIRES_MAX:
-            ADD("Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\nCache-Control: max-age=315360000\r\n");
-            break;
-        case EXPIRES_TIME:
-            time_http_date(date, sizeof(date), time_now.sec + (time_t)resp->expires_time);
-            if (resp->expires_time < 0)
-                ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
-            else
-                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date,
-                    (long long)resp->expires_time);
-            break;
-        case EXPIRES_MODIFIED: /* from Last-Modified; none without it */
-        case EXPIRES_DAILY: {  /* the next such time of day */
-            time_t at = resp->expires == EXPIRES_DAILY
-                            ? next_time_of_day(time_now.sec, (long)resp->expires_time)
-                            : resp->last_modified + (time_t)resp->expires_time;
-            long long max_age = (long long)(at - time_now.sec);
-            if (resp->expires == EXPIRES_MODIFIED && resp->last_modified == 0)
-                break;
-            time_http_date(date, sizeof(date), at);
-            if (resp->expires_time < 0 || max_age < 0)
-                ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
-            else
-                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date, max_age);
-            break;
-        }
-        }
-    }
+    if (cacheable(resp->status) && resp->expires != EXPIRES_OFF)
+        pos = put_expires(out, cap, pos, resp);
     for (size_t i = 0; i < resp->nadd; i++)
         if ((resp->add[i].always || cacheable(resp->status)) &&
             resp->add[i].value[0] != '\0') /* nginx sends no empty header */
@@ -214,9 +232,10 @@ size_t http_head(char *out, size_t cap, const struct response *resp)
     if (resp->accept_ranges)
         ADD("Accept-Ranges: bytes\r\n");
     ADD("\r\n");
-#undef ADD
     return pos < cap ? pos : 0;
 }
+
+#undef ADD
 
 time_t http_parse_date(const char *s, size_t len)
 {

@@ -3,6 +3,7 @@
  * safe for a header line), written into the caller's buffer; body bytes
  * from the open file or the cached copy. */
 #include "answer.h"
+#include "http_head.h"
 #include "log.h"
 #include "compress.h"
 #include "encoding.h"

@@ -65,7 +65,7 @@ static int check(struct config *cf, char *err, size_t errlen)
     for (size_t i = 0; i < cf->nservers; i++) {
         struct server_conf *s = cf->servers[i];
         if (s->nlistens == 0) { /* nginx: "listen *:80" when not given */
-            struct listen_conf l = {.backlog = 511, .file = s->file, .line = s->line};
+            struct listen_conf l = {.backlog = LISTEN_BACKLOG, .file = s->file, .line = s->line};
             conf_parse_addr(NULL, "80", &l);
             snprintf(l.text, sizeof(l.text), "*:80");
             s->listens = xcalloc(1, sizeof(l));
@@ -254,7 +254,7 @@ void config_free(struct config *cf)
             free(l->pattern);
             pcre2_match_data_free(l->md);
             pcre2_code_free(l->re);
-            if (l->dir.fd >= 0) /* opened by server_activate */
+            if (l->dir.fd >= 0) /* opened by activate_config */
                 close(l->dir.fd);
             free(l);
         }

@@ -22,6 +22,9 @@ struct log_format;
 
 enum { PROTO_TLS12 = 1, PROTO_TLS13 = 2 };
 
+/* the listen backlog when backlog= is not given: nginx's NGX_LISTEN_BACKLOG on Linux */
+#define LISTEN_BACKLOG 511
+
 struct listen_conf {
     struct sockaddr_storage addr;
     socklen_t addrlen;

@@ -113,7 +113,7 @@ int conf_set_listen(struct conf_parser *p, const struct conf_directive *d, char 
                     void *conf)
 {
     struct server_conf *s = conf;
-    struct listen_conf l = {.backlog = 511, .ipv6only = 1};
+    struct listen_conf l = {.backlog = LISTEN_BACKLOG, .ipv6only = 1};
     char hostbuf[256], *host = NULL, *port = a[0], *colon;
     long portnum;
     (void)d;

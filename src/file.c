@@ -7,6 +7,7 @@
  * applying error_page. */
 #include "file.h"
 #include "answer.h"
+#include "http_head.h"
 #include "autoindex.h"
 #include "fcache.h"
 #include "fdcache.h"
@@ -184,19 +185,131 @@ static int answer_file(struct answer *x, int fd, struct stat *st, const char *na
     return answer_file_variant(x, fd, st, name, namelen, coding, vary);
 }
 
+#define GO_ON (-1) /* a step that did not answer: the next one does (DONE is 0) */
+
+/* An error_page's body from a file: nginx keeps its ETag, but sends no
+ * Last-Modified and no ranges. */
+static int answer_page_file(struct answer *x, struct response *resp, struct stat *st,
+                            const char *coding, char *etag)
+{
+    resp->last_modified = 0;
+    resp->etag = x->conf->etag ? etag : NULL;
+    resp->content_length = st->st_size;
+    if (coding == NULL && answer_compressed(x, resp, st, x->body_mem))
+        return DONE;
+    answer_head(x, resp);
+    if (!answer_head_only(x))
+        answer_body(x, 0, (size_t)st->st_size);
+    return DONE;
+}
+
+/* If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since: 412,
+ * a 304 answered (DONE), or GO_ON to answer in full. */
+static int answer_conditions(struct answer *x, struct response *resp, struct stat *st)
+{
+    struct conditions c = {0};
+    int cond;
+    c.if_match = answer_header(x, "if-match", &c.if_match_len);
+    c.if_unmodified_since = answer_header(x, "if-unmodified-since", &c.if_unmodified_since_len);
+    c.if_none_match = answer_header(x, "if-none-match", &c.if_none_match_len);
+    c.if_modified_since = answer_header(x, "if-modified-since", &c.if_modified_since_len);
+    cond = static_conditions(&c, resp->etag, st->st_mtime, 1, x->conf->if_modified_since);
+    if (cond == 412) {
+        reply_drop_fd(x->r);
+        return 412;
+    }
+    if (cond == 304) {
+        resp->status = 304;
+        resp->content_type = NULL;
+        resp->content_encoding = NULL;
+        answer_head(x, resp);
+        return DONE;
+    }
+    return GO_ON;
+}
+
+/* multipart/byteranges: part heads in one allocation, file ranges between
+ * them, as nginx lays them out. */
+static int answer_multipart(struct answer *x, struct response *resp, struct stat *st,
+                            const struct range *ranges, size_t n)
+{
+    static unsigned long counter;
+    struct reply *r = x->r;
+    char ctype[80], *mem, *p;
+    size_t each = 256 + strlen(resp->content_type), total = 0;
+    unsigned long boundary = ++counter + (unsigned long)getpid() * 1000003UL;
+    int len;
+    mem = p = xmalloc(each * (n + 1));
+    r->mem = mem;
+    snprintf(ctype, sizeof(ctype), "multipart/byteranges; boundary=%020lu", boundary);
+    for (size_t i = 0; i < n; i++) {
+        len = snprintf(p, each,
+                       "\r\n--%020lu\r\nContent-Type: %s\r\nContent-Range: bytes "
+                       "%lld-%lld/%lld\r\n\r\n",
+                       boundary, resp->content_type, (long long)ranges[i].start,
+                       (long long)ranges[i].end - 1, (long long)st->st_size);
+        if (!answer_head_only(x)) {
+            reply_add_mem(r, p, (size_t)len);
+            answer_body(x, ranges[i].start, (size_t)(ranges[i].end - ranges[i].start));
+        }
+        total += (size_t)len + (size_t)(ranges[i].end - ranges[i].start);
+        p += len;
+    }
+    len = snprintf(p, each, "\r\n--%020lu--\r\n", boundary);
+    if (!answer_head_only(x))
+        reply_add_mem(r, p, (size_t)len);
+    total += (size_t)len;
+    resp->status = 206;
+    resp->content_type = ctype;
+    resp->content_length = (long long)total;
+    answer_head(x, resp);
+    return DONE;
+}
+
+/* A Range header (If-Range permitting): 416, one range (206), several
+ * (multipart), or GO_ON to answer the whole file. */
+static int answer_ranges(struct answer *x, struct response *resp, struct stat *st, const char *v,
+                         size_t vlen)
+{
+    struct range ranges[MAX_RANGES];
+    size_t n = 0, irlen;
+    int rs = 200;
+    const char *ir = answer_header(x, "if-range", &irlen);
+    if (ir == NULL || static_if_range(ir, irlen, resp->etag, st->st_mtime))
+        rs = static_ranges(v, vlen, st->st_size, x->conf->max_ranges, ranges, MAX_RANGES, &n);
+    if (rs == 416) {
+        snprintf(x->crange, sizeof(x->crange), "bytes */%lld", (long long)st->st_size);
+        reply_drop_fd(x->r);
+        x->content_range = x->crange;
+        return 416;
+    }
+    if (rs != 206)
+        return GO_ON;
+    if (n > 1)
+        return answer_multipart(x, resp, st, ranges, n);
+    resp->status = 206;
+    snprintf(x->crange, sizeof(x->crange), "bytes %lld-%lld/%lld", (long long)ranges[0].start,
+             (long long)ranges[0].end - 1, (long long)st->st_size);
+    resp->content_range = x->crange;
+    resp->content_length = ranges[0].end - ranges[0].start;
+    answer_head(x, resp);
+    if (!answer_head_only(x))
+        answer_body(x, ranges[0].start, (size_t)(ranges[0].end - ranges[0].start));
+    return DONE;
+}
+
 static int answer_file_variant(struct answer *x, int fd, struct stat *st, const char *name,
                                size_t namelen, const char *coding, int vary)
 {
-    struct reply *r = x->r;
     struct response resp;
     char etag[64];
-    int status = x->page_status ? x->page_status : 200, cond;
+    int status = x->page_status ? x->page_status : 200, rv;
     const char *v;
     size_t vlen;
 
-    r->fd = fd;
+    x->r->fd = fd;
     if (x->method == HTTP_POST && !x->no_error_page) {
-        reply_drop_fd(r);
+        reply_drop_fd(x->r);
         return 405;
     }
     if (x->conf->etag)
@@ -207,103 +320,16 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
     resp.etag = x->conf->etag && status == 200 ? etag : NULL;
     resp.content_encoding = coding;
     resp.vary = vary;
-    if (status != 200) { /* an error_page body: nginx keeps its ETag */
-        resp.last_modified = 0;
-        resp.etag = x->conf->etag ? etag : NULL;
-        resp.content_length = st->st_size;
-        if (coding == NULL && answer_compressed(x, &resp, st, x->body_mem))
-            return DONE;
-        answer_head(x, &resp);
-        if (!answer_head_only(x))
-            answer_body(x, 0, (size_t)st->st_size);
-        return DONE;
-    }
-
-    struct conditions c = {0};
-    c.if_match = answer_header(x, "if-match", &c.if_match_len);
-    c.if_unmodified_since = answer_header(x, "if-unmodified-since", &c.if_unmodified_since_len);
-    c.if_none_match = answer_header(x, "if-none-match", &c.if_none_match_len);
-    c.if_modified_since = answer_header(x, "if-modified-since", &c.if_modified_since_len);
-    cond = static_conditions(&c, resp.etag, st->st_mtime, 1, x->conf->if_modified_since);
-    if (cond == 412) {
-        reply_drop_fd(r);
-        return 412;
-    }
-    if (cond == 304) {
-        resp.status = 304;
-        resp.content_type = NULL;
-        resp.content_encoding = NULL;
-        answer_head(x, &resp);
-        return DONE;
-    }
-
+    if (status != 200)
+        return answer_page_file(x, &resp, st, coding, etag);
+    if ((rv = answer_conditions(x, &resp, st)) != GO_ON)
+        return rv;
     if (coding == NULL && answer_compressed(x, &resp, st, x->body_mem))
         return DONE; /* nginx: a compressed answer has no ranges */
     v = coding == NULL ? answer_header(x, "range", &vlen)
                        : NULL; /* nginx: no ranges of a variant */
-    if (v != NULL) {
-        const char *ir;
-        size_t irlen;
-        struct range ranges[MAX_RANGES];
-        size_t n = 0;
-        int rs = 200;
-        ir = answer_header(x, "if-range", &irlen);
-        if (ir == NULL || static_if_range(ir, irlen, resp.etag, st->st_mtime))
-            rs = static_ranges(v, vlen, st->st_size, x->conf->max_ranges, ranges, MAX_RANGES, &n);
-        if (rs == 416) {
-            snprintf(x->crange, sizeof(x->crange), "bytes */%lld", (long long)st->st_size);
-            reply_drop_fd(r);
-            x->content_range = x->crange;
-            return 416;
-        }
-        if (rs == 206 && n == 1) {
-            resp.status = 206;
-            snprintf(x->crange, sizeof(x->crange), "bytes %lld-%lld/%lld",
-                     (long long)ranges[0].start, (long long)ranges[0].end - 1,
-                     (long long)st->st_size);
-            resp.content_range = x->crange;
-            resp.content_length = ranges[0].end - ranges[0].start;
-            answer_head(x, &resp);
-            if (!answer_head_only(x))
-                answer_body(x, ranges[0].start, (size_t)(ranges[0].end - ranges[0].start));
-            return DONE;
-        }
-        if (rs == 206) {
-            /* multipart/byteranges: part heads in one allocation, file
-             * ranges between them, as nginx lays them out */
-            static unsigned long counter;
-            char ctype[80], *mem, *p;
-            size_t each = 256 + strlen(resp.content_type), total = 0;
-            unsigned long boundary = ++counter + (unsigned long)getpid() * 1000003UL;
-            mem = p = xmalloc(each * (n + 1));
-            r->mem = mem;
-            snprintf(ctype, sizeof(ctype), "multipart/byteranges; boundary=%020lu", boundary);
-            for (size_t i = 0; i < n; i++) {
-                int len = snprintf(p, each,
-                                   "\r\n--%020lu\r\nContent-Type: %s\r\nContent-Range: bytes "
-                                   "%lld-%lld/%lld\r\n\r\n",
-                                   boundary, resp.content_type, (long long)ranges[i].start,
-                                   (long long)ranges[i].end - 1, (long long)st->st_size);
-                if (!answer_head_only(x)) {
-                    reply_add_mem(r, p, (size_t)len);
-                    answer_body(x, ranges[i].start, (size_t)(ranges[i].end - ranges[i].start));
-                }
-                total += (size_t)len + (size_t)(ranges[i].end - ranges[i].start);
-                p += len;
-            }
-            {
-                int len = snprintf(p, each, "\r\n--%020lu--\r\n", boundary);
-                if (!answer_head_only(x))
-                    reply_add_mem(r, p, (size_t)len);
-                total += (size_t)len;
-            }
-            resp.status = 206;
-            resp.content_type = ctype;
-            resp.content_length = (long long)total;
-            answer_head(x, &resp);
-            return DONE;
-        }
-    }
+    if (v != NULL && (rv = answer_ranges(x, &resp, st, v, vlen)) != GO_ON)
+        return rv;
     resp.accept_ranges = coding == NULL;
     resp.content_length = st->st_size;
     answer_head(x, &resp);
@@ -341,6 +367,66 @@ static int log_missing(const struct answer *x, int e)
     return x->conf->log_not_found || (e != ENOENT && e != ENOTDIR && e != ENAMETOOLONG);
 }
 
+/* A URI that names a directory: the first index file that exists (an
+ * internal redirect to it), else the autoindex listing, else 403. */
+static int serve_directory(struct answer *x, int dir_fd, char *rel, size_t cap)
+{
+    size_t rl = strlen(rel);
+    struct stat st;
+    int fd;
+    for (size_t i = 0; i < x->conf->nindex; i++) {
+        snprintf(rel + rl, cap - rl, "%s", x->conf->index[i]);
+        fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue;
+            log_error(LL_ERR, x->env->log, "open() \"%s%s\" failed (%d: %s)", reqvars_dir(x), rel,
+                      errno, strerror(errno));
+            return static_errno_status(errno);
+        }
+        close(fd);
+        if (S_ISREG(st.st_mode)) { /* nginx's index module: an internal redirect to the
+                                    * file, whose location may differ (and runs its
+                                    * rewrite steps) */
+            size_t il = strlen(x->conf->index[i]);
+            if (x->ulen + il >= sizeof(x->uri) - 256)
+                return 414;
+            memcpy(x->uri + x->ulen, x->conf->index[i], il + 1);
+            x->ulen += il;
+            x->internal = 1;
+            return REDIRECT;
+        }
+    }
+    rel[rl] = '\0';
+    fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
+    if (fd < 0) {
+        int e = errno;
+        if (log_missing(x, e))
+            log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", reqvars_dir(x), rel, e,
+                      strerror(e));
+        return static_errno_status(e);
+    }
+    close(fd);
+    if (x->conf->autoindex)
+        return x->method == HTTP_POST ? 405 : autoindex_answer(x, dir_fd, rel);
+    log_error(LL_ERR, x->env->log, "directory index of \"%s%s\" is forbidden", reqvars_dir(x), rel);
+    return 403;
+}
+
+/* A directory named without its "/": 301 to the URI with it (and the
+ * query), with no error_page. */
+static int redirect_slash(struct answer *x)
+{
+    char loc[URI_MAX + 8];
+    int n = snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int)x->ulen, x->uri, x->alen ? "?" : "",
+                     (int)x->alen, x->args);
+    x->no_error_page = 1;
+    x->redirect = x->redirect_buf;
+    x->redirect_len = n > 0 && (size_t)n < sizeof(x->redirect_buf) ? (size_t)n : 0;
+    memcpy(x->redirect_buf, loc, x->redirect_len);
+    return 301;
+}
+
 /* Serves uri from the location's directory: a file, a directory's index,
  * an autoindex listing, or the matching error. */
 int file_serve(struct answer *x)
@@ -359,47 +445,8 @@ int file_serve(struct answer *x)
         log_error(LL_ERR, x->env->log, "root \"%s\" cannot be opened", reqvars_dir(x));
         return 404;
     }
-    if (rel[strlen(rel) - 1] == '/') {
-        size_t rl = strlen(rel);
-        for (size_t i = 0; i < x->conf->nindex; i++) {
-            snprintf(rel + rl, sizeof(rel) - rl, "%s", x->conf->index[i]);
-            fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
-            if (fd < 0) {
-                if (errno == ENOENT)
-                    continue;
-                log_error(LL_ERR, x->env->log, "open() \"%s%s\" failed (%d: %s)", reqvars_dir(x),
-                          rel, errno, strerror(errno));
-                return static_errno_status(errno);
-            }
-            close(fd);
-            if (S_ISREG(st.st_mode)) { /* nginx's index module: an internal redirect to the
-                                        * file, whose location may differ (and runs its
-                                        * rewrite steps) */
-                size_t il = strlen(x->conf->index[i]);
-                if (x->ulen + il >= sizeof(x->uri) - 256)
-                    return 414;
-                memcpy(x->uri + x->ulen, x->conf->index[i], il + 1);
-                x->ulen += il;
-                x->internal = 1;
-                return REDIRECT;
-            }
-        }
-        rel[rl] = '\0';
-        fd = static_open_file(dir_fd, rel, x->conf->disable_symlinks, &st);
-        if (fd < 0) {
-            int e = errno;
-            if (log_missing(x, e))
-                log_error(LL_ERR, x->env->log, "\"%s%s\" is not found (%d: %s)", reqvars_dir(x),
-                          rel, e, strerror(e));
-            return static_errno_status(e);
-        }
-        close(fd);
-        if (x->conf->autoindex)
-            return x->method == HTTP_POST ? 405 : autoindex_answer(x, dir_fd, rel);
-        log_error(LL_ERR, x->env->log, "directory index of \"%s%s\" is forbidden", reqvars_dir(x),
-                  rel);
-        return 403;
-    }
+    if (rel[strlen(rel) - 1] == '/')
+        return serve_directory(x, dir_fd, rel, sizeof(rel));
     if (cacheable_here(x)) { /* one open at most, cached or not */
         x->body_mem = fcache_get(dir_fd, rel, &st, &fd, &x->r->cached);
         if (x->body_mem != NULL)
@@ -425,15 +472,8 @@ int file_serve(struct answer *x)
         return static_errno_status(e);
     }
     if (S_ISDIR(st.st_mode)) {
-        char loc[URI_MAX + 8];
-        int n = snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int)x->ulen, x->uri, x->alen ? "?" : "",
-                         (int)x->alen, x->args);
         close(fd);
-        x->no_error_page = 1;
-        x->redirect = x->redirect_buf;
-        x->redirect_len = n > 0 && (size_t)n < sizeof(x->redirect_buf) ? (size_t)n : 0;
-        memcpy(x->redirect_buf, loc, x->redirect_len);
-        return 301;
+        return redirect_slash(x);
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);

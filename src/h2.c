@@ -31,10 +31,12 @@
  * Every other frame (SETTINGS, HEADERS, WINDOW_UPDATE, PING, GOAWAY, ...)
  * goes through h->out and the same writer. */
 #include "h2.h"
+#include "h2_core.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
 #include "net.h"
+#include "reqlog.h"
 #include "request.h"
 #include "stats.h"
 #include "tls.h"
@@ -50,406 +52,13 @@
 
 #include <nghttp2/nghttp2.h>
 
-#define OUT_CAP (64 * 1024) /* userspace: four full TLS records */
 #define READ_CAP 16384
-#define HEAD_BUF 16384 /* a response head and a small body, as conn.c's */
-#define FRAME_HD 9
+#define HEAD_BUF 16384     /* a response head and a small body, as conn.c's */
 #define KTLS_PAYLOAD 16375 /* 16,384 - 9: a DATA frame fills one TLS record */
 #define READS_PER_RUN 16   /* socket reads before yielding to other connections */
 #define EMPTY_DATA_MAX 100 /* empty DATA frames without END_STREAM before GOAWAY */
 
-struct h2_stream {
-    int32_t id;
-    struct h2 *h;
-    struct request req;
-    char *rbuf;
-    size_t rlen, ralloc, rcap; /* used, allocated, allowed */
-    int have_host, answered;
-    unsigned long long body_in;
-    long long body_limit; /* client_max_body_size; 0: none */
-    struct reply reply;
-    char *buf; /* the head and small bodies */
-    size_t seg, seg_off;
-    unsigned long long body_left, body_sent, file_bytes;
-    double start;
-    struct h2_stream *prev, *next; /* the connection's streams */
-};
-
-struct h2 {
-    nghttp2_session *s;
-    struct h2_conn hc;
-    struct request_env env;
-    const struct log_ctx *log;
-    int fd;
-    SSL *ssl;
-    int ktls;   /* kTLS TX: the socket takes plaintext */
-    int direct; /* file payloads by sendfile on the socket: kTLS TX, or no TLS */
-    char *out;
-    size_t opos, olen;
-    size_t wlen; /* an SSL_write of out[opos..opos+wlen) to retry as it was */
-    struct {     /* a kTLS DATA frame being written */
-        unsigned char hd[FRAME_HD];
-        size_t hpos;
-        int fd;
-        off_t off;
-        size_t left;
-        struct h2_stream *st;
-        int active;
-        int own_fd; /* the stream closed first: the frame holds its file */
-    } fr;
-    int wblocked, wwant; /* the socket refused bytes: wait for wwant */
-    int fatal;
-    unsigned streams;
-    unsigned empty_data;
-    int progress;
-    int draining;
-    struct h2_stream *list;
-    unsigned long logged; /* $connection_requests */
-    size_t payload_max;
-    char ktls_mode[32];
-};
-
 static const nghttp2_session_callbacks *callbacks(void);
-
-/* --- writing ---------------------------------------------------------------- */
-
-/* Writes out[opos..olen), then the rest of a kTLS frame in progress
- * (a frame is never interleaved: it was begun with out empty). KT_OK when
- * all is written. */
-static int flush(struct h2 *h)
-{
-    int want = IO_WRITE;
-    while (h->opos < h->olen) {
-        size_t n = 0, len = h->wlen ? h->wlen : h->olen - h->opos;
-        int r;
-        if (h->ssl != NULL && !h->ktls)
-            r = tls_write(h->ssl, h->out + h->opos, len, &n, &want, h->log);
-        else /* kTLS: the kernel frames and encrypts what the socket gets */
-            r = net_write(h->fd, h->out + h->opos, len, 0, &n, &want, h->log);
-        if (r == KT_AGAIN) {
-            h->wlen = len; /* SSL_write: the same bytes again */
-            h->wblocked = 1;
-            h->wwant = want;
-            return KT_AGAIN;
-        }
-        if (r != KT_OK)
-            return KT_ERROR;
-        h->wlen = 0;
-        h->opos += n;
-    }
-    h->opos = h->olen = 0;
-    while (h->fr.active) {
-        size_t n = 0;
-        int r;
-        if (h->fr.hpos < FRAME_HD) {
-            r = net_write(h->fd, h->fr.hd + h->fr.hpos, FRAME_HD - h->fr.hpos, h->fr.left > 0, &n,
-                          &want, h->log);
-            if (r == KT_OK)
-                h->fr.hpos += n;
-        } else if (h->fr.left > 0) {
-            r = net_sendfile(h->fd, h->fr.fd, h->fr.off, h->fr.left, &n, &want, h->log);
-            if (r == KT_OK) {
-                h->fr.off += (off_t)n;
-                h->fr.left -= n;
-                if (h->ssl != NULL)
-                    stats_me->bytes_ktls += n;
-                else
-                    stats_me->bytes_sendfile += n;
-                if (h->fr.st != NULL)
-                    h->fr.st->file_bytes += n;
-                h->progress = 1;
-            }
-        } else {
-            h->fr.active = 0;
-            if (h->fr.own_fd)
-                close(h->fr.fd);
-            h->fr.own_fd = 0;
-            break;
-        }
-        if (r == KT_AGAIN) {
-            h->wblocked = 1;
-            h->wwant = want;
-            return KT_AGAIN;
-        }
-        if (r != KT_OK)
-            return KT_ERROR;
-    }
-    h->wblocked = 0;
-    return KT_OK;
-}
-
-/* Room for len more bytes at the end of out: moves the unsent bytes down
- * when no SSL_write retry pins them. */
-static int out_room(struct h2 *h, size_t len)
-{
-    if (h->fr.active)
-        return 0;
-    if (h->out == NULL) /* taken while there is something to write */
-        h->out = xmalloc(OUT_CAP);
-    if (h->olen + len <= OUT_CAP)
-        return 1;
-    if (h->wlen == 0 && h->opos > 0) {
-        memmove(h->out, h->out + h->opos, h->olen - h->opos);
-        h->olen -= h->opos;
-        h->opos = 0;
-    }
-    return h->olen + len <= OUT_CAP;
-}
-
-static ssize_t send_cb(nghttp2_session *s, const uint8_t *data, size_t len, int flags, void *arg)
-{
-    struct h2 *h = arg;
-    (void)s;
-    (void)flags;
-    if (!out_room(h, len)) {
-        if (h->olen > h->opos || h->fr.active)
-            return NGHTTP2_ERR_WOULDBLOCK; /* written first, then this */
-        len = OUT_CAP - h->olen;           /* a frame larger than out: in parts */
-    }
-    memcpy(h->out + h->olen, data, len);
-    h->olen += len;
-    return (ssize_t)len;
-}
-
-/* --- the body as DATA frames -------------------------------------------- */
-
-static struct h2_stream *stream_of(struct h2 *h, int32_t id)
-{
-    return nghttp2_session_get_stream_user_data(h->s, id);
-}
-
-/* How much of the body the next frame carries: at most the rest of the
- * current segment (a frame never spans two), and what nghttp2 allows. */
-static ssize_t read_cb(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
-                       nghttp2_data_source *src, void *arg)
-{
-    struct h2 *h = arg;
-    struct h2_stream *st = src->ptr;
-    size_t n;
-    (void)s;
-    (void)id;
-    (void)buf;
-    while (st->seg < st->reply.nsegs && st->reply.segs[st->seg].len == st->seg_off) {
-        st->seg++;
-        st->seg_off = 0;
-    }
-    if (st->seg >= st->reply.nsegs) {
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
-        return 0;
-    }
-    n = st->reply.segs[st->seg].len - st->seg_off;
-    if (n > length)
-        n = length;
-    if (n > h->payload_max)
-        n = h->payload_max;
-    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-    if (n == st->body_left)
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return (ssize_t)n;
-}
-
-static void stream_advance(struct h2_stream *st, size_t len)
-{
-    st->seg_off += len;
-    st->body_left -= len;
-    st->body_sent += len;
-    st->h->progress = 1;
-}
-
-/* One DATA frame: framehd (9 bytes) and length payload bytes of the
- * stream's current segment. Under kTLS with a file segment, the frame is
- * begun on the socket and finished by flush(); otherwise it is copied into
- * out. WOULDBLOCK leaves it to nghttp2 to offer again. */
-static int send_data_cb(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *framehd,
-                        size_t length, nghttp2_data_source *src, void *arg)
-{
-    struct h2 *h = arg;
-    struct h2_stream *st = src->ptr;
-    const struct send_seg *g = &st->reply.segs[st->seg];
-    (void)s;
-
-    if (frame->data.padlen > 0)
-        return NGHTTP2_ERR_CALLBACK_FAILURE; /* no padding is ever asked for */
-    if (h->direct && g->mem == NULL && st->reply.sendfile) {
-        if (h->fr.active)
-            return NGHTTP2_ERR_WOULDBLOCK;
-        if (h->olen > h->opos) { /* HEADERS and the rest first, in records of their own */
-            int r = flush(h);
-            if (r == KT_ERROR) {
-                h->fatal = 1;
-                return NGHTTP2_ERR_CALLBACK_FAILURE;
-            }
-            if (r == KT_AGAIN)
-                return NGHTTP2_ERR_WOULDBLOCK;
-        }
-        memcpy(h->fr.hd, framehd, FRAME_HD);
-        h->fr.hpos = 0;
-        h->fr.fd = st->reply.fd;
-        h->fr.off = g->off + (off_t)st->seg_off;
-        h->fr.left = length;
-        h->fr.st = st;
-        h->fr.active = 1;
-        stream_advance(st, length);
-        if (flush(h) == KT_ERROR)
-            h->fatal = 1;
-        return 0; /* begun: the frame is ours to finish */
-    }
-    if (!out_room(h, FRAME_HD + length))
-        return NGHTTP2_ERR_WOULDBLOCK;
-    memcpy(h->out + h->olen, framehd, FRAME_HD);
-    if (g->mem != NULL) {
-        memcpy(h->out + h->olen + FRAME_HD, g->mem + st->seg_off, length);
-        stats_me->bytes_fallback += length;
-    } else {
-        ssize_t r;
-        off_t off = g->off + (off_t)st->seg_off;
-        do
-            r = pread(st->reply.fd, h->out + h->olen + FRAME_HD, length, off);
-        while (r < 0 && errno == EINTR);
-        if (r != (ssize_t)length) {
-            /* a file that shrank: the stream cannot be finished honestly */
-            log_error(LL_ERR, h->log, "pread() of %zu bytes at offset %lld failed: %s", length,
-                      (long long)off, r < 0 ? strerror(errno) : "file was truncated");
-            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* nghttp2: RST_STREAM INTERNAL_ERROR */
-        }
-        stats_me->bytes_fallback += length;
-        st->file_bytes += length;
-    }
-    h->olen += FRAME_HD + length;
-    stream_advance(st, length);
-    return 0;
-}
-
-/* --- answering ---------------------------------------------------------- */
-
-static int nv_skip(const char *name, size_t len)
-{
-    static const char *const conn_specific[] = {"connection", "keep-alive", "transfer-encoding",
-                                                "proxy-connection", "upgrade"};
-    for (size_t i = 0; i < sizeof(conn_specific) / sizeof(conn_specific[0]); i++)
-        if (strlen(conn_specific[i]) == len && strncasecmp(conn_specific[i], name, len) == 0)
-            return 1;
-    return 0;
-}
-
-/* Reads the HTTP/1.1 head http_head wrote back into an HTTP/2 header
- * list: ":status" from the status line, the fields with their names
- * lowercased in place, without the connection-specific ones. Returns the
- * count. */
-static size_t head_to_nv(char *head, size_t len, nghttp2_nv *nv, size_t max, char *status)
-{
-    char *p = head, *end = head + len;
-    char *eol = memchr(p, '\n', len);
-    size_t n = 0;
-    if (len < 12 || eol == NULL)
-        return 0;
-    memcpy(status, head + 9, 3);
-    status[3] = '\0';
-    nv[n++] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE};
-    p = eol + 1;
-    while (p < end && n < max) {
-        char *colon, *v, *ve;
-        eol = memchr(p, '\n', (size_t)(end - p));
-        if (eol == NULL)
-            break;
-        ve = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-        if (ve == p) /* the empty line */
-            break;
-        colon = memchr(p, ':', (size_t)(ve - p));
-        if (colon != NULL && !nv_skip(p, (size_t)(colon - p))) {
-            for (char *c = p; c < colon; c++)
-                if (*c >= 'A' && *c <= 'Z')
-                    *c = (char)(*c + 32);
-            v = colon + 1;
-            while (v < ve && (*v == ' ' || *v == '\t'))
-                v++;
-            nv[n++] = (nghttp2_nv){(uint8_t *)p, (uint8_t *)v, (size_t)(colon - p),
-                                   (size_t)(ve - v), NGHTTP2_NV_FLAG_NONE};
-        }
-        p = eol + 1;
-    }
-    return n;
-}
-
-static const char *log_header(const void *req, const char *lname, size_t *len)
-{
-    return http_header(req, lname, len);
-}
-
-/* The access log line of a stream, as conn.c writes one for HTTP/1.1
- * (the same variables; $bytes_sent counts the head as HTTP/1.1 text, not
- * its HPACK size). */
-static void stream_log(struct h2_stream *st)
-{
-    struct h2 *h = st->h;
-    struct server_conf *srv = st->reply.srv != NULL ? st->reply.srv : h->env.srv;
-    struct log_vars v;
-    char line[HTTP_MAX_URL + 64], host[256], s_dn[512];
-    const char *val;
-    size_t len;
-    int n;
-
-    if (srv == NULL || srv->access_log == NULL)
-        return;
-    memset(&v, 0, sizeof(v));
-    v.v[LV_REMOTE_ADDR] = (struct str){h->log->peer, strlen(h->log->peer)};
-    {
-        const char *m = http_method_name(&st->req);
-        n = snprintf(line, sizeof(line), "%s %.*s HTTP/2.0", m, (int)st->req.url.len,
-                     st->rbuf + st->req.url.off);
-        v.v[LV_REQUEST] = (struct str){line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0};
-        v.v[LV_REQUEST_URI] = (struct str){st->rbuf + st->req.url.off, st->req.url.len};
-        v.v[LV_REQUEST_METHOD] = (struct str){m, strlen(m)};
-    }
-    if ((val = http_header(&st->req, "referer", &len)) != NULL)
-        v.v[LV_HTTP_REFERER] = (struct str){val, len};
-    if ((val = http_header(&st->req, "user-agent", &len)) != NULL)
-        v.v[LV_HTTP_USER_AGENT] = (struct str){val, len};
-    if ((val = http_header(&st->req, "x-forwarded-for", &len)) != NULL)
-        v.v[LV_HTTP_X_FORWARDED_FOR] = (struct str){val, len};
-    if (srv->nnames > 0)
-        v.v[LV_SERVER_NAME] = v.v[LV_HOST] = (struct str){srv->names[0], strlen(srv->names[0])};
-    if ((val = http_header(&st->req, "host", &len)) != NULL && len > 0) {
-        /* nginx's $host: lowercase, without the port */
-        const char *colon = val[0] != '[' ? memchr(val, ':', len) : NULL;
-        size_t hn = colon != NULL ? (size_t)(colon - val) : len;
-        for (size_t i = 0; i < hn && i < sizeof(host); i++)
-            host[i] = (val[i] >= 'A' && val[i] <= 'Z') ? (char)(val[i] + 32) : val[i];
-        v.v[LV_HOST] = (struct str){host, hn < sizeof(host) ? hn : sizeof(host)};
-    }
-    if (h->ssl != NULL) {
-        v.v[LV_SSL_PROTOCOL] = (struct str){tls_protocol(h->ssl), strlen(tls_protocol(h->ssl))};
-        v.v[LV_SSL_CIPHER] = (struct str){tls_cipher(h->ssl), strlen(tls_cipher(h->ssl))};
-        v.v[LV_SSL_CLIENT_VERIFY] = (struct str){tls_client_verify_text(h->ssl), 0};
-        v.v[LV_SSL_CLIENT_VERIFY].len = strlen(v.v[LV_SSL_CLIENT_VERIFY].p);
-        v.v[LV_SSL_CLIENT_S_DN] = (struct str){s_dn, tls_client_s_dn(h->ssl, s_dn, sizeof(s_dn))};
-    }
-    v.v[LV_KTLS] = (struct str){h->hc.ktls, strlen(h->hc.ktls)};
-    v.v[LV_KTLS_MODE] = (struct str){h->hc.ktls_mode, strlen(h->hc.ktls_mode)};
-    v.status = st->reply.status;
-    v.body_bytes = st->body_sent;
-    v.bytes = st->body_sent + st->reply.head_len;
-    v.msec = h->hc.now(h->hc.arg);
-    v.request_time = v.msec - st->start > 0 ? v.msec - st->start : 0;
-    v.connection = h->hc.id;
-    v.connection_requests = ++h->logged;
-    v.src.header = log_header;
-    v.src.req = &st->req;
-    if (st->req.url.len > 0) {
-        const char *u = st->rbuf + st->req.url.off, *q = memchr(u, '?', st->req.url.len);
-        if (q != NULL) {
-            v.src.args = q + 1;
-            v.src.alen = st->req.url.len - (size_t)(q + 1 - u);
-        }
-    }
-    v.reqv = st->reply.log_values;
-    v.nreqv = st->reply.nlog_values;
-    if (st->reply.head_copy != NULL) {
-        v.src.head = st->reply.head_copy;
-        v.src.hlen = st->reply.head_len;
-    }
-    access_log_write(srv->access_log, &v);
-}
 
 static int is_cookie(const struct h2_stream *st, const struct header *h)
 {
@@ -508,7 +117,7 @@ static int stream_answer(struct h2_stream *st)
     struct h2 *h = st->h;
     struct request_env env = h->env;
     nghttp2_nv nv[HTTP_MAX_HEADERS + ADD_HEADERS_MAX + 8];
-    nghttp2_data_provider prd = {.source.ptr = st, .read_callback = read_cb};
+    nghttp2_data_provider prd = {.source.ptr = st, .read_callback = h2_read_cb};
     char status[4];
     size_t nnv;
     int rv;
@@ -530,7 +139,7 @@ static int stream_answer(struct h2_stream *st)
     request_respond(&env, &st->reply);
     if (st->reply.srv != NULL && access_log_wants_head(st->reply.srv->access_log))
         st->reply.head_copy = xstrndup(st->buf, st->reply.head_len);
-    nnv = head_to_nv(st->buf, st->reply.head_len, nv, sizeof(nv) / sizeof(nv[0]), status);
+    nnv = h2_head_to_nv(st->buf, st->reply.head_len, nv, sizeof(nv) / sizeof(nv[0]), status);
     if (nnv == 0) {
         log_error(LL_ALERT, h->log, "unreadable response head for HTTP/2 stream %d", st->id);
         return nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
@@ -567,7 +176,7 @@ static int begin_headers_cb(nghttp2_session *s, const nghttp2_frame *frame, void
         st->rcap = UINT16_MAX;
     st->ralloc = st->rcap < 1024 ? st->rcap : 1024;
     st->rbuf = xmalloc(st->ralloc);
-    st->start = h->hc.now(h->hc.arg);
+    st->start = h->now(h->now_arg);
     st->next = h->list;
     if (h->list != NULL)
         h->list->prev = st;
@@ -618,7 +227,7 @@ static int header_cb(nghttp2_session *s, const nghttp2_frame *frame, const uint8
                      size_t nlen, const uint8_t *value, size_t vlen, uint8_t flags, void *arg)
 {
     struct h2 *h = arg;
-    struct h2_stream *st = stream_of(h, frame->hd.stream_id);
+    struct h2_stream *st = h2_stream_of(h, frame->hd.stream_id);
     struct header hd;
     (void)s;
     (void)flags;
@@ -706,7 +315,7 @@ static int headers_done(struct h2 *h, struct h2_stream *st, int end_stream)
 static int frame_recv_cb(nghttp2_session *s, const nghttp2_frame *frame, void *arg)
 {
     struct h2 *h = arg;
-    struct h2_stream *st = stream_of(h, frame->hd.stream_id);
+    struct h2_stream *st = h2_stream_of(h, frame->hd.stream_id);
     int end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
     (void)s;
     switch (frame->hd.type) {
@@ -734,7 +343,7 @@ static int data_chunk_cb(nghttp2_session *s, uint8_t flags, int32_t id, const ui
                          size_t len, void *arg)
 {
     struct h2 *h = arg;
-    struct h2_stream *st = stream_of(h, id);
+    struct h2_stream *st = h2_stream_of(h, id);
     (void)s;
     (void)flags;
     (void)data;
@@ -775,13 +384,13 @@ static void stream_free(struct h2_stream *st)
 static int stream_close_cb(nghttp2_session *s, int32_t id, uint32_t error_code, void *arg)
 {
     struct h2 *h = arg;
-    struct h2_stream *st = stream_of(h, id);
+    struct h2_stream *st = h2_stream_of(h, id);
     (void)error_code;
     if (st == NULL)
         return 0;
     nghttp2_session_set_stream_user_data(s, id, NULL);
     if (st->answered)
-        stream_log(st);
+        h2_stream_log(st);
     stream_free(st);
     h->streams--;
     h->progress = 1;
@@ -794,8 +403,8 @@ static const nghttp2_session_callbacks *callbacks(void)
     if (cbs == NULL) {
         if (nghttp2_session_callbacks_new(&cbs) != 0)
             abort(); /* out of memory, as xmalloc */
-        nghttp2_session_callbacks_set_send_callback(cbs, send_cb);
-        nghttp2_session_callbacks_set_send_data_callback(cbs, send_data_cb);
+        nghttp2_session_callbacks_set_send_callback(cbs, h2_send_cb);
+        nghttp2_session_callbacks_set_send_data_callback(cbs, h2_send_data_cb);
         nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, begin_headers_cb);
         nghttp2_session_callbacks_set_on_header_callback(cbs, header_cb);
         nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, frame_recv_cb);
@@ -819,9 +428,11 @@ struct h2 *h2_open(const struct h2_conn *hc)
     nghttp2_settings_entry set[3];
     int rv;
 
-    h->hc = *hc;
+    h->now = hc->now;
+    h->now_arg = hc->arg;
+    h->id = hc->id;
+    h->ktls_text = hc->ktls;
     snprintf(h->ktls_mode, sizeof(h->ktls_mode), "%s", hc->ktls_mode);
-    h->hc.ktls_mode = h->ktls_mode;
     h->env = *hc->env;
     h->log = hc->env->log;
     h->fd = hc->env->fd;
@@ -885,7 +496,7 @@ int h2_run(struct h2 *h, int *events)
         size_t n = 0;
         ssize_t used;
 
-        if (flush(h) == KT_ERROR || h->fatal)
+        if (h2_flush(h) == KT_ERROR || h->fatal)
             return KT_ERROR;
         if (!h->wblocked) {
             if ((r = nghttp2_session_send(h->s)) != 0) {
@@ -936,7 +547,7 @@ int h2_run(struct h2 *h, int *events)
                                                         ? NGHTTP2_ENHANCE_YOUR_CALM
                                                         : NGHTTP2_PROTOCOL_ERROR);
             if (nghttp2_session_send(h->s) == 0)
-                flush(h);
+                h2_flush(h);
             return KT_ERROR;
         }
     }
@@ -971,7 +582,7 @@ void h2_free(struct h2 *h)
      * logged (with what they sent) and freed here */
     while (h->list != NULL) {
         if (h->list->answered)
-            stream_log(h->list);
+            h2_stream_log(h->list);
         stream_free(h->list);
     }
     if (h->s != NULL)

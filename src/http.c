@@ -1,5 +1,6 @@
 /* http.c: llhttp callbacks fill struct request with spans of the read
- * buffer (no copies); response heads are printed into the send buffer. */
+ * buffer (no copies), chunked framing read as nginx reads it. The response
+ * head is http_head.c. */
 #include "http.h"
 #include "config.h"
 #include "util.h"
@@ -339,6 +340,102 @@ static int hex(char c)
                                                     : -1;
 }
 
+enum { SCAN_NEXT, SCAN_FEED, SCAN_BAD }; /* a byte read; a feed set; 400 */
+
+/* A chunk extension, from i to the line end: cut (llhttp never sees it). */
+static int cut_extension(struct request *r, const char *buf, size_t len, size_t i, struct feed *f)
+{
+    size_t j = i;
+    while (j < len && buf[j] != '\r' && buf[j] != '\n')
+        j++;
+    r->scanned = (unsigned)j;
+    *f = (struct feed){i, j, 0};
+    return SCAN_FEED;
+}
+
+/* A bare LF at i: llhttp gets CR LF for it, and the scan goes on in next. */
+static int bare_lf(struct request *r, size_t i, int next, struct feed *f)
+{
+    r->chunk_state = next;
+    r->scanned = (unsigned)i + 1;
+    *f = (struct feed){i, i + 1, 1};
+    return SCAN_FEED;
+}
+
+/* A byte of a chunk-size line: hex digits, an extension, CR LF or LF. */
+static int size_line_byte(struct request *r, const char *buf, size_t len, size_t i, struct feed *f)
+{
+    char c = buf[i];
+    int h;
+    switch (r->chunk_state) {
+    case CH_SIZE_START:
+    case CH_SIZE:
+        if ((h = hex(c)) >= 0) {
+            if (r->chunk_size > (~0ULL >> 5))
+                return SCAN_BAD;
+            r->chunk_size = r->chunk_size * 16 + (unsigned)h;
+            r->chunk_state = CH_SIZE;
+            return SCAN_NEXT;
+        }
+        if (r->chunk_state == CH_SIZE_START)
+            return SCAN_BAD;
+        if (c == ';' || c == ' ' || c == '\t') { /* an extension: cut from here */
+            r->chunk_state = CH_EXT;
+            return cut_extension(r, buf, len, i, f);
+        }
+        /* the line end: */
+        /* fall through */
+    case CH_EXT:
+        if (c == '\r') {
+            r->chunk_state = CH_SIZE_CR;
+            return SCAN_NEXT;
+        }
+        if (c == '\n')
+            return bare_lf(r, i, r->chunk_size > 0 ? CH_DATA : CH_TRAILER, f);
+        if (r->chunk_state != CH_EXT)
+            return SCAN_BAD;
+        return cut_extension(r, buf, len, i, f); /* more of one begun in an earlier read */
+    default:                                     /* CH_SIZE_CR */
+        if (c != '\n')
+            return SCAN_BAD;
+        r->chunk_state = r->chunk_size > 0 ? CH_DATA : CH_TRAILER;
+        return SCAN_NEXT;
+    }
+}
+
+/* A byte after a chunk's data, or of the trailer and the final line. */
+static int line_end_byte(struct request *r, size_t i, char c, struct feed *f)
+{
+    int data = r->chunk_state == CH_DATA_END || r->chunk_state == CH_DATA_CR;
+    switch (r->chunk_state) {
+    case CH_DATA_END:
+    case CH_TRAILER_LINE:
+        if (c == '\r') {
+            r->chunk_state = data ? CH_DATA_CR : CH_TRAILER_CR;
+            return SCAN_NEXT;
+        }
+        if (c == '\n')
+            return bare_lf(r, i, data ? CH_SIZE_START : CH_TRAILER, f);
+        return data ? SCAN_BAD : SCAN_NEXT;
+    case CH_DATA_CR:
+    case CH_TRAILER_CR:
+        if (c != '\n')
+            return SCAN_BAD;
+        r->chunk_state = data ? CH_SIZE_START : CH_TRAILER;
+        return SCAN_NEXT;
+    case CH_TRAILER:
+        if (c == '\n')
+            return bare_lf(r, i, CH_NONE, f);
+        r->chunk_state = c == '\r' ? CH_END_CR : CH_TRAILER_LINE;
+        return SCAN_NEXT;
+    default: /* CH_END_CR */
+        if (c != '\n')
+            return SCAN_BAD;
+        r->chunk_state = CH_NONE;
+        return SCAN_NEXT;
+    }
+}
+
 /* The framing of a chunked body, read ahead of llhttp 8.1, which differs
  * from nginx: it skips the two bytes after a chunk's data unseen (so
  * "5\r\nhelloXX0\r\n\r\n" passed: a proxy in front would disagree on
@@ -352,58 +449,8 @@ static int chunk_scan(struct request *r, const char *buf, size_t len, struct fee
 {
     size_t i = r->scanned;
     while (i < len && r->chunk_state != CH_NONE) {
-        char c = buf[i];
-        int h;
-        switch (r->chunk_state) {
-        case CH_SIZE_START:
-        case CH_SIZE:
-            if ((h = hex(c)) >= 0) {
-                if (r->chunk_size > (~0ULL >> 5))
-                    goto invalid;
-                r->chunk_size = r->chunk_size * 16 + (unsigned)h;
-                r->chunk_state = CH_SIZE;
-                break;
-            }
-            if (r->chunk_state == CH_SIZE_START)
-                goto invalid;
-            if (c == ';' || c == ' ' || c == '\t') { /* an extension: cut from here */
-                size_t j = i;
-                while (j < len && buf[j] != '\r' && buf[j] != '\n')
-                    j++;
-                r->chunk_state = CH_EXT;
-                r->scanned = (unsigned)j;
-                *f = (struct feed){i, j, 0};
-                return KT_OK;
-            }
-            /* the line end: */
-            /* fall through */
-        case CH_EXT:
-            if (c == '\r') {
-                r->chunk_state = CH_SIZE_CR;
-                break;
-            }
-            if (c == '\n') {
-                r->chunk_state = r->chunk_size > 0 ? CH_DATA : CH_TRAILER;
-                r->scanned = (unsigned)i + 1;
-                *f = (struct feed){i, i + 1, 1};
-                return KT_OK;
-            }
-            if (r->chunk_state != CH_EXT)
-                goto invalid;
-            { /* more of an extension that began in an earlier read */
-                size_t j = i;
-                while (j < len && buf[j] != '\r' && buf[j] != '\n')
-                    j++;
-                r->scanned = (unsigned)j;
-                *f = (struct feed){i, j, 0};
-                return KT_OK;
-            }
-        case CH_SIZE_CR:
-            if (c != '\n')
-                goto invalid;
-            r->chunk_state = r->chunk_size > 0 ? CH_DATA : CH_TRAILER;
-            break;
-        case CH_DATA: {
+        int s;
+        if (r->chunk_state == CH_DATA) {
             size_t n = len - i < r->chunk_size ? len - i : (size_t)r->chunk_size;
             r->chunk_size -= n;
             i += n;
@@ -411,52 +458,18 @@ static int chunk_scan(struct request *r, const char *buf, size_t len, struct fee
                 r->chunk_state = CH_DATA_END;
             continue;
         }
-        case CH_DATA_END:
-        case CH_TRAILER_LINE:
-            if (c == '\r') {
-                r->chunk_state = r->chunk_state == CH_DATA_END ? CH_DATA_CR : CH_TRAILER_CR;
-                break;
-            }
-            if (c == '\n') {
-                r->chunk_state = r->chunk_state == CH_DATA_END ? CH_SIZE_START : CH_TRAILER;
-                r->scanned = (unsigned)i + 1;
-                *f = (struct feed){i, i + 1, 1};
-                return KT_OK;
-            }
-            if (r->chunk_state == CH_DATA_END)
-                goto invalid;
-            break;
-        case CH_DATA_CR:
-        case CH_TRAILER_CR:
-            if (c != '\n')
-                goto invalid;
-            r->chunk_state = r->chunk_state == CH_DATA_CR ? CH_SIZE_START : CH_TRAILER;
-            break;
-        case CH_TRAILER:
-            if (c == '\r') {
-                r->chunk_state = CH_END_CR;
-            } else if (c == '\n') {
-                r->chunk_state = CH_NONE;
-                r->scanned = (unsigned)i + 1;
-                *f = (struct feed){i, i + 1, 1};
-                return KT_OK;
-            } else {
-                r->chunk_state = CH_TRAILER_LINE;
-            }
-            break;
-        case CH_END_CR:
-            if (c != '\n')
-                goto invalid;
-            r->chunk_state = CH_NONE;
-            break;
+        s = r->chunk_state <= CH_SIZE_CR ? size_line_byte(r, buf, len, i, f)
+                                         : line_end_byte(r, i, buf[i], f);
+        if (s == SCAN_FEED)
+            return KT_OK;
+        if (s == SCAN_BAD) {
+            r->error = 400;
+            return KT_ERROR;
         }
         i++;
     }
     r->scanned = (unsigned)i;
     return KT_OK;
-invalid:
-    r->error = 400;
-    return KT_ERROR;
 }
 
 /* Parses buf[*parsed..len). A head line that ends in a bare LF is given
@@ -529,6 +542,12 @@ int http_parse(struct request *r, const char *buf, size_t len, size_t *parsed)
     return KT_ERROR;
 }
 
+size_t http_host_len(const char *host, size_t len)
+{
+    const char *colon = len > 0 && host[0] != '[' ? memchr(host, ':', len) : NULL;
+    return colon != NULL ? (size_t)(colon - host) : len;
+}
+
 const char *http_header(const struct request *r, const char *name, size_t *len)
 {
     size_t n = strlen(name);
@@ -545,261 +564,4 @@ const char *http_header(const struct request *r, const char *name, size_t *len)
 const char *http_method_name(const struct request *r)
 {
     return llhttp_method_name((llhttp_method_t)r->method);
-}
-
-const char *http_reason(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 202:
-        return "Accepted";
-    case 204:
-        return "No Content";
-    case 206:
-        return "Partial Content";
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Moved Temporarily";
-    case 303:
-        return "See Other";
-    case 307:
-        return "Temporary Redirect";
-    case 308:
-        return "Permanent Redirect";
-    case 304:
-        return "Not Modified";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 402:
-        return "Payment Required";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Not Allowed";
-    case 406:
-        return "Not Acceptable";
-    case 408:
-        return "Request Time-out";
-    case 409:
-        return "Conflict";
-    case 410:
-        return "Gone";
-    case 411:
-        return "Length Required";
-    case 412:
-        return "Precondition Failed";
-    case 413:
-        return "Request Entity Too Large";
-    case 414:
-        return "Request-URI Too Large";
-    case 415:
-        return "Unsupported Media Type";
-    case 416:
-        return "Requested Range Not Satisfiable";
-    case 421:
-        return "Misdirected Request";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case HTTP_HEADER_TOO_LARGE:
-        return "Bad Request";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Temporarily Unavailable";
-    case 504:
-        return "Gateway Time-out";
-    case 507:
-        return "Insufficient Storage";
-    case 505:
-        return "HTTP Version Not Supported";
-    default:
-        return "Unknown";
-    }
-}
-
-/* The statuses nginx adds "expires" and "add_header" (without "always") to. */
-static int cacheable(int status)
-{
-    switch (status) {
-    case 200:
-    case 201:
-    case 204:
-    case 206:
-    case 301:
-    case 302:
-    case 303:
-    case 304:
-    case 307:
-    case 308:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* nginx's ngx_next_time: today's SECONDS past local midnight, or
- * tomorrow's when that has passed. */
-static time_t next_time_of_day(time_t now, long seconds)
-{
-    struct tm tm;
-    time_t next;
-    localtime_r(&now, &tm);
-    tm.tm_hour = (int)(seconds / 3600);
-    tm.tm_min = (int)(seconds / 60 % 60);
-    tm.tm_sec = (int)(seconds % 60);
-    tm.tm_isdst = -1;
-    next = mktime(&tm);
-    if (next > now)
-        return next;
-    tm.tm_mday++;
-    tm.tm_isdst = -1;
-    return mktime(&tm);
-}
-
-size_t http_head(char *out, size_t cap, const struct response *resp)
-{
-    char date[40];
-    int status = resp->status;
-    int n = snprintf(out, cap, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n", status,
-                     http_reason(status), resp->server, time_now.http_date);
-    size_t pos = n > 0 ? (size_t)n : 0;
-
-#define ADD(...)                                                                                   \
-    do {                                                                                           \
-        if (pos < cap) {                                                                           \
-            n = snprintf(out + pos, cap - pos, __VA_ARGS__);                                       \
-            pos += n > 0 ? (size_t)n : 0;                                                          \
-        }                                                                                          \
-    } while (0)
-    if (resp->content_type != NULL)
-        ADD("Content-Type: %s\r\n", resp->content_type);
-    if (resp->content_length >= 0)
-        ADD("Content-Length: %lld\r\n", resp->content_length);
-    if (resp->last_modified != 0) {
-        time_http_date(date, sizeof(date), resp->last_modified);
-        ADD("Last-Modified: %s\r\n", date);
-    }
-    ADD("Connection: %s\r\n", resp->keepalive ? "keep-alive" : "close");
-    if (resp->keepalive && resp->keepalive_header > 0)
-        ADD("Keep-Alive: timeout=%ld\r\n", resp->keepalive_header);
-    if (resp->content_range != NULL)
-        ADD("Content-Range: %s\r\n", resp->content_range);
-    if (resp->vary)
-        ADD("Vary: Accept-Encoding\r\n");
-    if (resp->etag != NULL)
-        ADD("ETag: %s\r\n", resp->etag);
-    if (resp->content_encoding != NULL)
-        ADD("Content-Encoding: %s\r\n", resp->content_encoding);
-    if (resp->location != NULL)
-        ADD("Location: %.*s\r\n", (int)resp->location_len, resp->location);
-    if (resp->allow)
-        ADD("Allow: GET, HEAD\r\n");
-    if (resp->auth_realm != NULL)
-        ADD("WWW-Authenticate: Basic realm=\"%s\"\r\n", resp->auth_realm);
-    if (cacheable(resp->status) && resp->expires != EXPIRES_OFF) {
-        switch (resp->expires) {
-        case EXPIRES_EPOCH:
-            ADD("Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n");
-            break;
-        case EXPIRES_MAX:
-            ADD("Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\nCache-Control: max-age=315360000\r\n");
-            break;
-        case EXPIRES_TIME:
-            time_http_date(date, sizeof(date), time_now.sec + (time_t)resp->expires_time);
-            if (resp->expires_time < 0)
-                ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
-            else
-                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date,
-                    (long long)resp->expires_time);
-            break;
-        case EXPIRES_MODIFIED: /* from Last-Modified; none without it */
-        case EXPIRES_DAILY: {  /* the next such time of day */
-            time_t at = resp->expires == EXPIRES_DAILY
-                            ? next_time_of_day(time_now.sec, (long)resp->expires_time)
-                            : resp->last_modified + (time_t)resp->expires_time;
-            long long max_age = (long long)(at - time_now.sec);
-            if (resp->expires == EXPIRES_MODIFIED && resp->last_modified == 0)
-                break;
-            time_http_date(date, sizeof(date), at);
-            if (resp->expires_time < 0 || max_age < 0)
-                ADD("Expires: %s\r\nCache-Control: no-cache\r\n", date);
-            else
-                ADD("Expires: %s\r\nCache-Control: max-age=%lld\r\n", date, max_age);
-            break;
-        }
-        }
-    }
-    for (size_t i = 0; i < resp->nadd; i++)
-        if ((resp->add[i].always || cacheable(resp->status)) &&
-            resp->add[i].value[0] != '\0') /* nginx sends no empty header */
-            ADD("%s: %s\r\n", resp->add[i].name, resp->add[i].value);
-    if (resp->accept_ranges)
-        ADD("Accept-Ranges: bytes\r\n");
-    ADD("\r\n");
-#undef ADD
-    return pos < cap ? pos : 0;
-}
-
-time_t http_parse_date(const char *s, size_t len)
-{
-    char buf[64];
-    struct tm tm;
-    const char *end;
-    static const char *const formats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                                          "%a %b %e %H:%M:%S %Y"};
-    if (len == 0 || len >= sizeof(buf))
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    for (size_t i = 0; i < ARRAY_LEN(formats); i++) {
-        memset(&tm, 0, sizeof(tm));
-        end = strptime(buf, formats[i], &tm);
-        if (end != NULL && *end == '\0')
-            return timegm(&tm);
-    }
-    return -1;
-}
-
-const char *http_error_body(int status, size_t *len)
-{
-    static char body[512];
-    const char *reason = status == 302   ? "Found" /* nginx's page titles */
-                         : status == 401 ? "Authorization Required"
-                                         : http_reason(status);
-    int n;
-    const char *why = status == HTTP_HEADER_TOO_LARGE ? "Request Header Or Cookie Too Large"
-                      : status == 495                 ? "The SSL certificate error"
-                      : status == 496                 ? "No required SSL certificate was sent"
-                      : status == 497 ? "The plain HTTP request was sent to HTTPS port"
-                                      : NULL;
-    if (why != NULL) { /* nginx's 494 to 497 pages: a 400 that says why */
-        n = snprintf(body, sizeof(body),
-                     "<html>\r\n<head><title>400 %s</title></head>\r\n<body>\r\n<center><h1>400 "
-                     "Bad Request</h1></center>\r\n<center>%s</center>\r\n<hr><center>ktlsd</"
-                     "center>\r\n</body>\r\n</html>\r\n",
-                     why, why);
-        *len = (size_t)n;
-        return body;
-    }
-    n = snprintf(body, sizeof(body),
-                 "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "
-                 "%s</h1></center>\r\n"
-                 "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
-                 status, reason, status, reason);
-    *len = (size_t)n;
-    return body;
 }

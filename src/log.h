@@ -1,5 +1,5 @@
-/* log.h: the error log (levels, context) and buffered access logs with
- * nginx-style log_format templates. */
+/* log.h: the error log (levels, context; log.c) and buffered access logs with
+ * nginx-style log_format templates (access_log.c). */
 #ifndef KTLSD_LOG_H
 #define KTLSD_LOG_H
 
@@ -27,6 +27,8 @@ int log_level_parse(const char *name);
  * leaves the previous log in place and returns KT_ERROR with errno set. */
 int log_error_open(const char *path, int level);
 void log_error_set_pid_tag(int pid);
+/* The pid lines are tagged with ($pid): the worker's, or this process's. */
+int log_pid(void);
 /* An error_log of http{}, server{} or location{}: the messages of the
  * requests there go to it instead of the main one (nginx). NULL with errno
  * on failure. */
@@ -39,6 +41,13 @@ int log_error_level(void);
 void log_error(int level, const struct log_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list ap);
+
+/* For both kinds of log: opens "syslog:..." (the whole path); NULL with
+ * errno on failure. And reopens path (O_APPEND, creating) onto fd, after
+ * rotation. */
+struct syslog_target;
+struct syslog_target *log_syslog_open(const char *path);
+int log_reopen(const char *path, int fd);
 
 /* --- access logs ------------------------------------------------------ */
 

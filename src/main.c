@@ -1,4 +1,5 @@
 /* main.c: the command line: -c, -t/-T, -s, -v/-V, -h; then the master. */
+#include "activate.h"
 #include "config.h"
 #include "ktls_info.h"
 #include "log.h"
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
         return st;
     }
     if (test) {
-        int ok = server_activate(cf, err, sizeof(err)) == KT_OK;
+        int ok = activate_config(cf, err, sizeof(err)) == KT_OK;
         if (ok) {
             fprintf(stderr, "ktlsd: the configuration file %s syntax is ok\n", conf);
             fprintf(stderr, "ktlsd: configuration file %s test is successful\n", conf);

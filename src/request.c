@@ -11,6 +11,7 @@
 #include "config.h"
 #include "file.h"
 #include "http.h"
+#include "http_head.h"
 #include "limit.h"
 #include "log.h"
 #include "reqvars.h"
@@ -462,11 +463,8 @@ long long request_body_limit(const struct request_env *env)
     struct location *l;
     char norm[URI_MAX];
     host = http_header(rq, "host", &hlen);
-    if (host != NULL) {
-        const char *colon = memchr(host, ':', hlen);
-        if (colon != NULL && host[0] != '[')
-            hlen = (size_t)(colon - host);
-    }
+    if (host != NULL)
+        hlen = http_host_len(host, hlen);
     srv = request_server(env->vh, host, hlen);
     if (srv == NULL)
         srv = env->srv;
@@ -526,10 +524,58 @@ void request_respond(struct request_env *env, struct reply *r)
     keep_log_values(&the_ctx);
 }
 
+/* The server block by Host, or by the authority of an absolute-form
+ * target (RFC 9112 3.2.2), which then leaves *target as its path. */
+static void choose_server(struct answer *x, const char **target, size_t *tlen)
+{
+    const char *t = *target;
+    x->host = http_header(x->env->req, "host", &x->hlen);
+    if (*tlen > 8 && (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0)) {
+        const char *auth = (const char *)memchr(t, ':', *tlen) + 3, *slash;
+        slash = memchr(auth, '/', *tlen - (size_t)(auth - t));
+        x->host = auth;
+        x->hlen = slash ? (size_t)(slash - auth) : *tlen - (size_t)(auth - t);
+        if (slash == NULL) {
+            *target = "/";
+            *tlen = 1;
+        } else {
+            *tlen -= (size_t)(slash - t);
+            *target = slash;
+        }
+    }
+    if (x->host != NULL) {
+        x->hlen = http_host_len(x->host, x->hlen);
+        if (x->hlen == 0)
+            x->host = NULL;
+        else
+            x->srv = pick_server(x->env->vh, x->host, x->hlen, x);
+        if (x->srv == NULL)
+            x->srv = x->env->srv;
+        x->conf = &x->srv->c;
+    }
+    ((struct log_ctx *)x->env->log)->dest = x->conf->error_log_dest;
+}
+
+/* The target and its query ($args, cut to fit). */
+static void keep_args(struct answer *x, const char *target, size_t tlen)
+{
+    const char *q = memchr(target, '?', tlen);
+    x->target = target;
+    x->tlen = tlen;
+    if (q != NULL) {
+        size_t alen = tlen - (size_t)(q - target) - 1;
+        if (alen >= sizeof(x->args))
+            alen = sizeof(x->args) - 1;
+        memcpy(x->args, q + 1, alen);
+        x->args[alen] = '\0';
+        x->alen = alen;
+    }
+}
+
 static void respond(struct answer *x, struct request_env *env, struct reply *r)
 {
     const struct request *rq = env->req;
-    const char *target = env->rbuf + rq->url.off, *q;
+    const char *target = env->rbuf + rq->url.off;
     size_t tlen = rq->url.len;
 
     memset(r, 0, offsetof(struct reply, segs));
@@ -547,47 +593,9 @@ static void respond(struct answer *x, struct request_env *env, struct reply *r)
         answer_status(x, rq->error, NULL, 0);
         return;
     }
-    x->host = http_header(rq, "host", &x->hlen);
-    /* absolute-form (RFC 9112 3.2.2): its authority replaces Host */
-    if (tlen > 8 &&
-        (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0)) {
-        const char *auth = (const char *)memchr(target, ':', tlen) + 3, *slash;
-        slash = memchr(auth, '/', tlen - (size_t)(auth - target));
-        x->host = auth;
-        x->hlen = slash ? (size_t)(slash - auth) : tlen - (size_t)(auth - target);
-        if (slash == NULL) {
-            target = "/";
-            tlen = 1;
-        } else {
-            tlen -= (size_t)(slash - target);
-            target = slash;
-        }
-    }
-    if (x->host != NULL) {
-        const char *colon = x->hlen && x->host[0] != '[' ? memchr(x->host, ':', x->hlen) : NULL;
-        if (colon != NULL)
-            x->hlen = (size_t)(colon - x->host);
-        if (x->hlen == 0)
-            x->host = NULL;
-        else
-            x->srv = pick_server(env->vh, x->host, x->hlen, x);
-        if (x->srv == NULL)
-            x->srv = env->srv;
-        x->conf = &x->srv->c;
-    }
-    ((struct log_ctx *)x->env->log)->dest = x->conf->error_log_dest;
+    choose_server(x, &target, &tlen);
     r->srv = x->srv;
-    x->target = target;
-    x->tlen = tlen;
-    q = memchr(target, '?', tlen);
-    if (q != NULL) {
-        size_t alen = tlen - (size_t)(q - target) - 1;
-        if (alen >= sizeof(x->args))
-            alen = sizeof(x->args) - 1;
-        memcpy(x->args, q + 1, alen);
-        x->args[alen] = '\0';
-        x->alen = alen;
-    }
+    keep_args(x, target, tlen);
     {
         int st = static_normalize(target, tlen, x->uri, sizeof(x->uri) - 256, &x->ulen);
         if (st != 0) {

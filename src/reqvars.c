@@ -5,6 +5,7 @@
 #include "reqvars.h"
 #include "pipeline.h"
 #include "http.h"
+#include "http_head.h"
 #include "log.h"
 #include "map.h"
 #include "tls.h"
@@ -12,6 +13,7 @@
 #include "vars.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,223 +204,301 @@ static size_t escape_args(const char *s, size_t n, char *out, size_t cap, const 
     return o;
 }
 
-/* One variable's value for vars_render (nginx's get_variable handlers).
- * Formatted values go to x->scratch, which vars_render copies at once. */
-int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
-{
-    struct answer *x = arg;
-    const struct request *rq = x->env->req;
-    char *sc = x->scratch, key[128];
-    size_t cap = sizeof(x->scratch);
-    int n = -1;
+/* Each getter gives one variable's value (or a family's): 1 with *val and
+ * *len set, 0 when the variable has no value here (nginx's "not found",
+ * "-" in a log). Values made here go into x->scratch. */
+typedef int (*var_getter)(struct answer *x, const struct var_ref *v, const char **val, size_t *len);
 
-    *val = sc;
+static int give(const char *s, const char **val, size_t *len)
+{
+    *val = s;
+    *len = strlen(s);
+    return 1;
+}
+
+static int give_span(const char *s, size_t n, const char **val, size_t *len)
+{
+    *val = s;
+    *len = n;
+    return 1;
+}
+
+/* A value printed into the scratch buffer, cut to fit. */
+static int give_fmt(struct answer *x, const char **val, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int give_fmt(struct answer *x, const char **val, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(x->scratch, sizeof(x->scratch), fmt, ap);
+    va_end(ap);
+    *val = x->scratch;
+    *len = n < 0 ? 0 : (size_t)n < sizeof(x->scratch) ? (size_t)n : sizeof(x->scratch) - 1;
+    return 1;
+}
+
+static int get_scheme(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    return give(v->id == VAR_SCHEME ? (x->env->ssl ? "https" : "http") : (x->env->ssl ? "on" : ""),
+                val, len);
+}
+
+/* $host: the lowercased Host without port, else the server's first name. */
+static int get_host(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    size_t cap = sizeof(x->scratch);
+    (void)v;
+    if (x->host == NULL)
+        return give(x->srv->nnames ? x->srv->names[0] : "", val, len);
+    *len = x->hlen < cap ? x->hlen : cap - 1;
+    for (size_t i = 0; i < *len; i++)
+        x->scratch[i] =
+            (x->host[i] >= 'A' && x->host[i] <= 'Z') ? (char)(x->host[i] + 32) : x->host[i];
+    *val = x->scratch;
+    return 1;
+}
+
+static int get_uri(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
     switch (v->id) {
-    case VAR_SCHEME:
-        *val = x->env->ssl ? "https" : "http";
-        break;
-    case VAR_HTTPS:
-        *val = x->env->ssl ? "on" : "";
-        break;
-    case VAR_HOST: /* lowercased Host without port, else the server's first name */
-        if (x->host == NULL) {
-            *val = x->srv->nnames ? x->srv->names[0] : "";
-            break;
-        }
-        *len = x->hlen < cap ? x->hlen : cap - 1;
-        for (size_t i = 0; i < *len; i++)
-            sc[i] = (x->host[i] >= 'A' && x->host[i] <= 'Z') ? (char)(x->host[i] + 32) : x->host[i];
-        return 1;
     case VAR_REQUEST_URI:
-        *val = x->target;
-        *len = x->tlen;
-        return 1;
-    case VAR_URI:
-    case VAR_DOCUMENT_URI:
-        *val = x->uri;
-        *len = x->ulen;
-        return 1;
+        return give_span(x->target, x->tlen, val, len);
+    case VAR_IS_ARGS:
+        return give(x->alen ? "?" : "", val, len);
     case VAR_ARGS:
     case VAR_QUERY_STRING: /* not found without a query (nginx: "-" in logs) */
-        *val = x->args;
-        *len = x->alen;
+        give_span(x->args, x->alen, val, len);
         return x->alen > 0;
-    case VAR_IS_ARGS:
-        *val = x->alen ? "?" : "";
-        break;
-    case VAR_SERVER_NAME:
-        *val = x->srv->nnames ? x->srv->names[0] : "";
-        break;
-    case VAR_SERVER_PORT:
-    case VAR_SERVER_ADDR: {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        if (x->env->fd < 0 || getsockname(x->env->fd, (struct sockaddr *)&ss, &sl) != 0)
-            return 0;
-        if (v->id == VAR_SERVER_PORT)
-            n = snprintf(sc, cap, "%u",
-                         ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                        : ((struct sockaddr_in *)&ss)->sin_port));
-        else if (inet_ntop(ss.ss_family,
-                           ss.ss_family == AF_INET6
-                               ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                               : (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
-                           sc, (socklen_t)cap) != NULL)
-            n = (int)strlen(sc);
-        break;
+    default: /* $uri, $document_uri */
+        return give_span(x->uri, x->ulen, val, len);
     }
-    case VAR_REMOTE_ADDR:
-    case VAR_REMOTE_PORT: {
-        const struct sockaddr *pa = x->env->peer;
-        if (pa == NULL || (pa->sa_family != AF_INET && pa->sa_family != AF_INET6))
-            return 0;
-        if (v->id == VAR_REMOTE_PORT)
-            n = snprintf(sc, cap, "%u",
-                         ntohs(pa->sa_family == AF_INET6
-                                   ? ((const struct sockaddr_in6 *)pa)->sin6_port
-                                   : ((const struct sockaddr_in *)pa)->sin_port));
-        else if (inet_ntop(pa->sa_family,
-                           pa->sa_family == AF_INET6
-                               ? (const void *)&((const struct sockaddr_in6 *)pa)->sin6_addr
-                               : (const void *)&((const struct sockaddr_in *)pa)->sin_addr,
-                           sc, (socklen_t)cap) != NULL)
-            n = (int)strlen(sc);
-        break;
-    }
+}
+
+static int get_server_name(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    (void)v;
+    return give(x->srv->nnames ? x->srv->names[0] : "", val, len);
+}
+
+/* An address's port ($server_port, $remote_port) or text ($server_addr,
+ * $remote_addr). */
+static int give_addr(struct answer *x, const struct sockaddr *sa, int port, const char **val,
+                     size_t *len)
+{
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+    if (port)
+        return give_fmt(x, val, len, "%u",
+                        ntohs(sa->sa_family == AF_INET6 ? s6->sin6_port : s4->sin_port));
+    if (inet_ntop(sa->sa_family,
+                  sa->sa_family == AF_INET6 ? (const void *)&s6->sin6_addr
+                                            : (const void *)&s4->sin_addr,
+                  x->scratch, (socklen_t)sizeof(x->scratch)) == NULL)
+        return give("", val, len);
+    return give(x->scratch, val, len);
+}
+
+static int get_server_addr(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (x->env->fd < 0 || getsockname(x->env->fd, (struct sockaddr *)&ss, &sl) != 0)
+        return 0;
+    return give_addr(x, (const struct sockaddr *)&ss, v->id == VAR_SERVER_PORT, val, len);
+}
+
+static int get_remote_addr(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct sockaddr *pa = x->env->peer;
+    if (pa == NULL || (pa->sa_family != AF_INET && pa->sa_family != AF_INET6))
+        return 0;
+    return give_addr(x, pa, v->id == VAR_REMOTE_PORT, val, len);
+}
+
+static int get_request(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct request *rq = x->env->req;
+    switch (v->id) {
     case VAR_SERVER_PROTOCOL:
-        n = snprintf(sc, cap, "HTTP/%d.%d", rq->http_major, rq->http_minor);
-        break;
+        return give_fmt(x, val, len, "HTTP/%d.%d", rq->http_major, rq->http_minor);
     case VAR_REQUEST_METHOD:
-        *val = http_method_name(rq);
-        break;
-    case VAR_REQUEST:
-        n = snprintf(sc, cap, "%s %.*s HTTP/%d.%d", http_method_name(rq), (int)rq->url.len,
-                     x->env->rbuf + rq->url.off, rq->http_major, rq->http_minor);
-        break;
-    case VAR_DOCUMENT_ROOT:
-        if (x->in_dir)
-            return 0;
-        *val = reqvars_dir(x);
-        break;
-    case VAR_REALPATH_ROOT:
-        if (x->in_dir || realpath(reqvars_dir(x), sc) == NULL)
-            return 0;
-        break;
-    case VAR_REQUEST_FILENAME:
-        if (x->in_dir)
-            return 0;
-        if (x->conf->alias != NULL && x->loc != NULL && x->loc->re != NULL)
-            n = snprintf(sc, cap, "%s", reqvars_dir(x));
-        else if (x->conf->alias != NULL && x->loc != NULL && x->ulen >= x->loc->plen)
-            n = snprintf(sc, cap, "%s%.*s", reqvars_dir(x), (int)(x->ulen - x->loc->plen),
-                         x->uri + x->loc->plen);
-        else
-            n = snprintf(sc, cap, "%s%.*s", reqvars_dir(x), (int)x->ulen, x->uri);
-        break;
-    case VAR_TIME_ISO8601:
-    case VAR_TIME_LOCAL:
-    case VAR_MSEC: {
-        struct timespec ts;
-        struct tm tm;
-        long off;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        if (v->id == VAR_MSEC) {
-            n = snprintf(sc, cap, "%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
-            break;
-        }
-        localtime_r(&ts.tv_sec, &tm);
-        off = tm.tm_gmtoff / 60;
-        if (v->id == VAR_TIME_LOCAL) {
-            time_update(ts.tv_sec);
-            *val = time_now.log_local;
-            break;
-        }
-        n = snprintf(sc, cap, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-        break;
-    }
-    case VAR_SSL_SESSION_REUSED:
-        if (x->env->tls == NULL)
-            return 0;
-        *val = tls_resumed(x->env->tls) ? "r" : ".";
-        break;
-    case VAR_SSL_SERVER_NAME:
-    case VAR_SSL_PROTOCOL:
-    case VAR_SSL_CIPHER:
-        if (x->env->tls == NULL)
-            return 0;
-        *val = v->id == VAR_SSL_SERVER_NAME ? tls_servername(x->env->tls)
-               : v->id == VAR_SSL_PROTOCOL  ? tls_protocol(x->env->tls)
-                                            : tls_cipher(x->env->tls);
-        if (*val == NULL)
-            return 0;
-        break;
-    case VAR_HOSTNAME:
-        if (gethostname(sc, cap) != 0)
-            return 0;
-        break;
-    case VAR_LIMIT_RATE: /* bytes per second: 0 until the body goes (nginx's write filter
-                          * takes the location's limit_rate then), so set for the log */
-        n = snprintf(sc, cap, "%lld", x->r->limit_rate);
-        break;
-    case VAR_LIMIT_REQ_STATUS: /* empty where no limit_req applies */
-    case VAR_LIMIT_CONN_STATUS:
-        *val = v->id == VAR_LIMIT_REQ_STATUS ? x->limit_req_st : x->limit_conn_st;
-        if (*val == NULL)
-            return 0;
-        break;
+        return give(http_method_name(rq), val, len);
     case VAR_CONTENT_TYPE:
     case VAR_CONTENT_LENGTH:
         *val = http_header(rq, v->id == VAR_CONTENT_TYPE ? "content-type" : "content-length", len);
         return *val != NULL;
-    case VAR_SENT_HTTP:
-        if (x->resp != NULL)
-            return sent_header(x, v, val, len);
-        if (x->r != NULL && x->r->head_len > 0) { /* once the head is written (the access
-                                                   * log's "map" of a $sent_http_) */
-            struct vars_src src = {NULL, NULL, NULL, 0, x->env->buf, x->r->head_len};
-            return vars_family(v, &src, val, len);
-        }
+    default: /* $request */
+        return give_fmt(x, val, len, "%s %.*s HTTP/%d.%d", http_method_name(rq), (int)rq->url.len,
+                        x->env->rbuf + rq->url.off, rq->http_major, rq->http_minor);
+    }
+}
+
+/* $document_root, $realpath_root, $request_filename: not while the root
+ * itself is being expanded. */
+static int get_path(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct location *l = x->loc;
+    if (x->in_dir)
         return 0;
-    case VAR_HTTP:
-    case VAR_ARG:
-    case VAR_COOKIE: {
-        struct vars_src src = {request_header, rq, x->args, x->alen, NULL, 0};
+    if (v->id == VAR_DOCUMENT_ROOT)
+        return give(reqvars_dir(x), val, len);
+    if (v->id == VAR_REALPATH_ROOT)
+        return realpath(reqvars_dir(x), x->scratch) != NULL && give(x->scratch, val, len);
+    if (x->conf->alias != NULL && l != NULL && l->re != NULL)
+        return give_fmt(x, val, len, "%s", reqvars_dir(x));
+    if (x->conf->alias != NULL && l != NULL && x->ulen >= l->plen)
+        return give_fmt(x, val, len, "%s%.*s", reqvars_dir(x), (int)(x->ulen - l->plen),
+                        x->uri + l->plen);
+    return give_fmt(x, val, len, "%s%.*s", reqvars_dir(x), (int)x->ulen, x->uri);
+}
+
+static int get_time(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    struct timespec ts;
+    struct tm tm;
+    long off;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (v->id == VAR_MSEC)
+        return give_fmt(x, val, len, "%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+    if (v->id == VAR_TIME_LOCAL) {
+        time_update(ts.tv_sec);
+        return give(time_now.log_local, val, len);
+    }
+    localtime_r(&ts.tv_sec, &tm);
+    off = tm.tm_gmtoff / 60;
+    return give_fmt(x, val, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
+static int get_ssl(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    SSL *tls = x->env->tls;
+    const char *s;
+    if (tls == NULL)
+        return 0;
+    s = v->id == VAR_SSL_SESSION_REUSED ? (tls_resumed(tls) ? "r" : ".")
+        : v->id == VAR_SSL_SERVER_NAME  ? tls_servername(tls)
+        : v->id == VAR_SSL_PROTOCOL     ? tls_protocol(tls)
+                                        : tls_cipher(tls);
+    return s != NULL && give(s, val, len);
+}
+
+static int get_hostname(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    (void)v;
+    return gethostname(x->scratch, sizeof(x->scratch)) == 0 && give(x->scratch, val, len);
+}
+
+static int get_limit(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const char *s;
+    if (v->id == VAR_LIMIT_RATE) /* bytes per second: 0 until the body goes (nginx's write
+                                  * filter takes the location's limit_rate then), so set for
+                                  * the log */
+        return give_fmt(x, val, len, "%lld", x->r->limit_rate);
+    /* empty where no limit_req / limit_conn applies */
+    s = v->id == VAR_LIMIT_REQ_STATUS ? x->limit_req_st : x->limit_conn_st;
+    return s != NULL && give(s, val, len);
+}
+
+static int get_sent_http(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    if (x->resp != NULL)
+        return sent_header(x, v, val, len);
+    if (x->r != NULL && x->r->head_len > 0) { /* once the head is written (the access
+                                               * log's "map" of a $sent_http_) */
+        struct vars_src src = {NULL, NULL, NULL, 0, x->env->buf, x->r->head_len};
         return vars_family(v, &src, val, len);
     }
-    case VAR_USER:
-        return user_var(x, v, val, len);
-    case VAR_CAPTURE:
-    case VAR_NAMED_CAPTURE: {
-        const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];
-        int k = v->key[0] - '0';
-        if (v->id == VAR_NAMED_CAPTURE) {
-            if (v->klen >= sizeof(key))
-                return 0;
-            memcpy(key, v->key, v->klen);
-            key[v->klen] = '\0';
-            k = -1;
-            for (int i = 1; i >= 0 && k < 0; i--) {
-                c = &x->cap[i];
-                if (c->re != NULL)
-                    k = pcre2_substring_number_from_name(c->re, (PCRE2_SPTR)key);
-            }
-        }
-        if (c->re == NULL || k < 0 || k >= c->n || c->ov[2 * k] == PCRE2_UNSET)
+    return 0;
+}
+
+static int get_family(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    struct vars_src src = {request_header, x->env->req, x->args, x->alen, NULL, 0};
+    return vars_family(v, &src, val, len);
+}
+
+/* $1..$9 and named captures: of the location's regex, else the server
+ * name's. */
+static int get_capture(struct answer *x, const struct var_ref *v, const char **val, size_t *len)
+{
+    const struct captures *c = x->cap[1].re != NULL ? &x->cap[1] : &x->cap[0];
+    int k = v->key[0] - '0';
+    char key[128];
+    if (v->id == VAR_NAMED_CAPTURE) {
+        if (v->klen >= sizeof(key))
             return 0;
-        *val = c->subject + c->ov[2 * k];
-        *len = c->ov[2 * k + 1] - c->ov[2 * k];
-        if (x->escape_captures && v->id == VAR_CAPTURE)
-            *len = escape_args(*val, *len, sc, cap, val);
-        return 1;
+        memcpy(key, v->key, v->klen);
+        key[v->klen] = '\0';
+        k = -1;
+        for (int i = 1; i >= 0 && k < 0; i--) {
+            c = &x->cap[i];
+            if (c->re != NULL)
+                k = pcre2_substring_number_from_name(c->re, (PCRE2_SPTR)key);
+        }
     }
-    }
-    if (n >= 0)
-        *len = (size_t)n < cap ? (size_t)n : cap - 1;
-    else
-        *len = strlen(*val);
+    if (c->re == NULL || k < 0 || k >= c->n || c->ov[2 * k] == PCRE2_UNSET)
+        return 0;
+    *val = c->subject + c->ov[2 * k];
+    *len = c->ov[2 * k + 1] - c->ov[2 * k];
+    if (x->escape_captures && v->id == VAR_CAPTURE)
+        *len = escape_args(*val, *len, x->scratch, sizeof(x->scratch), val);
     return 1;
+}
+
+static const var_getter getters[] = {
+    [VAR_SCHEME] = get_scheme,
+    [VAR_HTTPS] = get_scheme,
+    [VAR_HOST] = get_host,
+    [VAR_REQUEST_URI] = get_uri,
+    [VAR_URI] = get_uri,
+    [VAR_DOCUMENT_URI] = get_uri,
+    [VAR_ARGS] = get_uri,
+    [VAR_QUERY_STRING] = get_uri,
+    [VAR_IS_ARGS] = get_uri,
+    [VAR_SERVER_NAME] = get_server_name,
+    [VAR_SERVER_PORT] = get_server_addr,
+    [VAR_SERVER_ADDR] = get_server_addr,
+    [VAR_SERVER_PROTOCOL] = get_request,
+    [VAR_REMOTE_ADDR] = get_remote_addr,
+    [VAR_REMOTE_PORT] = get_remote_addr,
+    [VAR_REQUEST_METHOD] = get_request,
+    [VAR_REQUEST] = get_request,
+    [VAR_DOCUMENT_ROOT] = get_path,
+    [VAR_REALPATH_ROOT] = get_path,
+    [VAR_REQUEST_FILENAME] = get_path,
+    [VAR_TIME_ISO8601] = get_time,
+    [VAR_TIME_LOCAL] = get_time,
+    [VAR_MSEC] = get_time,
+    [VAR_SSL_SESSION_REUSED] = get_ssl,
+    [VAR_SSL_SERVER_NAME] = get_ssl,
+    [VAR_SSL_PROTOCOL] = get_ssl,
+    [VAR_SSL_CIPHER] = get_ssl,
+    [VAR_CONTENT_TYPE] = get_request,
+    [VAR_CONTENT_LENGTH] = get_request,
+    [VAR_HOSTNAME] = get_hostname,
+    [VAR_LIMIT_RATE] = get_limit,
+    [VAR_LIMIT_REQ_STATUS] = get_limit,
+    [VAR_LIMIT_CONN_STATUS] = get_limit,
+    [VAR_HTTP] = get_family,
+    [VAR_ARG] = get_family,
+    [VAR_COOKIE] = get_family,
+    [VAR_SENT_HTTP] = get_sent_http,
+    [VAR_CAPTURE] = get_capture,
+    [VAR_NAMED_CAPTURE] = get_capture,
+    [VAR_USER] = user_var,
+};
+
+/* One variable's value for vars_render (nginx's get_variable handlers).
+ * Formatted values go to x->scratch, which vars_render copies at once. */
+int reqvars_get(void *arg, const struct var_ref *v, const char **val, size_t *len)
+{
+    if ((size_t)v->id >= ARRAY_LEN(getters) || getters[v->id] == NULL)
+        return 0;
+    return getters[v->id](arg, v, val, len);
 }
 
 size_t reqvars_expand(struct answer *x, const struct vars_tpl *t, char *out, size_t cap)

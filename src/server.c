@@ -8,25 +8,22 @@
  * listening sockets they share. Old generations drain side by side until
  * their last worker exits. */
 #include "server.h"
+#include "activate.h"
+#include "listen.h"
 #include "config.h"
 #include "ktls_info.h"
 #include "limit.h"
 #include "log.h"
-#include "mime.h"
 #include "notify.h"
 #include "sessions.h"
-#include "static.h"
 #include "stats.h"
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,9 +53,7 @@ struct slot {
 struct generation {
     int stats_base; /* first status-page slot: no two live generations share one */
     struct config *cf;
-    struct listener *ls;
-    struct sockaddr_storage *addrs;
-    size_t nls;
+    struct listen_set set; /* its listeners */
     struct slot *slots;
     int nslots;
     uid_t uid;
@@ -85,275 +80,6 @@ static double now_mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* status_zone: the name becomes a label and a JSON key, so it keeps to
- * letters, digits, "_", "-" and "."; the zones are few (STATS_ZONES) so
- * that the page's size and a scraper's series stay bounded. */
-static int activate_zone(struct server_conf *s, char *err, size_t errlen)
-{
-    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
-    int z;
-    if (s->status_zone[strspn(s->status_zone, ok)] != '\0') {
-        snprintf(err, errlen,
-                 "%s:%d: status_zone \"%.64s\": use letters, digits, \"_\", \"-\", \".\"", s->file,
-                 s->line, s->status_zone);
-        return KT_ERROR;
-    }
-    z = stats_zone_id(s->status_zone);
-    if (z < 0) {
-        snprintf(err, errlen,
-                 "%s:%d: status_zone \"%.64s\": at most %d zones of up to %d characters (zones "
-                 "of earlier reloads count until a restart)",
-                 s->file, s->line, s->status_zone, STATS_ZONES, STATS_ZONE_NAME - 1);
-        return KT_ERROR;
-    }
-    s->zone = z + 1;
-    return KT_OK;
-}
-
-/* The error_log of an http{}, server{} or location{} level, opened once per
- * (path, level) for the configuration. */
-static int open_level_log(struct config *cf, struct srv_conf *c, const char *file, int line,
-                          char *err, size_t errlen)
-{
-    if (c->error_log == NULL)
-        return KT_OK;
-    for (size_t i = 0; i < cf->nelogs; i++)
-        if (error_log_is(cf->elogs[i], c->error_log, c->error_log_level)) {
-            c->error_log_dest = cf->elogs[i];
-            return KT_OK;
-        }
-    c->error_log_dest = error_log_open(c->error_log, c->error_log_level);
-    if (c->error_log_dest == NULL) {
-        snprintf(err, errlen, "%s:%d: open() \"%s\" failed (%d: %s)", file, line, c->error_log,
-                 errno, strerror(errno));
-        return KT_ERROR;
-    }
-    cf->elogs = xrealloc(cf->elogs, (cf->nelogs + 1) * sizeof(*cf->elogs));
-    cf->elogs[cf->nelogs++] = c->error_log_dest;
-    return KT_OK;
-}
-
-int server_activate(struct config *cf, char *err, size_t errlen)
-{
-    mime_load("/etc/mime.types");
-    sessions_begin();
-    for (size_t i = 0; i < cf->nservers; i++) {
-        struct server_conf *s = cf->servers[i];
-        int need_ssl = 0;
-        if (static_dir_open(&s->dir, s->c.root, time(NULL)) < 0 &&
-            strchr(s->c.root, '$') == NULL) /* "$": opened per request */
-            log_error(LL_WARN, NULL,
-                      "%s:%d: root \"%s\" cannot be opened (%d: %s): its requests will get 404",
-                      s->file, s->line, s->c.root, errno, strerror(errno));
-        if (open_level_log(cf, &s->c, s->file, s->line, err, errlen) != KT_OK)
-            return KT_ERROR;
-        for (size_t j = 0; j < s->nlocs; j++) {
-            struct location *l = s->locs[j];
-            if (open_level_log(cf, &l->c, l->file, l->line, err, errlen) != KT_OK)
-                return KT_ERROR;
-            const char *dir = l->c.alias != NULL ? l->c.alias : l->c.root;
-            if (static_dir_open(&l->dir, dir, time(NULL)) < 0 && errno != ENOENT)
-                log_error(LL_WARN, NULL, "%s:%d: \"%s\" cannot be opened (%d: %s)", l->file,
-                          l->line, dir, errno, strerror(errno));
-        }
-        for (size_t j = 0; j < s->nlistens; j++)
-            need_ssl |= s->listens[j].ssl;
-        if (need_ssl) {
-            char e[768];
-            s->ssl_ctx = tls_ctx_create(&s->c, e, sizeof(e));
-            if (s->ssl_ctx == NULL) {
-                snprintf(err, errlen, "%s:%d: %s", s->file, s->line, e);
-                return KT_ERROR;
-            }
-        }
-        if (s->status_zone != NULL && activate_zone(s, err, errlen) != KT_OK)
-            return KT_ERROR;
-        if (strcmp(s->c.access_log_path, "off") != 0) {
-            const struct log_format *f = log_format_combined();
-            if (s->c.access_log_format != NULL && strcmp(s->c.access_log_format, "combined") != 0)
-                for (size_t k = 0; k < cf->nformats; k++)
-                    if (strcmp(log_format_name(cf->formats[k].fmt), s->c.access_log_format) == 0)
-                        f = cf->formats[k].fmt;
-            s->access_log = access_log_open(s->c.access_log_path, f);
-            if (s->access_log == NULL) {
-                snprintf(err, errlen, "%s:%d: open() \"%s\" failed (%d: %s)", s->file, s->line,
-                         s->c.access_log_path, errno, strerror(errno));
-                return KT_ERROR;
-            }
-            char e[256];
-            if (access_log_options(s->access_log, (size_t)s->c.access_log_buffer,
-                                   s->c.access_log_flush, s->c.access_log_gzip, s->c.access_log_if,
-                                   e, sizeof(e)) != KT_OK) {
-                snprintf(err, errlen, "%s:%d: %s", s->file, s->line, e);
-                return KT_ERROR;
-            }
-        }
-    }
-    return KT_OK;
-}
-
-/* The listen options that may change on a socket kept across a reload
- * (nginx sets them again too): backlog, buffers, keepalive, fastopen. */
-static void listen_options(int fd, const struct listen_conf *l)
-{
-    int on = l->so_keepalive > 0;
-    if (l->rcvbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &l->rcvbuf, sizeof(l->rcvbuf));
-    if (l->sndbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &l->sndbuf, sizeof(l->sndbuf));
-    if (l->so_keepalive != 0) /* accepted sockets inherit these */
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-    if (l->keepidle > 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &l->keepidle, sizeof(l->keepidle));
-    if (l->keepintvl > 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &l->keepintvl, sizeof(l->keepintvl));
-    if (l->keepcnt > 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &l->keepcnt, sizeof(l->keepcnt));
-    if (l->fastopen > 0 &&
-        setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &l->fastopen, sizeof(l->fastopen)) != 0)
-        log_error(LL_ALERT, NULL, "%s:%d: setsockopt(TCP_FASTOPEN) %s failed (%d: %s), ignored",
-                  l->file, l->line, l->text, errno, strerror(errno));
-}
-
-static int open_listener(const struct listen_conf *l, char *err, size_t errlen)
-{
-    int one = 1, v6only = l->ipv6only,
-        fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(err, errlen, "socket() for %s failed (%d: %s)", l->text, errno, strerror(errno));
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (l->reuseport)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    /* HTTP and TLS clients speak first: wake a worker only once the first
-     * bytes (request line or ClientHello) are there (nginx's "deferred") */
-    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
-    if (l->addr.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
-    listen_options(fd, l);
-    if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) != 0) {
-        snprintf(err, errlen, "%s:%d: bind() to %s failed (%d: %s)", l->file, l->line, l->text,
-                 errno, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (listen(fd, l->backlog) != 0) {
-        snprintf(err, errlen, "%s:%d: listen() to %s failed (%d: %s)", l->file, l->line, l->text,
-                 errno, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* "reuseport": a socket per worker, all bound to the address, and the
- * kernel spreads new connections over them. A reload keeps the sockets it
- * can (same index), so that no waiting connection is lost. */
-static int open_reuseport(struct listener *ln, const struct listen_conf *l,
-                          const struct listener *old, int nworkers, char *err, size_t errlen)
-{
-    ln->rp_fds = xcalloc((size_t)nworkers, sizeof(int));
-    ln->nrp = nworkers;
-    for (int i = 0; i < nworkers; i++) {
-        ln->rp_fds[i] =
-            old != NULL && i < old->nrp ? fcntl(old->rp_fds[i], F_DUPFD_CLOEXEC, 0) : -1;
-        if (ln->rp_fds[i] >= 0) {
-            listen_options(ln->rp_fds[i], l);
-            listen(ln->rp_fds[i], l->backlog);
-        } else if ((ln->rp_fds[i] = open_listener(l, err, errlen)) < 0) {
-            ln->nrp = i;
-            return KT_ERROR;
-        }
-    }
-    ln->fd = ln->rp_fds[0];
-    return KT_OK;
-}
-
-/* One listener per distinct address. Its server block is the one marked
- * default_server, else the first that listens there. The socket comes, in
- * this order, from the running generation (a reload keeps the very socket,
- * so that no connection waiting in its backlog is lost), from the service
- * manager (socket activation), or from bind(). */
-static int bind_listeners(struct generation *g, const struct generation *old, char *err,
-                          size_t errlen)
-{
-    size_t cap = 0;
-    int nworkers = config_worker_count(g->cf);
-    if (nworkers > MAX_WORKERS)
-        nworkers = MAX_WORKERS;
-    for (size_t i = 0; i < g->cf->nservers; i++)
-        cap += g->cf->servers[i]->nlistens;
-    g->ls = xcalloc(cap ? cap : 1, sizeof(*g->ls));
-    g->addrs = xcalloc(cap ? cap : 1, sizeof(*g->addrs));
-    for (size_t i = 0; i < g->cf->nservers; i++) {
-        struct server_conf *s = g->cf->servers[i];
-        for (size_t j = 0; j < s->nlistens; j++) {
-            const struct listen_conf *l = &s->listens[j];
-            struct listener *ln;
-            size_t k;
-            for (k = 0; k < g->nls; k++)
-                if (memcmp(&g->addrs[k], &l->addr, l->addrlen) == 0)
-                    break;
-            if (k < g->nls) {
-                struct vhosts *vh = &g->ls[k].vh;
-                if (l->default_server)
-                    vh->dflt = s;
-                vh->servers = xrealloc(vh->servers, (vh->n + 1) * sizeof(*vh->servers));
-                vh->servers[vh->n++] = s;
-                continue;
-            }
-            g->addrs[k] = l->addr;
-            ln = &g->ls[k];
-            *ln = (struct listener){.fd = -1, .ssl = l->ssl, .vh = {.dflt = s}, .text = l->text};
-            ln->vh.port = ntohs(l->addr.ss_family == AF_INET6
-                                    ? ((const struct sockaddr_in6 *)&l->addr)->sin6_port
-                                    : ((const struct sockaddr_in *)&l->addr)->sin_port);
-            ln->vh.servers = xcalloc(1, sizeof(*ln->vh.servers));
-            ln->vh.servers[ln->vh.n++] = s;
-            g->nls++;
-            if (l->reuseport) {
-                const struct listener *prev = NULL;
-                for (size_t o = 0; old != NULL && o < old->nls; o++)
-                    if (old->ls[o].nrp > 0 && memcmp(&old->addrs[o], &l->addr, l->addrlen) == 0)
-                        prev = &old->ls[o];
-                if (open_reuseport(ln, l, prev, nworkers, err, errlen) != KT_OK)
-                    return KT_ERROR;
-                continue;
-            }
-            for (size_t o = 0; old != NULL && o < old->nls && ln->fd < 0; o++)
-                if (old->ls[o].fd >= 0 && old->ls[o].nrp == 0 &&
-                    memcmp(&old->addrs[o], &l->addr, l->addrlen) == 0)
-                    ln->fd = fcntl(old->ls[o].fd, F_DUPFD_CLOEXEC, 0);
-            if (ln->fd >= 0) {
-                listen_options(ln->fd, l);
-                listen(ln->fd, l->backlog);
-            }
-            if (ln->fd < 0)
-                ln->fd = notify_listen_take((const struct sockaddr *)&l->addr, l->addrlen);
-            if (ln->fd < 0 && (ln->fd = open_listener(l, err, errlen)) < 0)
-                return KT_ERROR;
-        }
-    }
-    return KT_OK;
-}
-
-static void close_listeners(struct generation *g)
-{
-    for (size_t i = 0; i < g->nls; i++) {
-        if (g->ls[i].nrp > 0) {
-            for (int k = 0; k < g->ls[i].nrp; k++)
-                close(g->ls[i].rp_fds[k]);
-            g->ls[i].nrp = 0;
-        } else if (g->ls[i].fd >= 0) {
-            close(g->ls[i].fd);
-        }
-        free(g->ls[i].rp_fds);
-        g->ls[i].rp_fds = NULL;
-        g->ls[i].fd = -1;
-    }
 }
 
 static int resolve_user(struct generation *g, char *err, size_t errlen)
@@ -399,14 +125,14 @@ static void spawn(struct generation *g, int i)
     }
     if (pid == 0) {
         drop_privileges(g);
-        for (size_t k = 0; k < g->nls; k++) /* reuseport: this worker's own socket only */
-            for (int w = 0; w < g->ls[k].nrp; w++) {
+        for (size_t k = 0; k < g->set.n; k++) /* reuseport: this worker's own socket only */
+            for (int w = 0; w < g->set.ls[k].nrp; w++) {
                 if (w == i)
-                    g->ls[k].fd = g->ls[k].rp_fds[w];
+                    g->set.ls[k].fd = g->set.ls[k].rp_fds[w];
                 else
-                    close(g->ls[k].rp_fds[w]);
+                    close(g->set.ls[k].rp_fds[w]);
             }
-        worker_run(g->cf, g->ls, g->nls, g->stats_base + i);
+        worker_run(g->cf, g->set.ls, g->set.n, g->stats_base + i);
     }
     g->slots[i].pid = pid;
     g->slots[i].started = now_mono();
@@ -435,20 +161,16 @@ static struct generation *generation_new(struct config *cf, const struct generat
 {
     struct generation *g = xcalloc(1, sizeof(*g));
     g->cf = cf;
-    if (server_activate(cf, err, errlen) != KT_OK || resolve_user(g, err, errlen) != KT_OK ||
-        bind_listeners(g, old, err, errlen) != KT_OK) {
-        close_listeners(g);
-        for (size_t i = 0; i < g->nls; i++)
-            free(g->ls[i].vh.servers);
-        free(g->ls);
-        free(g->addrs);
+    g->nslots = config_worker_count(cf);
+    if (g->nslots > MAX_WORKERS)
+        g->nslots = MAX_WORKERS;
+    if (activate_config(cf, err, errlen) != KT_OK || resolve_user(g, err, errlen) != KT_OK ||
+        listen_bind(&g->set, cf, old != NULL ? &old->set : NULL, g->nslots, err, errlen) != KT_OK) {
+        listen_free(&g->set);
         free(g);
         return NULL;
     }
     g->id = old != NULL ? old->id + 1 : 1;
-    g->nslots = config_worker_count(cf);
-    if (g->nslots > MAX_WORKERS)
-        g->nslots = MAX_WORKERS;
     g->slots = xcalloc((size_t)g->nslots, sizeof(*g->slots));
     /* the status page's slots: generations still draining keep theirs */
     g->stats_base = free_stats_base(old);
@@ -459,12 +181,8 @@ static struct generation *generation_new(struct config *cf, const struct generat
 
 static void generation_free(struct generation *g)
 {
-    close_listeners(g);
+    listen_free(&g->set);
     config_free(g->cf);
-    for (size_t i = 0; i < g->nls; i++)
-        free(g->ls[i].vh.servers);
-    free(g->ls);
-    free(g->addrs);
     free(g->slots);
     free(g);
 }
@@ -493,7 +211,7 @@ static void generation_stop(struct generation *g, int sig)
 {
     double t = now_mono(), limit = 0;
     signal_all(g, sig);
-    close_listeners(g);
+    listen_close(&g->set);
     if (sig == SIGQUIT && g->cf->worker_shutdown_timeout > 0)
         limit = g->cf->worker_shutdown_timeout + STOP_TIMEOUT;
     else if (sig != SIGQUIT)
@@ -675,7 +393,7 @@ static void status_update(struct master *m)
                      cur + old == 1 ? "" : "s");
     else
         n = snprintf(state, sizeof(state), "%d worker%s, %zu listener%s, generation %u", cur,
-                     cur == 1 ? "" : "s", m->cur->nls, m->cur->nls == 1 ? "" : "s", m->cur->id);
+                     cur == 1 ? "" : "s", m->cur->set.n, m->cur->set.n == 1 ? "" : "s", m->cur->id);
     if (!m->stopping && old > 0 && n > 0 && (size_t)n < sizeof(state))
         snprintf(state + n, sizeof(state) - (size_t)n, "; %d old worker%s finishing requests", old,
                  old == 1 ? "" : "s");
@@ -779,8 +497,8 @@ static void reload(struct master *m)
     }
     publish_reload(m, NULL);
     log_error(LL_NOTICE, NULL, "reconfigured from %s: generation %u, %d worker%s, %zu listener%s",
-              g->cf->path, g->id, g->nslots, g->nslots == 1 ? "" : "s", g->nls,
-              g->nls == 1 ? "" : "s");
+              g->cf->path, g->id, g->nslots, g->nslots == 1 ? "" : "s", g->set.n,
+              g->set.n == 1 ? "" : "s");
     notify_ready();
 }
 
@@ -809,18 +527,15 @@ static void block_signals(sigset_t *set)
     sigprocmask(SIG_BLOCK, set, NULL);
 }
 
-int server_run(struct config *cf)
+/* The master's own set-up: its error log, the descriptor limit, signals,
+ * the status page's shared counters. KT_ERROR: no error log (exit 1). */
+static int master_init(struct config *cf, sigset_t *set)
 {
-    struct master m = {0};
     struct rlimit rl;
-    sigset_t set;
-    char err[1024];
-    int passed, alive_n;
-
     if (cf->error_log != NULL && log_error_open(cf->error_log, cf->error_log_level) != KT_OK) {
         fprintf(stderr, "ktlsd: [emerg] open() \"%s\" failed (%d: %s)\n", cf->error_log, errno,
                 strerror(errno));
-        return 1;
+        return KT_ERROR;
     }
     if (cf->error_log == NULL)
         log_error_open("stderr", cf->error_log_level);
@@ -831,73 +546,84 @@ int server_run(struct config *cf)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     signal(SIGPIPE, SIG_IGN);
-    block_signals(&set);
-
+    block_signals(set);
     if (stats_init(STATS_GENERATIONS * MAX_WORKERS) != KT_OK)
         log_error(LL_WARN, NULL,
                   "mmap() for the status page's counters failed (%d: %s): it will show zeros",
                   errno, strerror(errno));
     stats_master()->start_time = now_real();
-    passed = notify_listen_fds();
-    m.cur = generation_new(cf, NULL, err, sizeof(err));
-    if (m.cur == NULL) {
+    return KT_OK;
+}
+
+/* The first generation: listeners bound, workers forked, systemd told. */
+static int master_start(struct master *m, struct config *cf)
+{
+    char err[1024];
+    int passed = notify_listen_fds();
+    m->cur = generation_new(cf, NULL, err, sizeof(err));
+    if (m->cur == NULL) {
         log_error(LL_EMERG, NULL, "%s", err);
         if (cf->error_log != NULL && strcmp(cf->error_log, "stderr") != 0)
             fprintf(stderr, "ktlsd: [emerg] %s\n", err);
         notify_status(err);
-        return 1;
+        return KT_ERROR;
     }
     notify_listen_close_unused();
-    stats_master()->generation = m.cur->id;
-    stats_master()->workers_configured = m.cur->nslots;
+    stats_master()->generation = m->cur->id;
+    stats_master()->workers_configured = m->cur->nslots;
     log_ktls_support();
     if (geteuid() == 0 && cf->user == NULL)
         log_error(LL_WARN, NULL,
                   "running as root without a \"user\" directive: workers keep root privileges");
     write_pid(cf->pid_file);
-    for (int i = 0; i < m.cur->nslots; i++)
-        spawn(m.cur, i);
-    stats_master()->workers = alive(m.cur);
-    log_error(LL_NOTICE, NULL, "ktlsd started: %d worker%s, %zu listener%s%s", m.cur->nslots,
-              m.cur->nslots == 1 ? "" : "s", m.cur->nls, m.cur->nls == 1 ? "" : "s",
+    for (int i = 0; i < m->cur->nslots; i++)
+        spawn(m->cur, i);
+    stats_master()->workers = alive(m->cur);
+    log_error(LL_NOTICE, NULL, "ktlsd started: %d worker%s, %zu listener%s%s", m->cur->nslots,
+              m->cur->nslots == 1 ? "" : "s", m->cur->set.n, m->cur->set.n == 1 ? "" : "s",
               passed > 0 ? " (socket activation)" : "");
     notify_ready();
-    status_update(&m);
+    status_update(m);
+    return KT_OK;
+}
 
+/* Signals, dead workers and old generations, every 200 ms, until a stop
+ * has seen the last worker exit. */
+static void master_loop(struct master *m, sigset_t *set)
+{
     for (;;) {
         struct timespec ts = {0, 200 * 1000 * 1000};
         siginfo_t info;
-        int sig = sigtimedwait(&set, &info, &ts);
+        int alive_n = 0, sig = sigtimedwait(set, &info, &ts);
 
-        reap(&m);
-        collect_old(&m);
+        reap(m);
+        collect_old(m);
         sessions_tick();
-        switch (sig) {
-        case SIGTERM:
-        case SIGINT:
-        case SIGQUIT:
-            stop(&m, sig);
-            break;
-        case SIGHUP:
-            if (!m.stopping)
-                reload(&m);
-            break;
-        case SIGUSR1:
-            reopen_logs(&m);
-            break;
-        default:
-            break;
-        }
-        alive_n = 0;
-        for (const struct generation *g = m.cur; g != NULL; g = g->next)
+        if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+            stop(m, sig);
+        else if (sig == SIGHUP && !m->stopping)
+            reload(m);
+        else if (sig == SIGUSR1)
+            reopen_logs(m);
+        for (const struct generation *g = m->cur; g != NULL; g = g->next)
             alive_n += alive(g);
         stats_master()->workers = alive_n;
-        if (m.stopping && alive_n == 0)
+        if (m->stopping && alive_n == 0)
             break;
-        if (!m.stopping)
-            respawn_due(m.cur);
-        status_update(&m);
+        if (!m->stopping)
+            respawn_due(m->cur);
+        status_update(m);
     }
+}
+
+int server_run(struct config *cf)
+{
+    struct master m = {0};
+    sigset_t set;
+
+    if (master_init(cf, &set) != KT_OK || master_start(&m, cf) != KT_OK)
+        return 1;
+    master_loop(&m, &set);
     if (m.cur->cf->pid_file != NULL)
         unlink(m.cur->cf->pid_file);
     log_error(LL_NOTICE, NULL, "exit");

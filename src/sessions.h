@@ -13,7 +13,7 @@
 
 struct srv_conf;
 
-/* Called by server_activate before it sets up the server blocks of a new
+/* Called by activate_config before it sets up the server blocks of a new
  * configuration: zone sizes are checked for conflicts within one pass. */
 void sessions_begin(void);
 /* Sets up session caching and tickets on ctx as c says: cache mode and

@@ -7,6 +7,7 @@
 #include "static.h"
 #include "config.h"
 #include "http.h"
+#include "http_head.h"
 #include "util.h"
 #include "version.h"
 

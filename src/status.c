@@ -3,6 +3,7 @@
  * Prometheus text format (?format=prometheus, metrics.c). */
 #include "status.h"
 #include "answer.h"
+#include "http_head.h"
 #include "metrics.h"
 #include "stats.h"
 #include "util.h"

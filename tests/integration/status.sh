@@ -7,7 +7,8 @@
 
 mkfile f1000.bin 1000
 mkfile f5000.bin 5000
-PLAIN=1 SERVER_EXTRA='location = /status { ktlsd_status; allow 127.0.0.1; deny all; }
+PLAIN=1 SERVER_EXTRA='http2 on;
+        location = /status { ktlsd_status; allow 127.0.0.1; deny all; }
         location = /denied-status { ktlsd_status; deny 127.0.0.1; }' gen_config
 start_server || finish
 
@@ -82,4 +83,24 @@ expect_eq 403 "$(curl "${CURL_K[@]}" -o /dev/null -w '%{http_code}' "http://127.
     "deny 127.0.0.1 -> 403"
 expect_eq 405 "$(curl "${CURL_K[@]}" -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PLAIN_PORT/status")" \
     "POST to the status page -> 405"
+
+# HTTP/2 (h2c with prior knowledge on the plain port): a connection is
+# writing while it answers (the status request on it counts as its own, as
+# over HTTP/1.1), and waiting only while it has no stream open (nginx's
+# "idle client connections waiting for a request")
+h2=$(curl -s --http2-prior-knowledge "http://127.0.0.1:$PLAIN_PORT/status?format=json")
+expect_eq 1 "$(echo "$h2" | jget '["connections"]["writing"]')" "HTTP/2: the status request counts as writing"
+expect_eq 0 "$(echo "$h2" | jget '["connections"]["idle"]')" "HTTP/2: an answering connection is not idle"
+/usr/bin/python3 - "$PLAIN_PORT" >"$T/h2held" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))
+s.recv(100)  # the server's SETTINGS: the session is up
+print("up", flush=True); time.sleep(3)
+PY
+BG_PIDS+=($!)
+for _ in $(seq 50); do grep -q up "$T/h2held" 2>/dev/null && break; sleep 0.1; done
+idle=$(status_json)
+expect_eq 1 "$(echo "$idle" | jget '["connections"]["idle"]')" "HTTP/2 with no stream open counts as idle (waiting)"
+expect_eq 1 "$(echo "$idle" | jget '["connections"]["writing"]')" "an idle HTTP/2 connection is not writing"
 finish

@@ -33,7 +33,7 @@ int main(void)
         "X-Custom-Header:  spaced value\r\nContent-Range: bytes 0-1/10\r\n\r\nBODY";
     nghttp2_nv nv[16];
     char status[4];
-    size_t n = head_to_nv(head, strlen(head) - 4, nv, 16, status);
+    size_t n = h2_head_to_nv(head, strlen(head) - 4, nv, 16, status);
 
     CHECK(n == 5);
     CHECK(value_is(find(nv, n, ":status"), "206"));
@@ -44,7 +44,7 @@ int main(void)
     CHECK(find(nv, n, "connection") == NULL);
     CHECK(find(nv, n, "keep-alive") == NULL);
     CHECK(find(nv, n, "transfer-encoding") == NULL);
-    CHECK(head_to_nv(head, 5, nv, 16, status) == 0); /* no status line */
+    CHECK(h2_head_to_nv(head, 5, nv, 16, status) == 0); /* no status line */
 
     CHECK(method_of((const uint8_t *)"GET", 3) == HTTP_GET);
     CHECK(method_of((const uint8_t *)"HEAD", 4) == HTTP_HEAD);

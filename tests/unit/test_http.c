@@ -1,6 +1,7 @@
 /* The llhttp-backed request parser: spans, pipelining, limits, smuggling shapes. */
 #include "unit.h"
 #include "../../src/http.c"
+#include "http_head.h"
 
 static int parse_all(struct request *r, const char *text, size_t *parsed)
 {

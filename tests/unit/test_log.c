@@ -1,6 +1,6 @@
 /* log_format compilation and rendering, nginx's escaping, the combined format. */
 #include "unit.h"
-#include "../../src/log.c"
+#include "../../src/access_log.c"
 
 #define S(x) ((struct str){x, sizeof(x) - 1})
 

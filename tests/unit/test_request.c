@@ -10,7 +10,7 @@
 #include "http.h"
 #include "log.h"
 #include "request.h"
-#include "server.h"
+#include "activate.h"
 #include "util.h"
 
 #include <netinet/in.h>
@@ -123,7 +123,7 @@ int main(void)
     CHECK(cf != NULL);
     if (cf == NULL)
         return unit_done();
-    CHECK(server_activate(cf, err, sizeof(err)) == KT_OK);
+    CHECK(activate_config(cf, err, sizeof(err)) == KT_OK);
     vh = (struct vhosts){
         .servers = cf->servers, .n = cf->nservers, .dflt = cf->servers[0], .port = 8443};
     rep.fd = -1;

@@ -298,6 +298,7 @@ static int answer_file_variant(struct answer *x, int fd, struct stat *st, const 
                 total += (size_t)len;
             }
             resp.status = 206;
+            x->part_type = resp.content_type;
             resp.content_type = ctype;
             resp.content_length = (long long)total;
             answer_head(x, &resp);

@@ -105,6 +105,7 @@ static int paced(struct send_state *s, int sock, size_t *room)
         net_pace(sock, (unsigned long long)s->rate, (unsigned)PACE_LOWAT(s->rate)) == KT_OK) {
         s->kpace = 1;
         s->kstart = now;
+        s->kend = 0;
         s->kbase = s->bytes;
     }
     from = s->kpace ? s->kstart : s->start;
@@ -124,14 +125,19 @@ static int paced(struct send_state *s, int sock, size_t *room)
 /* The response's last bytes are queued: with the kernel pacing, 1 (and
  * s->delay) while some are unsent, so that the next response on the
  * connection does not go at this one's rate; then the socket's defaults
- * again. */
+ * again. Not past the time those bytes take and a second: the timer does
+ * not watch for a client that stopped reading, send_timeout does. */
 static int pace_end(struct send_state *s, int sock)
 {
     unsigned left;
+    double now;
     if (!s->kpace)
         return 0;
     left = net_unsent(sock);
-    if (left > 0 && mono_now() - s->kstart < 3600) {
+    now = mono_now();
+    if (s->kend == 0) /* a client that stops reading is not waited for longer */
+        s->kend = now + (double)left / (double)s->rate + 1;
+    if (left > 0 && now < s->kend) {
         s->delay = (double)left / (double)s->rate + 0.001;
         return 1;
     }

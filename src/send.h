@@ -48,6 +48,7 @@ struct send_state {
     double kstart;            /* since then */
     unsigned long long kbase; /* bytes by then */
     unsigned kmss;            /* the socket's MSS then */
+    double kend;              /* the last bytes queued: wait for them until then */
 };
 
 /* Starts sending buf[0..head_len) followed by the segments. */

@@ -16,6 +16,9 @@
 #            listen/ssl lines, and the port-80 server of
 #            "if ($host = ...) { return 301 https://$host$request_uri; }"
 #
+# With KTLSD=/usr/sbin/nginx both sides are nginx: a self-check of the
+# harness (nothing may differ but what the options above accept).
+#
 # Both servers get the same text: each tree is copied twice and the same sed
 # moves the listen ports (80/443 -> free 127.0.0.1 ports, [::] lines dropped),
 # the absolute paths (/etc/nginx, logs, pid, root, certificates) into the
@@ -90,17 +93,22 @@ chmod 644 "$CERT" "$KEY" "$T/dhparam.pem"
 
 # ---------------------------------------------------------------- harness
 # run_pair NAME DIR CONF: DIR holds two copies of the configuration, DIR/ngx
-# and DIR/kt, CONF is its main file relative to them; PORTS_<side> holds each
-# side's "HTTPS_PORT HTTP_PORT". Starts nginx and ktlsd on them.
+# and DIR/kt, CONF is its main file relative to them. Starts nginx and
+# ktlsd on them; WAIT_NGX and WAIT_KT: the ports to wait for.
 run_pair() {
     local n=$1 d=$2 conf=$3
-    NGX_PID= KT_PID=
-    mkdir -p "$d/ngx/prefix"
+    NGX_PID='' KT_PID=''
+    mkdir -p "$d/ngx/prefix" "$d/kt/prefix"
     # Debian's load_module lines name modules/ under the prefix
     ln -sfn /usr/lib/nginx/modules "$d/ngx/prefix/modules"
-    KTLSD=$NGINX IS_NGINX=1 SERVER_EXTRA= \
-        _start_ngx "$d/ngx/$conf" "$d/ngx/prefix" "$WAIT_NGX" || return 1
+    ln -sfn /usr/lib/nginx/modules "$d/kt/prefix/modules"
+    _start_ngx "$NGINX" "$d/ngx/$conf" "$d/ngx/prefix" "$WAIT_NGX" || return 1
     NGX_PID=$SERVER_PID
+    if [ "$IS_NGINX" = 1 ]; then # KTLSD=nginx: the harness checks itself
+        _start_ngx "$KTLSD" "$d/kt/$conf" "$d/kt/prefix" "$WAIT_KT" || return 1
+        KT_PID=$SERVER_PID
+        return 0
+    fi
     timeout 10 "$KTLSD" -t -c "$d/kt/$conf" >"$T/$n-t.out" 2>&1
     expect_eq 0 "$?" "$n: ktlsd -t accepts the configuration"
     log "$n: ktlsd -t: $(grep -c '\[warn\]' "$T/$n-t.out") warnings"
@@ -109,11 +117,11 @@ run_pair() {
     KT_PID=$SERVER_PID
 }
 
-# _start_ngx CONF PREFIX PORT: nginx in the foreground, its own prefix
+# _start_ngx NGINX CONF PREFIX PORT: nginx in the foreground, its own prefix
 _start_ngx() {
-    local conf=$1 prefix=$2 port=$3
-    SERVER_OUT=$T/ngx-$(basename "$(dirname "$prefix")").out
-    setsid "$NGINX" -g 'daemon off;' -p "$prefix/" -e "$prefix/stderr.log" -c "$conf" \
+    local bin=$1 conf=$2 prefix=$3 port=$4
+    SERVER_OUT=$T/ngx-$(basename "$(dirname "$(dirname "$prefix")")")-$(basename "$(dirname "$prefix")").out
+    setsid "$bin" -g 'daemon off;' -p "$prefix/" -e "$prefix/stderr.log" -c "$conf" \
         >"$SERVER_OUT" 2>&1 </dev/null &
     SERVER_PID=$!
     SERVER_PIDS+=("$SERVER_PID")
@@ -132,9 +140,11 @@ compare() {
     local n=$1 req=$2 pa=$3 pb=$4 out
     shift 4
     out=$T/compare-$n.out
-    /usr/bin/python3 "$HERE/compare/compare.py" --all-headers --decode "$@" "$req" "$pa" "$pb" \
-        nginx "$(basename "$KTLSD")" >"$out" 2>&1
-    [ "$?" = 0 ] || fail "$n: compare.py failed"
+    [ "$IS_NGINX" = 1 ] && set -- --b-is-nginx "$@"
+    if ! /usr/bin/python3 "$HERE/compare/compare.py" --all-headers --decode "$@" "$req" "$pa" "$pb" \
+        nginx "$(basename "$KTLSD")" >"$out" 2>&1; then
+        fail "$n: compare.py failed"
+    fi
     sed "s/^\(ok   - \|FAIL - \)REQ /\1$n REQ /" "$out"
     PASS=$((PASS + $(grep -c '^ok ' "$out")))
     FAIL=$((FAIL + $(grep -c '^FAIL ' "$out")))
@@ -212,18 +222,19 @@ subst() {
 }
 
 # ---------------------------------------------------------------- debian
+declare -A PORTS # side (ngx, kt) -> "HTTPS_PORT HTTP_PORT"
 D=$T/debian
 for side in ngx kt; do
     if ! p1=$(free_port) || ! p2=$(free_port); then finish; fi
-    eval "PORTS_$side=\"$p1 $p2\""
+    PORTS[$side]="$p1 $p2"
     CUR=$D/$side PH=$p1 PP=$p2
     mkdir -p "$CUR/logs"
     cp -rL /etc/nginx/. "$CUR/"
     # the edits above, for /etc/nginx's own certificate paths (sites' snippets)
     find "$CUR" -type f \( -name '*.conf' -o -path '*sites-enabled*' \) | while read -r f; do subst "$f"; done
 done
-read -r _ DNP <<<"$PORTS_ngx"
-read -r _ DKP <<<"$PORTS_kt"
+read -r _ DNP <<<"${PORTS[ngx]}"
+read -r _ DKP <<<"${PORTS[kt]}"
 WAIT_NGX=$DNP WAIT_KT=$DKP
 common_requests localhost >"$T/req-debian.txt"
 if run_pair debian "$D" nginx.conf; then
@@ -235,7 +246,7 @@ stop_pair "$D/kt/logs/error.log"
 H=$T/h5bp
 for side in ngx kt; do
     if ! p1=$(free_port) || ! p2=$(free_port); then finish; fi
-    eval "PORTS_$side=\"$p1 $p2\""
+    PORTS[$side]="$p1 $p2"
     CUR=$H/$side PH=$p1 PP=$p2
     mkdir -p "$H"
     cp -r "$SRCDIR/tests/data/h5bp" "$CUR"
@@ -261,8 +272,8 @@ open(p, "w").write(s[:i] + extra + s[i:])
 PY
     find "$CUR" -type f -name '*.conf' | while read -r f; do subst "$f"; done
 done
-read -r HNS HNP <<<"$PORTS_ngx"
-read -r HKS HKP <<<"$PORTS_kt"
+read -r HNS HNP <<<"${PORTS[ngx]}"
+read -r HKS HKP <<<"${PORTS[kt]}"
 WAIT_NGX=$HNS WAIT_KT=$HKS
 {
     common_requests example.com
@@ -290,7 +301,7 @@ stop_pair "$H/kt/logs/error.log"
 C=$T/certbot
 for side in ngx kt; do
     if ! p1=$(free_port) || ! p2=$(free_port); then finish; fi
-    eval "PORTS_$side=\"$p1 $p2\""
+    PORTS[$side]="$p1 $p2"
     CUR=$C/$side PH=$p1 PP=$p2
     mkdir -p "$CUR/logs"
     cp -rL /etc/nginx/. "$CUR/"
@@ -356,8 +367,8 @@ server {
 EOF
     find "$CUR" -type f \( -name '*.conf' -o -path '*sites-enabled*' \) | while read -r f; do subst "$f"; done
 done
-read -r CNS CNP <<<"$PORTS_ngx"
-read -r CKS CKP <<<"$PORTS_kt"
+read -r CNS CNP <<<"${PORTS[ngx]}"
+read -r CKS CKP <<<"${PORTS[kt]}"
 WAIT_NGX=$CNS WAIT_KT=$CKS
 {
     common_requests example.com

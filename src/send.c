@@ -92,27 +92,42 @@ static unsigned long long left_bytes(const struct send_state *s)
     return n;
 }
 
+/* What may be written now: rate * time past what was written, on the
+ * timers' timeline (from the first byte, limit_rate_after free) or, once
+ * the kernel paces, on its own (with the slack of its queue). */
+static long long pace_allowed(const struct send_state *s, double now)
+{
+    long long slack;
+    if (!s->kpace)
+        return (long long)((double)s->rate * (now - s->start)) -
+               ((long long)s->bytes - s->rate_after);
+    slack = left_bytes(s) > 2ull * s->kmss ? PACE_SLACK(s->rate, s->kmss) : 0;
+    return (long long)((double)s->rate * (now - s->kstart)) + slack -
+           (long long)(s->bytes - s->kbase);
+}
+
 static int paced(struct send_state *s, int sock, size_t *room)
 {
-    double now, from;
-    long long allowed, quantum, slack;
+    double now;
+    long long allowed, quantum;
     if (s->rate <= 0)
         return 0;
     now = mono_now();
     if (s->start == 0)
         s->start = now;
-    if (!s->kpace && (long long)s->bytes >= s->rate_after && net_pace_ready(sock, &s->kmss) &&
+    quantum = s->rate / 8 < 1 ? 1 : s->rate / 8 > 65536 ? 65536 : s->rate / 8;
+    allowed = pace_allowed(s, now);
+    /* the kernel takes over when the timers would wait, so that what they
+     * had in hand (under a quantum) is not lost; it carries over */
+    if (!s->kpace && allowed < quantum && (long long)s->bytes >= s->rate_after &&
+        net_pace_ready(sock, &s->kmss) &&
         net_pace(sock, (unsigned long long)s->rate, (unsigned)PACE_LOWAT(s->rate)) == KT_OK) {
         s->kpace = 1;
         s->kstart = now;
         s->kend = 0;
-        s->kbase = s->bytes;
+        s->kbase = s->bytes - (unsigned long long)allowed;
+        allowed = pace_allowed(s, now);
     }
-    from = s->kpace ? s->kstart : s->start;
-    slack = s->kpace && left_bytes(s) > 2ull * s->kmss ? PACE_SLACK(s->rate, s->kmss) : 0;
-    allowed = (long long)((double)s->rate * (now - from)) + slack -
-              (s->kpace ? (long long)(s->bytes - s->kbase) : (long long)s->bytes - s->rate_after);
-    quantum = s->rate / 8 < 1 ? 1 : s->rate / 8 > 65536 ? 65536 : s->rate / 8;
     if (allowed < quantum && (allowed < 0 || (unsigned long long)allowed < *room)) {
         s->delay = (double)(quantum - allowed) / (double)s->rate;
         return 1;

@@ -27,10 +27,11 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # systemd for systemd-analyze (unit checks) and systemd-socket-activate (nothing is booted),
 # logrotate to check its snippet; dpkg-dev (dpkg-shlibdeps, for CPack), fakeroot and lintian
 # to build and check the Debian package; apache2-utils for htpasswd (auth_basic user files); brotli(1) decodes brotli answers, and
-# libnginx-mod-http-brotli-filter gives the reference nginx ngx_brotli (compress.sh). chromium: a real browser
-# (headless, --dump-dom) loads a 50-asset page over HTTP/2 (tests/integration/h2_browser.sh).
+# libnginx-mod-http-brotli-filter gives the reference nginx ngx_brotli (compress.sh), libnginx-mod-http-brotli-static its
+# brotli_static, which h5bp's pre-compressed_content_brotli.conf snippet needs (configs_compare.sh). chromium: a real
+# browser (headless, --dump-dom) loads a 50-asset page over HTTP/2 (tests/integration/h2_browser.sh).
 # tests/integration/deps.sh checks that every command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter chromium"
+TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static chromium"
 
 want_test=0
 check_only=0

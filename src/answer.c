@@ -76,7 +76,8 @@ void answer_response(struct answer *x, struct response *resp, int status)
 
 /* nginx's charset filter, without recoding: "; charset=NAME" after a type
  * of charset_types or text/html (default: text/html, text/xml, text/plain,
- * text/vnd.wap.wml, application/javascript, application/rss+xml). */
+ * text/vnd.wap.wml, application/javascript, application/rss+xml), but not
+ * on a 301 or 302. */
 static void add_charset(struct answer *x, struct response *resp)
 {
     static const char *const dflt[] = {"text/html",
@@ -90,6 +91,8 @@ static void add_charset(struct answer *x, struct response *resp)
     int listed;
     if (cs == NULL || strcmp(cs, "off") == 0 || t == NULL || strchr(t, ';') != NULL)
         return;
+    if (resp->status == 301 || resp->status == 302)
+        return; /* nginx's charset filter: none on a redirect ("NN 4.x") */
     tlen = strlen(t);
     listed = strcasecmp(t, "text/html") == 0; /* always, as nginx */
     for (size_t i = 0; i < (n ? n : ARRAY_LEN(dflt)) && !listed; i++) {

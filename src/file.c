@@ -260,6 +260,7 @@ static int answer_multipart(struct answer *x, struct response *resp, struct stat
         reply_add_mem(r, p, (size_t)len);
     total += (size_t)len;
     resp->status = 206;
+    x->part_type = resp->content_type;
     resp->content_type = ctype;
     resp->content_length = (long long)total;
     answer_head(x, resp);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "http.h"
 #include "util.h"
+#include "version.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -257,9 +258,10 @@ time_t http_parse_date(const char *s, size_t len)
     return -1;
 }
 
-const char *http_error_body(int status, size_t *len)
+const char *http_error_body(int status, int tokens, size_t *len)
 {
     static char body[512];
+    const char *sig = tokens ? "ktlsd/" KTLSD_VERSION : "ktlsd";
     const char *reason = status == 302   ? "Found" /* nginx's page titles */
                          : status == 401 ? "Authorization Required"
                                          : http_reason(status);
@@ -272,17 +274,17 @@ const char *http_error_body(int status, size_t *len)
     if (why != NULL) { /* nginx's 494 to 497 pages: a 400 that says why */
         n = snprintf(body, sizeof(body),
                      "<html>\r\n<head><title>400 %s</title></head>\r\n<body>\r\n<center><h1>400 "
-                     "Bad Request</h1></center>\r\n<center>%s</center>\r\n<hr><center>ktlsd</"
+                     "Bad Request</h1></center>\r\n<center>%s</center>\r\n<hr><center>%s</"
                      "center>\r\n</body>\r\n</html>\r\n",
-                     why, why);
+                     why, why, sig);
         *len = (size_t)n;
         return body;
     }
     n = snprintf(body, sizeof(body),
                  "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d "
                  "%s</h1></center>\r\n"
-                 "<hr><center>ktlsd</center>\r\n</body>\r\n</html>\r\n",
-                 status, reason, status, reason);
+                 "<hr><center>%s</center>\r\n</body>\r\n</html>\r\n",
+                 status, reason, status, reason, sig);
     *len = (size_t)n;
     return body;
 }

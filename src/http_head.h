@@ -40,7 +40,8 @@ const char *http_reason(int status);
 /* Writes the status line and headers; returns the length, or 0 if cap is
  * too small. */
 size_t http_head(char *out, size_t cap, const struct response *resp);
-/* nginx-like HTML body for an error status. */
-const char *http_error_body(int status, size_t *len);
+/* nginx-like HTML body for an error status, signed "ktlsd/VERSION" with
+ * server_tokens on (tokens), as nginx signs its pages, else "ktlsd". */
+const char *http_error_body(int status, int tokens, size_t *len);
 
 #endif

@@ -20,5 +20,16 @@ int net_write(int fd, const void *buf, size_t len, int more, size_t *n, int *wan
  * off is an error (logged), never a hang. */
 int net_sendfile(int sock, int fd, off_t off, size_t len, size_t *n, int *want,
                  const struct log_ctx *log);
+/* limit_rate by the kernel (send.c): 1 and the socket's MSS when TCP's
+ * pacing holds for the next bytes: the socket has sent its first 10 data
+ * segments and has no unsent bytes queued; 0 when not yet (or TCP_INFO
+ * fails). */
+int net_pace_ready(int sock, unsigned *mss);
+/* The bytes queued on the socket that TCP has not sent yet (0 if unknown). */
+unsigned net_unsent(int sock);
+/* Paces the socket at rate bytes/s (SO_MAX_PACING_RATE) and keeps at most
+ * about lowat unsent bytes queued (TCP_NOTSENT_LOWAT); rate 0: neither,
+ * the socket's defaults again. KT_OK, or KT_ERROR (not logged). */
+int net_pace(int sock, unsigned long long rate, unsigned lowat);
 
 #endif

@@ -98,6 +98,9 @@ struct answer {
     int dyn_fd;
     int in_dir;                  /* expanding that root or alias: $document_root is empty */
     const struct response *resp; /* the head being written, or NULL */
+    const char *part_type;       /* multipart/byteranges: the file's type, which
+                                  * $sent_http_content_type is (nginx's headers
+                                  * filter runs before its range filter) */
     int limits_done;             /* limit_req and limit_conn ran (once per request) */
     const char *limit_req_st;    /* $limit_req_status: "PASSED", "DELAYED"...; NULL: none */
     const char *limit_conn_st;   /* $limit_conn_status */

@@ -211,7 +211,7 @@ static int answer_status(struct answer *x, int status, const char *location, siz
     if (status == 400 || status == 413 || status == 414 || status == 431 ||
         (status >= HTTP_HEADER_TOO_LARGE && status <= 497) || status >= 500)
         x->r->close = 1;
-    body = http_error_body(status, &blen);
+    body = http_error_body(status, x->srv->c.server_tokens, &blen);
     /* nginx's 400s with their own page: 494 head too large, 495 and 496
      * client certificate, 497 plain HTTP */
     if (status >= HTTP_HEADER_TOO_LARGE && status <= 497)

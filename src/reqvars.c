@@ -76,7 +76,7 @@ static int sent_header(struct answer *x, const struct var_ref *v, const char **v
     int n = -1;
     *val = NULL;
     if (v->klen == 12 && strncasecmp(v->key, "content_type", 12) == 0)
-        *val = resp->content_type;
+        *val = x->part_type != NULL ? x->part_type : resp->content_type;
     else if (v->klen == 16 && strncasecmp(v->key, "content_encoding", 16) == 0)
         *val = resp->content_encoding;
     else if (v->klen == 4 && strncasecmp(v->key, "etag", 4) == 0)

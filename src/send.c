@@ -46,40 +46,118 @@ void send_start(struct send_state *s, enum send_mode mode, char *buf, size_t cap
     s->bytes = s->file_bytes = 0;
     s->rate = s->rate_after = 0;
     s->start = s->delay = 0;
+    s->kpace = 0;
 }
 
 /* limit_rate, as nginx paces it (ngx_http_write_filter delays each send
  * by the time its bytes take at the rate): past limit_rate_after, the
- * bytes sent take bytes / rate seconds from the first one. Returns 0 with
- * *room cut to what may go now, or 1 when less than a quantum (an eighth
- * of a second's worth, 1..64 KiB) may: s->delay says how long until one
- * may, and the connection waits on its timer. A timer, the same on every
- * send path (kTLS, userspace TLS, plain), rather than the kernel's
- * SO_MAX_PACING_RATE: TCP's internal pacing (Linux 4.13+, no fq qdisc)
- * does slow a loopback socket, but measured on 6.18 with sendfile it let
- * 1 MB through at 200k/s in 2.9 s and at 500k/s in 1.25 s (5 s and 2 s
- * asked), too loose for limit_rate; and it would pace
- * limit_rate_after's bytes too. */
-static int paced(struct send_state *s, size_t *room)
+ * bytes sent take bytes / rate seconds from the first one.
+ *
+ * The kernel paces the socket itself once it can (net_pace_ready(): TCP's
+ * first 10 data segments go unpaced, and limit_rate_after's bytes must
+ * have left): SO_MAX_PACING_RATE at the rate, and TCP_NOTSENT_LOWAT keeps
+ * about PACE_LOWAT unsent bytes queued, so the connection waits on the
+ * socket like any other, with no timer, and sendfile() hands kTLS whole
+ * 16 KiB records (a timer's quantum cuts one short at each wake-up). The
+ * bytes written then may run ahead of rate * time by the queue and a TSO
+ * burst only (PACE_SLACK); beyond that, the timer below takes over as a
+ * backstop. The last two segments' bytes keep to rate * time exactly: TCP
+ * waits after each packet, not before, so its last one (TSO: two segments,
+ * 128 KiB on loopback) would end the transfer that much early. Measured
+ * (README, limits row): within 5% over 5 s on loopback, where a rate set
+ * from the first byte overshot 1.6-1.7x.
+ *
+ * Until then, and wherever setsockopt() fails, a timer, the same on every
+ * send path: returns 0 with *room cut to what may go now, or 1 when less
+ * than a quantum (an eighth of a second's worth, 1..64 KiB) may: s->delay
+ * says how long until one may, and the connection waits on its timer. */
+/* about an eighth of a second's worth, 64 KiB (four kTLS records) to 4 MiB */
+#define PACE_LOWAT(rate)                                                                           \
+    ((rate) / 8 < 65536 ? 65536 : (rate) / 8 > (4 << 20) ? (4 << 20) : (rate) / 8)
+#define PACE_SLACK(rate, mss) (2 * PACE_LOWAT(rate) + 4 * (long long)(mss))
+
+static double mono_now(void)
 {
     struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The response's bytes not yet written (the buffered ones included). */
+static unsigned long long left_bytes(const struct send_state *s)
+{
+    unsigned long long n = s->len - s->pos;
+    for (size_t i = s->cur; i < s->nsegs; i++)
+        n += s->segs[i].len;
+    return n;
+}
+
+/* What may be written now: rate * time past what was written, on the
+ * timers' timeline (from the first byte, limit_rate_after free) or, once
+ * the kernel paces, on its own (with the slack of its queue). */
+static long long pace_allowed(const struct send_state *s, double now)
+{
+    long long slack;
+    if (!s->kpace)
+        return (long long)((double)s->rate * (now - s->start)) -
+               ((long long)s->bytes - s->rate_after);
+    slack = left_bytes(s) > 2ull * s->kmss ? PACE_SLACK(s->rate, s->kmss) : 0;
+    return (long long)((double)s->rate * (now - s->kstart)) + slack -
+           (long long)(s->bytes - s->kbase);
+}
+
+static int paced(struct send_state *s, int sock, size_t *room)
+{
     double now;
     long long allowed, quantum;
     if (s->rate <= 0)
         return 0;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    now = mono_now();
     if (s->start == 0)
         s->start = now;
-    allowed =
-        (long long)((double)s->rate * (now - s->start)) - ((long long)s->bytes - s->rate_after);
     quantum = s->rate / 8 < 1 ? 1 : s->rate / 8 > 65536 ? 65536 : s->rate / 8;
+    allowed = pace_allowed(s, now);
+    /* the kernel takes over when the timers would wait, so that what they
+     * had in hand (under a quantum) is not lost; it carries over */
+    if (!s->kpace && allowed < quantum && (long long)s->bytes >= s->rate_after &&
+        net_pace_ready(sock, &s->kmss) &&
+        net_pace(sock, (unsigned long long)s->rate, (unsigned)PACE_LOWAT(s->rate)) == KT_OK) {
+        s->kpace = 1;
+        s->kstart = now;
+        s->kend = 0;
+        s->kbase = s->bytes - (unsigned long long)allowed;
+        allowed = pace_allowed(s, now);
+    }
     if (allowed < quantum && (allowed < 0 || (unsigned long long)allowed < *room)) {
         s->delay = (double)(quantum - allowed) / (double)s->rate;
         return 1;
     }
     if ((unsigned long long)allowed < *room)
         *room = (size_t)allowed;
+    return 0;
+}
+
+/* The response's last bytes are queued: with the kernel pacing, 1 (and
+ * s->delay) while some are unsent, so that the next response on the
+ * connection does not go at this one's rate; then the socket's defaults
+ * again. Not past the time those bytes take and a second: the timer does
+ * not watch for a client that stopped reading, send_timeout does. */
+static int pace_end(struct send_state *s, int sock)
+{
+    unsigned left;
+    double now;
+    if (!s->kpace)
+        return 0;
+    left = net_unsent(sock);
+    now = mono_now();
+    if (s->kend == 0) /* a client that stops reading is not waited for longer */
+        s->kend = now + (double)left / (double)s->rate + 1;
+    if (left > 0 && now < s->kend) {
+        s->delay = (double)left / (double)s->rate + 0.001;
+        return 1;
+    }
+    net_pace(sock, 0, 0);
+    s->kpace = 0;
     return 0;
 }
 
@@ -149,9 +227,9 @@ static int run_copy(struct send_state *s, int sock, SSL *ssl, int *want, const s
     unsigned long long start = s->bytes;
     for (;;) {
         int r;
-        if (!s->pending) {
+        if (!s->pending && s->cur < s->nsegs) {
             size_t cap = s->cap, room = s->cap - s->len;
-            if (paced(s, &room)) {
+            if (paced(s, sock, &room)) {
                 *want = 0;
                 return KT_AGAIN;
             }
@@ -164,8 +242,13 @@ static int run_copy(struct send_state *s, int sock, SSL *ssl, int *want, const s
         r = flush_buf(s, sock, s->mode == SEND_TLS_COPY ? ssl : NULL, 0, want, log);
         if (r != KT_OK)
             return r;
-        if (s->cur >= s->nsegs)
+        if (s->cur >= s->nsegs) {
+            if (pace_end(s, sock)) {
+                *want = 0;
+                return KT_AGAIN;
+            }
             return KT_OK;
+        }
         if (s->bytes - start >= SEND_BUDGET) {
             *want = IO_WRITE;
             return KT_AGAIN;
@@ -197,14 +280,19 @@ int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct l
         r = flush_buf(s, sock, NULL, s->cur < s->nsegs, want, log);
         if (r != KT_OK)
             return r;
-        if (s->cur >= s->nsegs)
+        if (s->cur >= s->nsegs) {
+            if (pace_end(s, sock)) {
+                *want = 0;
+                return KT_AGAIN;
+            }
             return KT_OK;
+        }
         g = &s->segs[s->cur];
         if (g->mem != NULL)
             continue;
         while (g->len > 0) {
             size_t n = 0, len = g->len < SENDFILE_CHUNK ? g->len : SENDFILE_CHUNK;
-            if (paced(s, &len)) {
+            if (paced(s, sock, &len)) {
                 *want = 0;
                 return KT_AGAIN;
             }
@@ -219,6 +307,10 @@ int send_run(struct send_state *s, int sock, SSL *ssl, int *want, const struct l
                 if (g->len == 0)
                     s->cur++;
                 *want = IO_WRITE;
+                if (s->cur >= s->nsegs && pace_end(s, sock)) {
+                    *want = 0;
+                    return KT_AGAIN;
+                }
                 return s->cur < s->nsegs ? KT_AGAIN : KT_OK;
             }
             budget -= n;

@@ -40,10 +40,15 @@ struct send_state {
     size_t head_len;
     unsigned long long bytes;      /* written to the socket, head included */
     unsigned long long file_bytes; /* of which file bytes */
-    long long rate;       /* limit_rate: bytes per second, 0: none (set after send_start) */
-    long long rate_after; /* limit_rate_after */
-    double start;         /* when the first byte went (monotonic seconds) */
-    double delay;         /* KT_AGAIN with *want 0: come back in that many seconds */
+    long long rate;           /* limit_rate: bytes per second, 0: none (set after send_start) */
+    long long rate_after;     /* limit_rate_after */
+    double start;             /* when the first byte went (monotonic seconds) */
+    double delay;             /* KT_AGAIN with *want 0: come back in that many seconds */
+    int kpace;                /* the kernel paces the socket (SO_MAX_PACING_RATE) */
+    double kstart;            /* since then */
+    unsigned long long kbase; /* bytes by then */
+    unsigned kmss;            /* the socket's MSS then */
+    double kend;              /* the last bytes queued: wait for them until then */
 };
 
 /* Starts sending buf[0..head_len) followed by the segments. */

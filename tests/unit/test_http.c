@@ -2,6 +2,7 @@
 #include "unit.h"
 #include "../../src/http.c"
 #include "http_head.h"
+#include "version.h"
 
 static int parse_all(struct request *r, const char *text, size_t *parsed)
 {
@@ -339,13 +340,17 @@ int main(void)
         CHECK(http_head(buf, 16, &resp) == 0); /* too small: refused, not cut */
         /* 494 and 497 go out as nginx sends them: 400 (request.c maps the
          * status), each with its own page */
-        v = http_error_body(497, &len);
+        v = http_error_body(497, 0, &len);
         CHECK(strstr(v, "<title>400 The plain HTTP request was sent to HTTPS port</title>") !=
               NULL);
-        v = http_error_body(HTTP_HEADER_TOO_LARGE, &len);
+        v = http_error_body(HTTP_HEADER_TOO_LARGE, 0, &len);
         CHECK(strstr(v, "<title>400 Request Header Or Cookie Too Large</title>") != NULL);
         CHECK(strstr(v, "<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or "
                         "Cookie Too Large</center>\r\n") != NULL);
+        /* signed as the Server header: the version with server_tokens on */
+        CHECK(strstr(http_error_body(404, 0, &len), "<hr><center>ktlsd</center>") != NULL);
+        CHECK(strstr(http_error_body(404, 1, &len),
+                     "<hr><center>ktlsd/" KTLSD_VERSION "</center>") != NULL);
     }
     return unit_done();
 }

@@ -5,13 +5,20 @@ status, selected headers, body bytes (multipart boundaries normalised,
 "ktlsd" in generated error pages read as "nginx"), the interim 1xx
 responses, whether the connection stays usable, and any extra responses.
 
-Usage: compare.py [--dump] [--b-is-nginx] [--h2] REQUESTS_FILE PORT_A PORT_B [NAME_A NAME_B]
+Usage: compare.py [--dump] [--b-is-nginx] [--h2] [--plain] [--all-headers] [--decode]
+                  REQUESTS_FILE PORT_A PORT_B [NAME_A NAME_B]
 Prints "ok   - ..." / "FAIL - ..." lines (the lib.sh format) and, last,
 "compare: P passed, F failed".  --dump prints A's responses instead.
 --h2 sends each request over HTTP/2 instead (ALPN h2, one stream on its own
 connection; needs python3-h2's hpack and hyperframe): requests that HTTP/2
 cannot carry (RAW, NORESPONSE, NOHOST, HTTP/1.0, connection-specific
-headers) are left out.
+headers) are left out.  --plain: plain TCP instead of TLS (HTTP/1.1 only).
+--all-headers: every response header is compared, not only the key ones
+(but Date, Server and Keep-Alive, and Content-Length as below).  --decode:
+a gzip or brotli body is compared decoded (Content-Encoding itself is
+compared): zlib's output depends on buffer sizes, not on the content.
+--default-vary: B may send "Vary: Accept-Encoding" where A sends none
+(ktlsd's gzip_vary defaults to on, nginx's to off).
 
 Request file: one request per line, fields separated by "|" and blanks:
     NAME | METHOD TARGET [VERSION] | Header: value | ... [| FLAG ...]
@@ -29,8 +36,10 @@ import hashlib
 import re
 import socket
 import ssl
+import subprocess
 import sys
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 
@@ -40,6 +49,8 @@ COMPARED = [
     "cache-control", "accept-ranges", "connection",
 ]
 SENTINEL = b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+NOT_COMPARED = ("date", "server", "keep-alive", "transfer-encoding")
+OPTS = {"plain": False, "all": False, "decode": False, "vary": False}
 IO_TIMEOUT = 3.0
 LINGER = 0.4  # after "Connection: close": how long to look for more bytes
 
@@ -117,10 +128,13 @@ class Req:
 class Conn:
     def __init__(self, port, sni):
         s = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        self.s = ctx.wrap_socket(s, server_hostname=sni)
+        if OPTS["plain"]:
+            self.s = s
+        else:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            self.s = ctx.wrap_socket(s, server_hostname=sni)
         self.buf = b""
         self.eof = False
 
@@ -382,14 +396,31 @@ def norm_expires(r):
     return e
 
 
+def decoded(r, body):
+    ce = (hval(r, "content-encoding") or "").lower()
+    try:
+        if ce == "gzip":
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if ce == "br":
+            return subprocess.run(["brotli", "-d", "-c"], input=body, capture_output=True,
+                                  check=True).stdout
+    except (zlib.error, OSError, subprocess.CalledProcessError) as e:
+        return b"(undecodable %s body: %s)" % (ce.encode(), str(e).encode())
+    return body
+
+
 def norm_body(r, port, is_b):
     body = r["body"]
+    if OPTS["decode"] and body:
+        body = decoded(r, body)
     ct = hval(r, "content-type") or ""
     m = re.search(r"boundary=\"?([^\";]+)", ct)
     if ct.startswith("multipart/byteranges") and m:
         body = body.replace(m.group(1).encode(), b"BOUNDARY")
     if is_b and b"<hr><center>ktlsd" in body:
         body = body.replace(b"<hr><center>ktlsd", b"<hr><center>nginx")
+    # server_tokens on: each signs with its own version
+    body = re.sub(rb"<hr><center>nginx/[^<]*</center>", b"<hr><center>nginx/VERSION</center>", body)
     if b"<h1>Index of " in body:
         body = re.sub(rb"[ \t]+", b" ", body)
     return body.replace(b":%d/" % port, b":PORT/")
@@ -397,7 +428,10 @@ def norm_body(r, port, is_b):
 
 def norm_headers(r, port):
     out = {}
-    for k in COMPARED + sorted(x for x in r["headers"] if x.startswith("x-")):
+    keys = COMPARED + sorted(x for x in r["headers"] if x.startswith("x-"))
+    if OPTS["all"]:
+        keys = COMPARED + sorted(x for x in r["headers"] if x not in COMPARED + list(NOT_COMPARED))
+    for k in keys:
         v = hval(r, k)
         if k == "expires":
             v = norm_expires(r)
@@ -469,6 +503,13 @@ def compare(req, a, b, pa, pb, na, nb, b_is_nginx):
         multipart = (hval(x, "content-type") or "").startswith("multipart/")
         for k in sorted(set(hx) | set(hy)):
             vx, vy = hx.get(k), hy.get(k)
+            sig_a, sig_b = hval(x, "server") or "", hval(y, "server") or ""
+            if (k == "content-length" and vx and vy and x["status"] >= 300 and "/" in sig_a
+                    and (hval(x, "content-type") or "").startswith("text/html")
+                    and int(vx) - len(sig_a) == int(vy) - len(sig_b)):
+                continue  # an error page signed with each server's version
+            if k == "vary" and OPTS["vary"] and vx is None and vy == "Accept-Encoding":
+                continue
             if k == "content-length" and (x["chunked"] or y["chunked"] or multipart):
                 # framing differs or boundary lengths differ: the body is compared
                 if vy is not None and int(vy) != len(y["body"]) and req.method != "HEAD":
@@ -480,6 +521,12 @@ def compare(req, a, b, pa, pb, na, nb, b_is_nginx):
                     d(tag + "Allow (must be 'GET, HEAD')", vx, vy)
                 continue
             if k == "connection" and i > 0:
+                continue
+            if (OPTS["all"] and x["status"] == 416
+                    and k not in ("content-type", "content-length", "content-range")):
+                # the same cause: nginx's 416 keeps the 200's add_header and
+                # expires fields, and $sent_http_ map values cached from
+                # the 200 (h5bp's maps); ktlsd's carries the 416's own
                 continue
             if k.startswith("x-") and x["status"] == 416:
                 # nginx runs the header filters for the 200 first, then for
@@ -511,6 +558,14 @@ def main():
             b_is_nginx = True
         elif o == "--h2":
             h2 = True
+        elif o == "--plain":
+            OPTS["plain"] = True
+        elif o == "--all-headers":
+            OPTS["all"] = True
+        elif o == "--decode":
+            OPTS["decode"] = True
+        elif o == "--default-vary":
+            OPTS["vary"] = True
     reqfile, pa, pb = args[0], int(args[1]), int(args[2])
     na, nb = (args[3], args[4]) if len(args) > 4 else ("nginx", "ktlsd")
     reqs = []

@@ -536,14 +536,14 @@ md5() { md5sum "$1" | cut -d' ' -f1; }
 # ---------------------------------------------------------------- two servers, one config
 # A test that holds $KTLSD against nginx (the reference: $NGINX, default
 # /usr/sbin/nginx) on one config defines
-#     pair_http NAME PORT [PLAIN_PORT]: print the http{} body of server NAME
-#         (nginx or test) listening on PORT (and PLAIN_PORT with PAIR_PLAIN=1)
-# and calls pair_start. Knobs: WORKERS (default 1), PAIR_PLAIN=1, and
+#     pair_http NAME PORT [PORT2]: print the http{} body of server NAME
+#         (nginx or test) listening on PORT (and PORT2 with PAIR_PORTS=2)
+# and calls pair_start. Knobs: WORKERS (default 1), PAIR_PORTS=2, and
 # PAIR_NGINX_MAIN / PAIR_NGINX_HTTP: lines only an nginx gets (load_module,
 # gzip_vary on). With KTLSD=/usr/sbin/nginx both sides are nginx: a
 # self-check of the test.
 
-# pair_conf NAME PORT [PLAIN_PORT]: write $T/NAME.conf (error log
+# pair_conf NAME PORT [PORT2]: write $T/NAME.conf (error log
 # $T/error-NAME.log, pid and temp dirs in $T/NAME/); NAME=nginx is the
 # reference's config, NAME=test the one for $KTLSD (nginx syntax in both).
 pair_conf() {
@@ -577,7 +577,7 @@ CONF
 
 # pair_start: skip without nginx; a certificate ($CERT, $KEY) unless one is
 # there; free ports PA (nginx) and PB (the server under test), QA and QB
-# with PAIR_PLAIN=1; write $T/nginx.conf and $T/test.conf; start nginx
+# with PAIR_PORTS=2; write $T/nginx.conf and $T/test.conf; start nginx
 # (NGINX_PID), then $KTLSD (TEST_PID, also SERVER_PID: stop_server stops it).
 # Any failure ends the test (finish).
 pair_start() {
@@ -586,7 +586,7 @@ pair_start() {
     [ -f "$CERT" ] || gen_cert || finish
     if ! PA=$(free_port) || ! PB=$(free_port); then finish; fi
     QA='' QB=''
-    if [ "${PAIR_PLAIN:-0}" = 1 ]; then
+    if [ "${PAIR_PORTS:-1}" = 2 ]; then
         if ! QA=$(free_port) || ! QB=$(free_port); then finish; fi
     fi
     pair_conf nginx "$PA" ${QA:+"$QA"}

@@ -13,18 +13,14 @@
 need curl gzip brotli
 BRMOD=/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
 
-python3 - "$WWW" <<'PY'
-import random, sys
-r = random.Random(5)
-w = ["kernel", "tls", "static", "file", "server", "nginx", "gzip", "brotli", "cache"]
-text = " ".join(r.choice(w) for _ in range(17000))[:102400]
-open(sys.argv[1] + "/a.txt", "w").write(text)
-open(sys.argv[1] + "/page.html", "w").write("<html>" + text[:5000] + "</html>\n")
-open(sys.argv[1] + "/d.json", "w").write('{"k": "' + text[:3000] + '"}\n')
-open(sys.argv[1] + "/s.css", "w").write("a { color: red }\n" * 100)
-open(sys.argv[1] + "/tiny.txt", "w").write("tiny\n")
-open(sys.argv[1] + "/b.bin", "wb").write(bytes(r.getrandbits(8) for _ in range(4000)))
-PY
+# ~100 KB of words (compressible), a page, JSON, CSS, a tiny file, random bytes
+shuf -r -n 17000 --random-source=<(yes) -e kernel tls static file server nginx gzip brotli cache |
+    tr '\n' ' ' | head -c 102400 >"$WWW/a.txt"
+{ printf '<html>'; head -c 5000 "$WWW/a.txt"; printf '</html>\n'; } >"$WWW/page.html"
+{ printf '{"k": "'; head -c 3000 "$WWW/a.txt"; printf '"}\n'; } >"$WWW/d.json"
+for _ in $(seq 100); do echo 'a { color: red }'; done >"$WWW/s.css"
+printf 'tiny\n' >"$WWW/tiny.txt"
+head -c 4000 /dev/urandom >"$WWW/b.bin"
 chmod -R a+rX "$WWW"
 
 # pair_http NAME PORT: the http{} body both servers run (plain HTTP)

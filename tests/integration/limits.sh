@@ -51,7 +51,7 @@ pair_http() {
     }
 CONF
 }
-WORKERS=2 PAIR_PLAIN=1 pair_start
+WORKERS=2 PAIR_PORTS=2 pair_start
 
 a=$(curl -s -k "https://127.0.0.1:$PA/lr/")/$(curl -s -k "https://127.0.0.1:$PA/lr0/")
 b=$(curl -s -k "https://127.0.0.1:$PB/lr/")/$(curl -s -k "https://127.0.0.1:$PB/lr0/")

@@ -24,7 +24,6 @@ uml_setup curl openssl
 if ! /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null; then
 	skip "python3-h2 not installed"
 fi
-CLIENTS=$(cd "$HERE/../clients" && pwd)
 SIZE=10485760
 head -c $SIZE /dev/urandom >"$W/10m.bin"
 uml_write_conf "$CONF" "" "http2 on;

@@ -220,6 +220,19 @@ wait_port() {
     return 1
 }
 
+# wait_log ERE [SECONDS [FILE]]: until a line of FILE (default the error
+# log) matches, at most SECONDS (default 5)
+wait_log() {
+    for _ in $(seq 1 $((${2:-5} * 20))); do
+        grep -Eq -- "$1" "${3:-${ERROR_LOG:-$T/error.log}}" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# in_range X LO HI: LO <= X <= HI (decimal numbers)
+in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
+
 # ---------------------------------------------------------------- certs
 # gen_cert [CERT KEY [CN]]: self-signed EC P-256 certificate
 gen_cert() {

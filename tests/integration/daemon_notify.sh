@@ -13,15 +13,6 @@ fi
 
 printf 'hello\n' >"$WWW/index.html"
 
-# wait_log ERE [FILE]: until a line of FILE (the error log) matches, <= 5 s
-wait_log() {
-    for _ in $(seq 1 100); do
-        grep -Eq -- "$1" "${2:-$T/error.log}" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # ---------------------------------------------------------------- sd_notify
 # One datagram per line, its newlines turned into "|".
 python3 "$CLIENTS/notify_listener.py" "$T/notify.sock" "$T/notify.log" &

@@ -20,15 +20,6 @@ reload() {
     fi
 }
 
-# wait_log ERE [TIMEOUT_S]: until a line of the error log matches
-wait_log() {
-    for _ in $(seq 1 $((${2:-5} * 20))); do
-        grep -Eq -- "$1" "$T/error.log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 
 # ---------------------------------------------------------------- under load
 WORKERS=2 PLAIN=1 gen_config

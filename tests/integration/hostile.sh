@@ -15,14 +15,6 @@ mkdir -p "$WWW/gone"
 printf 'server root file\n' >"$WWW/gone/x.txt"
 chmod -R a+rX "$WWW"
 
-wait_log() { # wait_log ERE [SECONDS]
-    for _ in $(seq 1 $((${2:-5} * 20))); do
-        grep -Eq -- "$1" "$T/error.log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 elapsed_of() { sed -n 's/^elapsed=//p' "$1"; }
 
 # ---------------------------------------------------------------- timeouts of 0

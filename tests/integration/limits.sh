@@ -68,9 +68,6 @@ timed() {
     curl -s -k --max-time 15 --http1.1 -o /dev/null -w '%{http_code} %{time_total} %{size_download}' "$1"
 }
 
-# in_range VALUE LO HI
-in_range() { python3 -c 'import sys; v, lo, hi = map(float, sys.argv[1:]); sys.exit(not lo <= v <= hi)' "$@"; }
-
 # rate NAME PATH LO HI: the download takes LO..HI seconds on both servers
 rate() {
     local name=$1 path=$2 lo=$3 hi=$4 a b

@@ -40,15 +40,6 @@ pv() {
 # d NAME [LABEL=VALUE...]: how much it grew from $T/before to $T/after
 d() { echo $(($(pv "$T/after" "$@") - $(pv "$T/before" "$@"))); }
 
-# wait_log ERE: until a line of the error log matches, <= 5 s
-wait_log() {
-    for _ in $(seq 1 100); do
-        grep -Eq -- "$1" "$T/error.log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # One round of the mix, all clients at once, so that the 3 workers share them:
 # 4 TLS 1.2 and 4 TLS 1.3 connections of two requests each (a.bin, b.bin),
 # a TLS 1.3 connection for a 404, a TLS 1.3 HTTP/1.0 request (openssl), a

@@ -13,9 +13,6 @@ elapsed() {
     st=$?
     echo "$st $(echo "$out" | sed -n 's/^elapsed=//p')"
 }
-# in_range X LO HI (floats)
-in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
-
 # ---------------------------------------------------------------- timeouts
 PLAIN=1 HTTP_EXTRA="client_header_timeout 1s; keepalive_timeout 1s;" gen_config
 start_server || finish

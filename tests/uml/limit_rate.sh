@@ -36,7 +36,6 @@ uml_boot
 uml_check_server_up
 
 is_tx() { [ "$1" = tx ] || [ "$1" = tx+rx ]; }
-in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
 for v in 1.2 1.3; do
 	for p in rate after; do
 		read -r code secs <"$O/$p-$v.curl"

@@ -234,10 +234,11 @@ wait_log() {
 in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 
 # ---------------------------------------------------------------- certs
-# gen_cert [CERT KEY [CN]]: self-signed EC P-256 certificate
+# gen_cert [CERT KEY [CN [rsa]]]: self-signed EC P-256 (or RSA 2048) certificate
 gen_cert() {
-    local c=${1:-$CERT} k=${2:-$KEY} cn=${3:-localhost}
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    local c=${1:-$CERT} k=${2:-$KEY} cn=${3:-localhost} key=(ec -pkeyopt ec_paramgen_curve:P-256)
+    [ "${4:-ec}" = rsa ] && key=(rsa:2048)
+    openssl req -x509 -newkey "${key[@]}" -nodes \
         -keyout "$k" -out "$c" -days 2 -subj "/CN=$cn" \
         -addext "subjectAltName=DNS:$cn,IP:127.0.0.1" >/dev/null 2>&1 ||
         { echo "gen_cert failed" >&2; return 1; }

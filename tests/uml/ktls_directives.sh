@@ -21,12 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/uml_lib.sh"
 [ "$MODE" = nginx ] && skip "ktls_zerocopy_sendfile and ktlsd_status are ktlsd's own"
 uml_setup curl openssl python3
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/rsa.key" -out "$T/rsa.pem" -days 2 \
-	-subj /CN=localhost >/dev/null 2>&1 || {
-	fail "openssl req (RSA)"
-	finish
-}
-chmod 644 "$T/key.pem" "$T/rsa.key"
+gen_cert "$T/rsa.pem" "$T/rsa.key" localhost rsa || finish
 head -c 1048576 /dev/urandom >"$W/1m.bin"
 head -c 1024 /dev/urandom >"$W/1k.bin"
 SMALL_PORT=8444

@@ -35,6 +35,7 @@ uml_write_run_conf
 uml_boot
 uml_check_server_up
 
+# shellcheck disable=SC2317 # called through check
 is_tx() { [ "$1" = tx ] || [ "$1" = tx+rx ]; }
 for v in 1.2 1.3; do
 	for p in rate after; do

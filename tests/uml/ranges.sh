@@ -99,6 +99,7 @@ AFTER
 	fi
 fi
 # Per-request curl arguments, run by uml-init in the VM for each line of $T/cases.
+# shellcheck disable=SC2317 # run in the VM (uml_write_run_conf copies it)
 case_curl_args() { # NAME RANGE ACCEPT-ENCODING ("-": no such header)
 	curl_args=(-D "$O/$1.hdr")
 	if [ "$2" != - ]; then curl_args+=(-H "Range: $2"); fi

@@ -23,6 +23,10 @@ import subprocess
 import sys
 import time
 
+# The TLS record counter the tests use too (tests/clients/records.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'clients'))
+from records import Records  # noqa: E402
+
 LINE = re.compile(r'^(\d+)\s+(.*)$')
 CALL = re.compile(r'^([a-z_0-9]+)\((.*)$')
 RESUMED = re.compile(r'^<\.\.\. ([a-z_0-9]+) resumed>(.*)$')
@@ -126,35 +130,6 @@ def summarize(calls):
             s['sendfile_bytes'] += n
     s['by_name'] = by
     return s
-
-
-class Records:
-    """Counts the TLS records the server sent, from the raw byte stream."""
-
-    def __init__(self):
-        self.n = 0
-        self.bytes = 0
-        self.need = 5      # bytes still wanted for the current header or body
-        self.hdr = b''
-        self.in_body = False
-
-    def feed(self, data):
-        self.bytes += len(data)
-        i = 0
-        while i < len(data):
-            take = min(self.need, len(data) - i)
-            if not self.in_body:
-                self.hdr += data[i:i + take]
-            i += take
-            self.need -= take
-            if self.need == 0:
-                if self.in_body:
-                    self.in_body, self.need, self.hdr = False, 5, b''
-                else:
-                    self.n += 1
-                    self.in_body, self.need = True, int.from_bytes(self.hdr[3:5], 'big')
-                    if self.need == 0:
-                        self.in_body, self.need, self.hdr = False, 5, b''
 
 
 def client(port, path, n, tls12, size):

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2119,SC2120
+# shellcheck shell=bash disable=SC2119,SC2120,SC2034
 # tests/lib.sh: helpers for ktlsd integration tests. Source it, do not run it.
 #
 #   . "$SRCDIR/tests/lib.sh"      (or relative to the test's own dirname)
@@ -7,13 +7,24 @@
 # KTLSD may point at nginx: IS_NGINX=1 then, and start_server/gen_config
 # adapt (daemon off, -p/-e, mime types); use it to check expectations.
 #
-# Globals after init: T (private temp dir, removed on exit), WWW ($T/www),
-# CERT, KEY, PASS, FAIL. gen_config sets CONF, PORT (and PLAIN_PORT if asked),
-# LISTEN_PORT (the one start_server waits for).
+# Globals after init: T (private temp dir, removed on exit unless KEEP_TMP
+# is set), WWW ($T/www), CERT, KEY, PASS, FAIL, CLIENTS (tests/clients: the
+# Python clients the helpers and tests run), PY (the python3 interpreter).
+# gen_config sets CONF, PORT (and PLAIN_PORT if asked), LISTEN_PORT (the one
+# start_server waits for).
+#
+# The one dialect of the tests (tests/uml/uml_lib.sh builds on it):
+#   assert       ok/fail MSG, check/check_not MSG CMD..., expect_* ..., finish
+#   set up       T, gen_cert, gen_config, start_server, stop_server, mkfile
+#   clients      curl (hstatus, hheaders, fetch), raw (one write, read to the
+#                close), tlsreq (a scripted connection), tests/clients/*.py
+#   two servers  pair_start / pair_same / pair_compare: one config served by
+#                nginx (the reference) and by $KTLSD
 
 set -u
 
 : "${SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+CLIENTS=$SRCDIR/tests/clients
 : "${BUILDDIR:=$SRCDIR/build}"
 : "${KTLSD:=$BUILDDIR/ktlsd}"
 
@@ -50,6 +61,9 @@ need() { # need CMD...: skip the test when a client tool is missing
 
 need curl openssl python3
 [ -x "$KTLSD" ] || skip "KTLSD=$KTLSD not built"
+# The interpreter itself, not a pyenv/asdf shim: the shim costs ~0.1 s a call.
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+[ -x "$PY" ] || PY=python3
 
 # ---------------------------------------------------------------- temp dir
 _cleanup() {
@@ -75,8 +89,8 @@ _cleanup() {
             kill -KILL -- "-$p" 2>/dev/null
         done
     fi
-    if [ -n "${T:-}" ] && [ -d "$T" ] && [ -z "${KEEP_TMP:-}" ]; then
-        rm -rf "$T"
+    if [ -n "${T:-}" ] && [ -d "$T" ]; then
+        if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# kept $T"; fi
     fi
 }
 trap _cleanup EXIT
@@ -175,16 +189,7 @@ expect_file_match() {
 }
 
 # ---------------------------------------------------------------- ports
-_port_free() {
-    python3 - "$1" <<'EOF' 2>/dev/null
-import socket, sys
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-EOF
-}
+_port_free() { "$PY" "$CLIENTS/port_free.py" "$1" 2>/dev/null; }
 
 # free_port: print a currently free TCP port on 127.0.0.1 in 20000-39999
 # (below the ephemeral range, so client sockets do not take it meanwhile)
@@ -215,11 +220,25 @@ wait_port() {
     return 1
 }
 
+# wait_log ERE [SECONDS [FILE]]: until a line of FILE (default the error
+# log) matches, at most SECONDS (default 5)
+wait_log() {
+    for _ in $(seq 1 $((${2:-5} * 20))); do
+        grep -Eq -- "$1" "${3:-${ERROR_LOG:-$T/error.log}}" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# in_range X LO HI: LO <= X <= HI (decimal numbers)
+in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
+
 # ---------------------------------------------------------------- certs
-# gen_cert [CERT KEY [CN]]: self-signed EC P-256 certificate
+# gen_cert [CERT KEY [CN [rsa]]]: self-signed EC P-256 (or RSA 2048) certificate
 gen_cert() {
-    local c=${1:-$CERT} k=${2:-$KEY} cn=${3:-localhost}
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    local c=${1:-$CERT} k=${2:-$KEY} cn=${3:-localhost} key=(ec -pkeyopt ec_paramgen_curve:P-256)
+    [ "${4:-ec}" = rsa ] && key=(rsa:2048)
+    openssl req -x509 -newkey "${key[@]}" -nodes \
         -keyout "$k" -out "$c" -days 2 -subj "/CN=$cn" \
         -addext "subjectAltName=DNS:$cn,IP:127.0.0.1" >/dev/null 2>&1 ||
         { echo "gen_cert failed" >&2; return 1; }
@@ -434,96 +453,89 @@ header() {
 # or the timeout (default 3 s). Prints the response bytes (or, with --split,
 # one line per response: "STATUS BODYLEN MD5"). On stderr: "closed" or
 # "timeout" and "elapsed=S". Exit 0 server closed, 2 still open at timeout,
-# 3 connect/handshake error, 4 reset by peer.
-raw() {
-    python3 "$T/raw.py" "$@"
+# 3 connect/handshake error, 4 reset by peer. (tests/clients/raw.py)
+raw() { "$PY" "$CLIENTS/raw.py" "$@"; }
+
+# fetch PATH [curl args...]: GET over TLS (HTTP/1.1, Host: localhost).
+# Sets ST (status, 000 on failure), H (the last header block, CR stripped)
+# and writes the body to $T/body.
+fetch() {
+    local p=$1
+    shift
+    rm -f "$T/body" "$T/hdrs"
+    ST=$(curl "${CURL_OPTS[@]}" -D "$T/hdrs" -o "$T/body" -w '%{http_code}' "$@" "$(url "$p")")
+    [ -f "$T/body" ] || : >"$T/body"
+    # keep only the final header block (after any 1xx)
+    H=$(tr -d '\r' <"$T/hdrs" 2>/dev/null | awk '/^HTTP\//{b=""} {b=b $0 "\n"} END{printf "%s", b}')
 }
 
-cat >"$T/raw.py" <<'PYEOF'
-import hashlib, socket, ssl, sys, time
+# hv NAME: value of header NAME in $H (empty when absent)
+hv() { printf '%s\n' "$H" | header "$1"; }
 
-args = sys.argv[1:]
-use_tls = False
-timeout = 3.0
-split = False
-tlsver = None
-while args and args[0].startswith("--"):
-    a = args.pop(0)
-    if a == "--tls":
-        use_tls = True
-    elif a == "--timeout":
-        timeout = float(args.pop(0))
-    elif a == "--split":
-        split = True
-    elif a == "--tls-version":
-        tlsver = args.pop(0)
-port = int(args[0])
-data = sys.stdin.buffer.read()
+# has_header NAME: header NAME present in $H
+has_header() { printf '%s\n' "$H" | grep -qi "^$1:"; }
 
-start = time.monotonic()
-try:
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    if use_tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        if tlsver == "1.2":
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        elif tlsver == "1.3":
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-        s = ctx.wrap_socket(s, server_hostname="localhost")
-except (OSError, ssl.SSLError) as e:
-    print("connect error: %s" % e, file=sys.stderr)
-    sys.exit(3)
+# body_is FILE: the last fetch's body equals FILE
+body_is() { cmp -s "$T/body" "$1"; }
 
-if data:
-    s.sendall(data)
-buf = b""
-code = 0
-deadline = start + timeout
-try:
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout()
-        s.settimeout(left)
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-except socket.timeout:
-    code = 2
-except ssl.SSLError as e:
-    # close without close_notify, or an alert: the server closed
-    print("tls: %s" % e, file=sys.stderr)
-except ConnectionResetError:
-    code = 4
-elapsed = time.monotonic() - start
-print({0: "closed", 2: "timeout", 4: "reset"}[code], file=sys.stderr)
-print("elapsed=%.2f" % elapsed, file=sys.stderr)
+# slice FILE OFFSET LEN: print LEN bytes of FILE from OFFSET (to stdout)
+slice() { tail -c "+$(($2 + 1))" "$1" | head -c "$3"; }
 
-if not split:
-    sys.stdout.buffer.write(buf)
-    sys.exit(code)
+# body_is_slice FILE OFFSET LEN: the last body equals that slice of FILE
+body_is_slice() {
+    slice "$1" "$2" "$3" >"$T/slice"
+    cmp -s "$T/body" "$T/slice"
+}
 
-# --split: parse the responses (GET only: bodies delimited by Content-Length)
-while buf:
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
-        print("PARTIAL %d" % len(buf))
-        break
-    head = buf[:end].decode("latin-1").split("\r\n")
-    buf = buf[end + 4:]
-    status = head[0].split(" ")[1] if len(head[0].split(" ")) > 1 else "?"
-    clen = 0
-    for h in head[1:]:
-        k, _, v = h.partition(":")
-        if k.strip().lower() == "content-length":
-            clen = int(v.strip())
-    body, buf = buf[:clen], buf[clen:]
-    print("%s %d %s" % (status, len(body), hashlib.md5(body).hexdigest()))
-sys.exit(code)
-PYEOF
+# etag_of FILE: nginx's strong ETag "<mtime hex>-<size hex>"
+etag_of() {
+    printf '"%x-%x"' "$(stat -c %Y "$1")" "$(stat -c %s "$1")"
+}
+
+# lastmod_of FILE: Last-Modified value (RFC 1123, GMT)
+lastmod_of() {
+    TZ=GMT LC_ALL=C date -u -d "@$(stat -c %Y "$1")" '+%a, %d %b %Y %H:%M:%S GMT'
+}
+
+# multipart SRC CONTENT_TYPE [BODY_FILE]: check a multipart/byteranges body
+# (default $T/body) against SRC; prints "a-b,c-d" (the Content-Range of each
+# part, in order) or "BAD: reason". (tests/clients/multipart.py)
+multipart() { "$PY" "$CLIENTS/multipart.py" "$1" "$2" "${3:-$T/body}"; }
+
+# tlsreq [--plain] [--timeout S] [--sni NAME|-] PORT STEP...: one scripted
+# connection. STEP: "send:BYTES" (escapes \r \n \xNN decoded), "resp" (read
+# one response), "wait:S", "read" (until close/timeout). Prints per response
+# "HDR name: value" lines and "STATUS <code> <body-len> <md5>", then
+# "END closed|open|reset". (tests/clients/tlsreq.py)
+tlsreq() { "$PY" "$CLIENTS/tlsreq.py" "$@"; }
+
+# status_seq OUTPUT: the STATUS codes of a tlsreq output, space-separated
+status_seq() { printf '%s\n' "$1" | awk '$1 == "STATUS" {printf "%s ", $2}' | sed 's/ $//'; }
+# end_state OUTPUT: closed | open | reset
+end_state() { printf '%s\n' "$1" | awk '$1 == "END" {print $2}'; }
+# resp_header OUTPUT NAME [N]: header NAME of the Nth response (default 1)
+resp_header() {
+    printf '%s\n' "$1" | awk -v n="${3:-1}" -v k="$(echo "$2" | tr '[:upper:]' '[:lower:]')" '
+        $1 == "STATUS" { i++ ; next }
+        $1 == "HDR" && i == n - 1 { h = $2; sub(/:$/, "", h); if (h == k) { sub(/^HDR [^:]*: ?/, ""); print; exit } }'
+}
+
+# after_head: how many bytes of stdin follow the first header block (-1: none)
+after_head() {
+    "$PY" -c '
+import sys
+d = sys.stdin.buffer.read()
+i = d.find(b"\r\n\r\n")
+print(-1 if i < 0 else len(d) - i - 4)'
+}
+
+# head_body_len PATH [EXTRA-HEADER-LINES]: send "HEAD PATH" over TLS with
+# Connection: close and print how many bytes follow the header block (a
+# HEAD response must have none)
+head_body_len() {
+    printf 'HEAD %s HTTP/1.1\r\nHost: localhost\r\n%sConnection: close\r\n\r\n' "$1" "${2:-}" |
+        raw --tls "$PORT" 2>/dev/null | after_head
+}
 
 # ---------------------------------------------------------------- files
 # mkfile PATH SIZE: random content of SIZE bytes under $WWW
@@ -534,6 +546,148 @@ mkfile() {
 }
 
 md5() { md5sum "$1" | cut -d' ' -f1; }
+
+# ---------------------------------------------------------------- two servers, one config
+# A test that holds $KTLSD against nginx (the reference: $NGINX, default
+# /usr/sbin/nginx) on one config defines
+#     pair_http NAME PORT [PORT2]: print the http{} body of server NAME
+#         (nginx or test) listening on PORT (and PORT2 with PAIR_PORTS=2)
+# and calls pair_start. Knobs: WORKERS (default 1), PAIR_PORTS=2, and
+# PAIR_NGINX_MAIN / PAIR_NGINX_HTTP: lines only an nginx gets (load_module,
+# gzip_vary on). With KTLSD=/usr/sbin/nginx both sides are nginx: a
+# self-check of the test.
+
+# pair_conf NAME PORT [PORT2]: write $T/NAME.conf (error log
+# $T/error-NAME.log, pid and temp dirs in $T/NAME/); NAME=nginx is the
+# reference's config, NAME=test the one for $KTLSD (nginx syntax in both).
+pair_conf() {
+    local n=$1 ngx=$IS_NGINX
+    [ "$n" = nginx ] && ngx=1
+    mkdir -p "$T/$n"
+    {
+        if [ "$ngx" = 1 ]; then
+            echo "daemon off;"
+            [ "$(id -u)" = 0 ] && echo "user root;"
+            echo "${PAIR_NGINX_MAIN:-}"
+        fi
+        cat <<CONF
+worker_processes ${WORKERS:-1};
+error_log $T/error-$n.log info;
+pid $T/$n/server.pid;
+events { worker_connections 64; }
+http {
+CONF
+        if [ "$ngx" = 1 ]; then
+            cat <<CONF
+    client_body_temp_path $T/$n/body; proxy_temp_path $T/$n/proxy;
+    fastcgi_temp_path $T/$n/fastcgi; uwsgi_temp_path $T/$n/uwsgi; scgi_temp_path $T/$n/scgi;
+CONF
+            echo "    ${PAIR_NGINX_HTTP:-}"
+        fi
+        pair_http "$@"
+        echo "}"
+    } >"$T/$n.conf"
+}
+
+# pair_start: skip without nginx; a certificate ($CERT, $KEY) unless one is
+# there; free ports PA (nginx) and PB (the server under test), QA and QB
+# with PAIR_PORTS=2; write $T/nginx.conf and $T/test.conf; start nginx
+# (NGINX_PID), then $KTLSD (TEST_PID, also SERVER_PID: stop_server stops it).
+# Any failure ends the test (finish).
+pair_start() {
+    NGINX=${NGINX:-/usr/sbin/nginx}
+    [ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
+    [ -f "$CERT" ] || gen_cert || finish
+    if ! PA=$(free_port) || ! PB=$(free_port); then finish; fi
+    QA='' QB=''
+    if [ "${PAIR_PORTS:-1}" = 2 ]; then
+        if ! QA=$(free_port) || ! QB=$(free_port); then finish; fi
+    fi
+    pair_conf nginx "$PA" ${QA:+"$QA"}
+    pair_conf test "$PB" ${QB:+"$QB"}
+    KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$PA" || finish
+    NGINX_PID=$SERVER_PID
+    if ! start_server "$T/test.conf" "$PB"; then
+        log "the server under test does not run this config: $T/test.conf"
+        finish
+    fi
+    TEST_PID=$SERVER_PID
+}
+
+# pair_get PORT NAME PATH [curl args]: GET PAIR_SCHEME (default https)
+# ://127.0.0.1:PORT/PATH; headers (CR stripped) into $T/NAME.h, the body as
+# sent into $T/NAME.raw, decoded (gzip, br) into $T/NAME.b, where a
+# generated page's signature reads "nginx" whichever server sent it.
+pair_get() {
+    local port=$1 name=$2 path=$3
+    shift 3
+    : >"$T/$name.raw"
+    curl -s -k --max-time 5 -o "$T/$name.raw" -D "$T/$name.h" "$@" \
+        "${PAIR_SCHEME:-https}://127.0.0.1:$port$path"
+    tr -d '\r' <"$T/$name.h" >"$T/$name.h2" && mv "$T/$name.h2" "$T/$name.h"
+    case "$(header Content-Encoding <"$T/$name.h")" in
+    gzip) gzip -dc <"$T/$name.raw" >"$T/$name.b" 2>/dev/null ;;
+    br) brotli -dc <"$T/$name.raw" >"$T/$name.b" 2>/dev/null ;;
+    *) cp "$T/$name.raw" "$T/$name.b" ;;
+    esac
+    sed -i "s/ktlsd/nginx/; s,nginx/[0-9.]*<,nginx<," "$T/$name.b"
+}
+
+# pair_same WHAT PATH [curl args]: both servers answer alike: the status,
+# each header of PAIR_HEADERS (a list) and the decoded body. The answers
+# stay in $T/n.* (nginx) and $T/k.* (the server under test).
+PAIR_HEADERS="Content-Type Content-Length"
+pair_same() {
+    local what=$1 path=$2 h
+    shift 2
+    pair_get "$PB" k "$path" "$@"
+    pair_get "$PA" n "$path" "$@"
+    expect_eq "$(head -n1 "$T/n.h" | cut -d' ' -f2)" "$(head -n1 "$T/k.h" | cut -d' ' -f2)" "$what: status"
+    for h in $PAIR_HEADERS; do
+        expect_eq "$(header "$h" <"$T/n.h")" "$(header "$h" <"$T/k.h")" "$what: $h"
+    done
+    if cmp -s "$T/n.b" "$T/k.b"; then
+        ok "$what: same body"
+    else
+        fail "$what: same body"
+        diff <(head -c 2000 "$T/n.b") <(head -c 2000 "$T/k.b") | head -n 10 | sed 's/^/#   | /'
+    fi
+}
+
+# pair_compare [--h2] REQUESTS: tests/integration/compare/compare.py sends
+# the requests of REQUESTS (a file) to both servers (HTTP/2 with --h2, when
+# python3-h2 is installed) and compares the answers; its ok/FAIL lines count
+# as this test's. COMPARE_DUMP=1: print nginx's answers and exit.
+pair_compare() {
+    local py=$PY out=$T/compare.out prefix=REQ args=() nb
+    local cmp=$SRCDIR/tests/integration/compare/compare.py
+    if [ "$1" = --h2 ]; then
+        shift
+        /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null || return 0
+        py=/usr/bin/python3 out=$T/compare-h2.out prefix="h2 REQ" args=(--h2)
+    fi
+    if [ "${COMPARE_DUMP:-0}" = 1 ]; then
+        "$py" "$cmp" --dump "$1" "$PA" "$PA"
+        exit 0
+    fi
+    nb=$(basename "$KTLSD")
+    [ "$IS_NGINX" = 1 ] && args+=(--b-is-nginx) && nb="$nb(test)"
+    "$py" "$cmp" "${args[@]}" "$1" "$PA" "$PB" nginx "$nb" >"$out" 2>&1
+    local rc=$?
+    sed "s/^\(ok   - \|FAIL - \)REQ /\1$prefix /" "$out"
+    [ "$rc" = 0 ] || fail "compare.py ${args[*]} exited with status $rc"
+    PASS=$((PASS + $(grep -c '^ok ' "$out")))
+    FAIL=$((FAIL + $(grep -c '^FAIL ' "$out")))
+}
+
+# conf_rejects WHAT HTTP_LINES MSG_ERE [LINE]: $KTLSD -t refuses a config
+# whose http{} holds HTTP_LINES (from its line 3) with "[emerg] FILE:LINE:
+# MSG" (LINE default 3)
+conf_rejects() {
+    printf 'events {}\nhttp {\n    %s\n    server { listen 127.0.0.1:1; }\n}\n' "$2" >"$T/bad.conf"
+    "$KTLSD" -t -c "$T/bad.conf" >"$T/bad.out" 2>&1
+    expect_file_match "\[emerg\] $T/bad.conf:${4:-3}: $3" "$T/bad.out" "$1"
+}
 
 # ---------------------------------------------------------------- finish
 # finish: check error logs for [crit]/[alert]/[emerg] (lines matching

@@ -8,8 +8,6 @@
 # shellcheck source=../lib.sh disable=SC2016
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need htpasswd
-NGINX=${NGINX:-/usr/sbin/nginx}
-[ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 
 mkdir -p "$WWW"/{all,off,anyallow,anydeny,alldeny,allallow,nofile,realm,ep,ep2}
 printf 'please log in\n' >"$WWW/e401.html"
@@ -35,27 +33,10 @@ else
     fail "user file lacks a hash form: $(cat "$U")"
 fi
 
-# write_conf FILE PORT NAME NGINX(0|1)
-write_conf() {
-    local f=$1 p=$2 n=$3 ngx=$4
-    mkdir -p "$T/$n"
-    {
-        [ "$ngx" = 1 ] && echo "daemon off;"
-        [ "$ngx" = 1 ] && [ "$(id -u)" = 0 ] && echo "user root;"
-        cat <<CONF
-worker_processes 1;
-error_log $T/error-$n.log info;
-pid $T/$n/server.pid;
-events { worker_connections 64; }
-http {
-CONF
-        if [ "$ngx" = 1 ]; then
-            cat <<CONF
-    client_body_temp_path $T/$n/body; proxy_temp_path $T/$n/proxy;
-    fastcgi_temp_path $T/$n/fastcgi; uwsgi_temp_path $T/$n/uwsgi; scgi_temp_path $T/$n/scgi;
-CONF
-        fi
-        cat <<CONF
+# pair_http NAME PORT: the http{} body both servers run
+pair_http() {
+    local n=$1 p=$2
+    cat <<CONF
     access_log $T/$n/access.log;
     server {
         listen 127.0.0.1:$p ssl;
@@ -78,17 +59,9 @@ CONF
         location /ep2/ { error_page 401 /ep2/page.html; }
         location /ret/ { deny all; return 200 "open"; }
     }
-}
 CONF
-    } >"$f"
 }
-
-gen_cert "$T/cert.pem" "$T/key.pem" || finish
-if ! PA=$(free_port) || ! PB=$(free_port); then finish; fi
-write_conf "$T/nginx.conf" "$PA" nginx 1
-write_conf "$T/test.conf" "$PB" test "$IS_NGINX"
-KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$PA" || finish
-start_server "$T/test.conf" "$PB" || finish
+pair_start
 
 # ask PORT PATH [curl args]: "STATUS|WWW-Authenticate"
 ask() {

@@ -11,36 +11,21 @@
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 need curl gzip brotli
-NGINX=${NGINX:-/usr/sbin/nginx}
-[ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 BRMOD=/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
 
-python3 - "$WWW" <<'PY'
-import random, sys
-r = random.Random(5)
-w = ["kernel", "tls", "static", "file", "server", "nginx", "gzip", "brotli", "cache"]
-text = " ".join(r.choice(w) for _ in range(17000))[:102400]
-open(sys.argv[1] + "/a.txt", "w").write(text)
-open(sys.argv[1] + "/page.html", "w").write("<html>" + text[:5000] + "</html>\n")
-open(sys.argv[1] + "/d.json", "w").write('{"k": "' + text[:3000] + '"}\n')
-open(sys.argv[1] + "/s.css", "w").write("a { color: red }\n" * 100)
-open(sys.argv[1] + "/tiny.txt", "w").write("tiny\n")
-open(sys.argv[1] + "/b.bin", "wb").write(bytes(r.getrandbits(8) for _ in range(4000)))
-PY
+# ~100 KB of words (compressible), a page, JSON, CSS, a tiny file, random bytes
+shuf -r -n 17000 --random-source=<(yes) -e kernel tls static file server nginx gzip brotli cache |
+    tr '\n' ' ' | head -c 102400 >"$WWW/a.txt"
+{ printf '<html>'; head -c 5000 "$WWW/a.txt"; printf '</html>\n'; } >"$WWW/page.html"
+{ printf '{"k": "'; head -c 3000 "$WWW/a.txt"; printf '"}\n'; } >"$WWW/d.json"
+for _ in $(seq 100); do echo 'a { color: red }'; done >"$WWW/s.css"
+printf 'tiny\n' >"$WWW/tiny.txt"
+head -c 4000 /dev/urandom >"$WWW/b.bin"
 chmod -R a+rX "$WWW"
 
-# conf NAME PORT EXTRA_MAIN: one config for both servers
-conf() {
-    local main=""
-    [ "$1" = nginx ] && main="daemon off; user root;"
-    [ "$1" = nginx ] && [ -f "$BRMOD" ] && main="load_module $BRMOD; $main"
-    cat >"$T/$1.conf" <<CONF
-$main
-worker_processes 1;
-error_log $T/error-$1.log info;
-pid $T/$1.pid;
-events { worker_connections 64; }
-http {
+# pair_http NAME PORT: the http{} body both servers run (plain HTTP)
+pair_http() {
+    cat <<CONF
     include $MIME_TYPES;
     default_type application/octet-stream;
     access_log $T/access-$1.log;
@@ -73,123 +58,79 @@ http {
             gzip off;
         }
     }
-}
 CONF
 }
-NPORT=$(free_port)
-KPORT=$(free_port)
 [ -f "$BRMOD" ] || log "no $BRMOD: the brotli location is checked against ktlsd alone"
-conf ktlsd "$KPORT"
-conf nginx "$NPORT"
-start_server "$T/ktlsd.conf" "$KPORT" || finish
-mkdir -p "$T/ng"
-setsid "$NGINX" -p "$T/ng/" -e "$T/ng/stderr.log" -c "$T/nginx.conf" >"$T/ng/out" 2>&1 </dev/null &
-SERVER_PIDS+=("$!")
-wait_port "$NPORT" || { fail "nginx does not start"; cat "$T/ng/stderr.log"; finish; }
+[ -f "$BRMOD" ] && PAIR_NGINX_MAIN="load_module $BRMOD;"
+PAIR_SCHEME=http
+PAIR_HEADERS="Content-Type Content-Encoding Vary ETag Accept-Ranges Content-Range"
+pair_start
 
-# get PORT NAME PATH [curl args]: headers into $T/NAME.h, the decoded body into $T/NAME.b
-get() {
-    local port=$1 name=$2 path=$3
-    shift 3
-    : >"$T/$name.raw"
-    curl -s --max-time 5 -o "$T/$name.raw" -D "$T/$name.h" "$@" "http://127.0.0.1:$port$path"
-    tr -d '\r' <"$T/$name.h" >"$T/$name.h2" && mv "$T/$name.h2" "$T/$name.h"
-    case "$(header Content-Encoding <"$T/$name.h")" in
-        gzip) gzip -dc <"$T/$name.raw" >"$T/$name.b" 2>/dev/null ;;
-        br) brotli -dc <"$T/$name.raw" >"$T/$name.b" 2>/dev/null ;;
-        *) cp "$T/$name.raw" "$T/$name.b" ;;
-    esac
-    sed -i "s/ktlsd/nginx/; s,nginx/[0-9.]*<,nginx<," "$T/$name.b" # a generated page's signature
-}
-
-# same WHAT PATH [curl args]: both servers agree
-same() {
-    local what=$1 path=$2 h k n
-    shift 2
-    get "$KPORT" k "$path" "$@"
-    get "$NPORT" n "$path" "$@"
-    expect_eq "$(head -n1 "$T/n.h" | cut -d' ' -f2)" "$(head -n1 "$T/k.h" | cut -d' ' -f2)" "$what: status"
-    for h in Content-Type Content-Encoding Vary ETag Accept-Ranges Content-Range; do
-        expect_eq "$(header "$h" <"$T/n.h")" "$(header "$h" <"$T/k.h")" "$what: $h"
-    done
-    if cmp -s "$T/n.b" "$T/k.b"; then
-        ok "$what: same decoded body"
-    else
-        fail "$what: same decoded body"
-        head -c 300 "$T/n.b" | sed 's/^/#   nginx | /'
-        head -c 300 "$T/k.b" | sed 's/^/#   ktlsd | /'
-    fi
-}
 
 AE=(-H 'Accept-Encoding: gzip, deflate')
-same "text/plain, gzip" /a.txt "${AE[@]}"
+pair_same "text/plain, gzip" /a.txt "${AE[@]}"
 expect_eq gzip "$(header Content-Encoding <"$T/k.h")" "text/plain is gzipped"
 expect_match '^W/"' "$(header ETag <"$T/k.h")" "... with a weak ETag"
 check "... decoding to the file" cmp -s "$T/k.b" "$WWW/a.txt"
-same "no Accept-Encoding" /a.txt
-same "gzip;q=0" /a.txt -H 'Accept-Encoding: gzip;q=0'
-same "text/html, always a gzip type" /page.html "${AE[@]}"
-same "application/json" /d.json "${AE[@]}"
-same "text/css, not listed" /s.css "${AE[@]}"
-same "below gzip_min_length" /tiny.txt "${AE[@]}"
-same "binary" /b.bin "${AE[@]}"
-same "HEAD" /a.txt -I "${AE[@]}"
-same "a range of a gzipped answer: ignored" /a.txt -H 'Range: bytes=0-9' "${AE[@]}"
-same "a range without Accept-Encoding" /a.txt -H 'Range: bytes=0-9'
-same "HTTP/1.0 (gzip_http_version 1.1)" /a.txt -0 "${AE[@]}"
-same "gzip_http_version 1.0" /http10/a.txt -0 "${AE[@]}"
-same "Via, gzip_proxied off" /a.txt -H 'Via: 1.1 proxy' "${AE[@]}"
-same "Via, gzip_proxied any" /proxied/a.txt -H 'Via: 1.1 proxy' "${AE[@]}"
-same "gzip_disable" /a.txt -A 'Badbot/2' "${AE[@]}"
-same "gzip off" /off/a.txt "${AE[@]}"
-same "404 page" /missing.txt "${AE[@]}"
-ETAG=$(curl -s -o /dev/null -D - "http://127.0.0.1:$KPORT/a.txt" | tr -d '\r' | header ETag)
-same "If-None-Match with the strong ETag" /a.txt -H "If-None-Match: $ETAG" "${AE[@]}"
-same "If-None-Match with the weak ETag" /a.txt -H "If-None-Match: W/$ETAG" "${AE[@]}"
+pair_same "no Accept-Encoding" /a.txt
+pair_same "gzip;q=0" /a.txt -H 'Accept-Encoding: gzip;q=0'
+pair_same "text/html, always a gzip type" /page.html "${AE[@]}"
+pair_same "application/json" /d.json "${AE[@]}"
+pair_same "text/css, not listed" /s.css "${AE[@]}"
+pair_same "below gzip_min_length" /tiny.txt "${AE[@]}"
+pair_same "binary" /b.bin "${AE[@]}"
+pair_same "HEAD" /a.txt -I "${AE[@]}"
+pair_same "a range of a gzipped answer: ignored" /a.txt -H 'Range: bytes=0-9' "${AE[@]}"
+pair_same "a range without Accept-Encoding" /a.txt -H 'Range: bytes=0-9'
+pair_same "HTTP/1.0 (gzip_http_version 1.1)" /a.txt -0 "${AE[@]}"
+pair_same "gzip_http_version 1.0" /http10/a.txt -0 "${AE[@]}"
+pair_same "Via, gzip_proxied off" /a.txt -H 'Via: 1.1 proxy' "${AE[@]}"
+pair_same "Via, gzip_proxied any" /proxied/a.txt -H 'Via: 1.1 proxy' "${AE[@]}"
+pair_same "gzip_disable" /a.txt -A 'Badbot/2' "${AE[@]}"
+pair_same "gzip off" /off/a.txt "${AE[@]}"
+pair_same "404 page" /missing.txt "${AE[@]}"
+ETAG=$(curl -s -o /dev/null -D - "http://127.0.0.1:$PB/a.txt" | tr -d '\r' | header ETag)
+pair_same "If-None-Match with the strong ETag" /a.txt -H "If-None-Match: $ETAG" "${AE[@]}"
+pair_same "If-None-Match with the weak ETag" /a.txt -H "If-None-Match: W/$ETAG" "${AE[@]}"
 
 BR=(-H 'Accept-Encoding: gzip, br')
 if [ -f "$BRMOD" ]; then
-    same "brotli, text/plain" /brotli/a.txt "${BR[@]}"
-    same "brotli, text/css (a brotli type only)" /brotli/s.css "${BR[@]}"
-    same "brotli location, gzip only" /brotli/a.txt "${AE[@]}"
-    same "brotli location, json: gzip" /brotli/d.json "${BR[@]}"
+    pair_same "brotli, text/plain" /brotli/a.txt "${BR[@]}"
+    pair_same "brotli, text/css (a brotli type only)" /brotli/s.css "${BR[@]}"
+    pair_same "brotli location, gzip only" /brotli/a.txt "${AE[@]}"
+    pair_same "brotli location, json: gzip" /brotli/d.json "${BR[@]}"
 fi
-get "$KPORT" k /brotli/a.txt "${BR[@]}"
+pair_get "$PB" k /brotli/a.txt "${BR[@]}"
 expect_eq br "$(header Content-Encoding <"$T/k.h")" "brotli first when the client takes it"
 check "... decoding to the file" cmp -s "$T/k.b" "$WWW/a.txt"
-get "$KPORT" k /brotli/tiny.txt "${BR[@]}"
+pair_get "$PB" k /brotli/tiny.txt "${BR[@]}"
 expect_eq "" "$(header Content-Encoding <"$T/k.h")" "below brotli_min_length"
 
 # ------------------------------------------------- the cache (ktlsd only)
 # a repeat comes from the cache: same bytes; a rewritten file is compressed anew
-get "$KPORT" k1 /a.txt "${AE[@]}"
-get "$KPORT" k2 /a.txt "${AE[@]}"
+pair_get "$PB" k1 /a.txt "${AE[@]}"
+pair_get "$PB" k2 /a.txt "${AE[@]}"
 check "a repeat: the same compressed bytes" cmp -s "$T/k1.raw" "$T/k2.raw"
 python3 -c 'import sys; open(sys.argv[1], "w").write("changed " * 2000)' "$WWW/a.txt"
 touch -d '+1 sec' "$WWW/a.txt"
-get "$KPORT" k3 /a.txt "${AE[@]}"
+pair_get "$PB" k3 /a.txt "${AE[@]}"
 expect_eq "changed changed" "$(head -c 15 "$T/k3.b")" "a changed file is compressed again"
 stop_server
 
 # compress_cache_size 0: no cache, still compressed
-sed -i 's/^    gzip on;/    gzip on; compress_cache_size 0;/' "$T/ktlsd.conf"
-start_server "$T/ktlsd.conf" "$KPORT" || finish
-get "$KPORT" k /a.txt "${AE[@]}"
+sed -i 's/^    gzip on;/    gzip on; compress_cache_size 0;/' "$T/test.conf"
+start_server "$T/test.conf" "$PB" || finish
+pair_get "$PB" k /a.txt "${AE[@]}"
 expect_eq gzip "$(header Content-Encoding <"$T/k.h")" "compress_cache_size 0: compressed anew"
 check "... decoding to the file" cmp -s "$T/k.b" "$WWW/a.txt"
 stop_server
 
 # errors, with FILE:LINE
-bad() { # bad WHAT LINE_TEXT MSG_ERE
-    printf 'events {}\nhttp {\n    %s\n    server { listen 127.0.0.1:1; }\n}\n' "$2" >"$T/bad.conf"
-    "$KTLSD" -t -c "$T/bad.conf" >"$T/bad.out" 2>&1
-    expect_file_match "\[emerg\] $T/bad.conf:3: $3" "$T/bad.out" "$1"
-}
-bad "gzip_comp_level 10" "gzip_comp_level 10;" 'invalid value "10"'
-bad "brotli_comp_level 12" "brotli_comp_level 12;" 'invalid value "12"'
-bad "gzip_proxied bogus" "gzip_proxied expired bogus;" 'invalid value "bogus"'
-bad "gzip_http_version 2.0" "gzip_http_version 2.0;" 'invalid value "2.0"'
-bad "gzip_disable bad regex" 'gzip_disable "(";' 'pcre2_compile\(\) failed'
-bad "gzip_types twice" "gzip_types text/css; gzip_types text/xml;" '"gzip_types" directive is duplicate'
-bad "compress_cache_size bad" "compress_cache_size 1x;" 'invalid size "1x"'
+conf_rejects "gzip_comp_level 10" "gzip_comp_level 10;" 'invalid value "10"'
+conf_rejects "brotli_comp_level 12" "brotli_comp_level 12;" 'invalid value "12"'
+conf_rejects "gzip_proxied bogus" "gzip_proxied expired bogus;" 'invalid value "bogus"'
+conf_rejects "gzip_http_version 2.0" "gzip_http_version 2.0;" 'invalid value "2.0"'
+conf_rejects "gzip_disable bad regex" 'gzip_disable "(";' 'pcre2_compile\(\) failed'
+conf_rejects "gzip_types twice" "gzip_types text/css; gzip_types text/xml;" '"gzip_types" directive is duplicate'
+conf_rejects "compress_cache_size bad" "compress_cache_size 1x;" 'invalid size "1x"'
 finish

@@ -23,21 +23,17 @@ sed -i "s|/var/www/example.com/public|$H/www|; s|listen 443 ssl http2;|listen 12
 sed -i "s|listen \[::\]:80 default_server;||; s|listen 80 default_server;|listen 127.0.0.1:$(free_port) default_server;|" "$H/conf.d/no-ssl.default.conf"
 sed -i '/^ *listen \[::\]:80;/d; s|^ *listen 80;|  listen 127.0.0.1:'"$(free_port)"';|' "$H/conf.d/example.com.conf"
 # every optional snippet h5bp ships, in the HTTPS server
-python3 - "$H/conf.d/example.com.conf" <<'PY'
-import sys
-p = sys.argv[1]
-s = open(p).read()
-extra = "".join("\n  include h5bp/%s;" % f for f in (
-    "cross-origin/resource_timing.conf", "location/web_performance_filename-based_cache_busting.conf",
-    "location/web_performance_svgz-compression.conf", "security/content-security-policy.conf",
-    "security/cross-origin-policy.conf", "security/permissions-policy.conf",
-    "security/strict-transport-security.conf", "tls/ocsp_stapling.conf",
-    "web_performance/cache-control.conf", "web_performance/cache-file-descriptors.conf",
-    "web_performance/content_transformation.conf", "web_performance/pre-compressed_content_brotli.conf",
-    "web_performance/pre-compressed_content_gzip.conf"))
-i = s.rindex("include h5bp/basic.conf;") + len("include h5bp/basic.conf;")
-open(p, "w").write(s[:i] + extra + s[i:])
-PY
+extra=
+for f in cross-origin/resource_timing.conf location/web_performance_filename-based_cache_busting.conf \
+    location/web_performance_svgz-compression.conf security/content-security-policy.conf \
+    security/cross-origin-policy.conf security/permissions-policy.conf \
+    security/strict-transport-security.conf tls/ocsp_stapling.conf \
+    web_performance/cache-control.conf web_performance/cache-file-descriptors.conf \
+    web_performance/content_transformation.conf web_performance/pre-compressed_content_brotli.conf \
+    web_performance/pre-compressed_content_gzip.conf; do
+    extra="$extra\\n  include h5bp/$f;"
+done
+sed -i "s|include h5bp/basic.conf;|&$extra|" "$H/conf.d/example.com.conf"
 OUT=$("$KTLSD" -t -c "$H/nginx.conf" 2>&1)
 st=$?
 log "$(printf '%s\n' "$OUT" | grep -v 'cannot be opened' | head -5)"

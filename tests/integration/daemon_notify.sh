@@ -13,30 +13,9 @@ fi
 
 printf 'hello\n' >"$WWW/index.html"
 
-# wait_log ERE [FILE]: until a line of FILE (the error log) matches, <= 5 s
-wait_log() {
-    for _ in $(seq 1 100); do
-        grep -Eq -- "$1" "${2:-$T/error.log}" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # ---------------------------------------------------------------- sd_notify
 # One datagram per line, its newlines turned into "|".
-cat >"$T/notify.py" <<'PYEOF'
-import os, socket, sys
-path, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-open(out + ".ready", "w").close()
-with open(out, "a") as f:
-    while True:
-        msg = s.recv(65536).decode()
-        f.write(msg.strip("\n").replace("\n", "|") + "\n")
-        f.flush()
-PYEOF
-python3 "$T/notify.py" "$T/notify.sock" "$T/notify.log" &
+python3 "$CLIENTS/notify_listener.py" "$T/notify.sock" "$T/notify.log" &
 BG_PIDS+=($!)
 disown $! # no "Killed" notice at clean-up
 for _ in $(seq 1 100); do
@@ -97,35 +76,11 @@ sed 's/^/#   /' "$T/notify.log"
 # sets LISTEN_FDS/LISTEN_PID and execs ktlsd. It keeps its own copies of the
 # two used sockets open, so a bind() of ktlsd's own would fail (EADDRINUSE):
 # serving proves the passed sockets are used.
-cat >"$T/activate.py" <<'PYEOF'
-import os, socket, sys, time
-ports = [int(p) for p in sys.argv[1:4]]
-argv = sys.argv[4:]
-socks = []
-for p in ports:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", p))
-    s.listen(128)
-    socks.append(s)
-pid = os.fork()
-if pid == 0:
-    for i, s in enumerate(socks):
-        if s.fileno() != 3 + i:
-            os.dup2(s.fileno(), 3 + i)
-        os.set_inheritable(3 + i, True)  # dup2 onto itself keeps CLOEXEC
-    os.environ["LISTEN_FDS"] = str(len(socks))
-    os.environ["LISTEN_PID"] = str(os.getpid())
-    os.environ["LISTEN_FDNAMES"] = "tls:plain:unused"
-    os.execv(argv[0], argv)
-socks[2].close()  # only ktlsd holds the unused one: it must close it
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-PYEOF
 new_ports
 UNUSED_PORT=$(free_port)
 WORKERS=2 PLAIN=1 gen_config
 SERVER_OUT=$T/activate.out
-setsid python3 "$T/activate.py" "$PORT" "$PLAIN_PORT" "$UNUSED_PORT" "$KTLSD" -c "$CONF" >"$SERVER_OUT" 2>&1 </dev/null &
+setsid python3 "$CLIENTS/socket_activate.py" "$PORT" "$PLAIN_PORT" "$UNUSED_PORT" "$KTLSD" -c "$CONF" >"$SERVER_OUT" 2>&1 </dev/null &
 SERVER_PID=$!
 SERVER_PIDS+=("$SERVER_PID")
 check "activated: TLS port accepts" wait_port "$PORT" 5

@@ -20,67 +20,6 @@ reload() {
     fi
 }
 
-# wait_log ERE [TIMEOUT_S]: until a line of the error log matches
-wait_log() {
-    for _ in $(seq 1 $((${2:-5} * 20))); do
-        grep -Eq -- "$1" "$T/error.log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-cat >"$T/load.py" <<'PYEOF'
-# load.py PORT_TLS PORT_PLAIN SECONDS: keep-alive and one-shot clients, TLS
-# and plain; prints "requests=N failures=N" and the first failures.
-import http.client, ssl, sys, threading, time
-tls_port, plain_port, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-lock = threading.Lock()
-count = [0, 0]
-errors = []
-stop = time.monotonic() + secs
-
-def conn(tls):
-    if tls:
-        return http.client.HTTPSConnection("127.0.0.1", tls_port, context=ctx, timeout=10)
-    return http.client.HTTPConnection("127.0.0.1", plain_port, timeout=10)
-
-def client(tls, keepalive):
-    c = None
-    while time.monotonic() < stop:
-        try:
-            if c is None:
-                c = conn(tls)
-            c.request("GET", "/small.bin", headers={} if keepalive else {"Connection": "close"})
-            r = c.getresponse()
-            body = r.read()
-            ok = r.status == 200 and len(body) == 4096
-            if not ok:
-                raise RuntimeError("status %d, %d bytes" % (r.status, len(body)))
-            if not keepalive or r.getheader("Connection", "").lower() == "close":
-                c.close()
-                c = None
-            with lock:
-                count[0] += 1
-        except Exception as e:  # noqa: BLE001 - every failure counts
-            with lock:
-                count[1] += 1
-                errors.append("%s keepalive=%s: %r" % ("tls" if tls else "plain", keepalive, e))
-            if c is not None:
-                c.close()
-            c = None
-
-threads = [threading.Thread(target=client, args=(tls, ka)) for tls in (True, False) for ka in (True, True, False)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-print("requests=%d failures=%d" % tuple(count))
-for e in errors[:5]:
-    print("  " + e)
-PYEOF
 
 # ---------------------------------------------------------------- under load
 WORKERS=2 PLAIN=1 gen_config
@@ -99,7 +38,7 @@ if [ -z "${NO_WRK:-}" ] && command -v wrk >/dev/null 2>&1; then
     BG_PIDS+=("$W1" "$W2" "$W3")
 else
     log "load: python3 http.client (wrk not installed)"
-    python3 "$T/load.py" "$PORT" "$PLAIN_PORT" "$LOAD_S" >"$T/py.load" 2>&1 &
+    python3 "$CLIENTS/http_load.py" "$PORT" "$PLAIN_PORT" "$LOAD_S" >"$T/py.load" 2>&1 &
     W1=$!
     BG_PIDS+=("$W1")
 fi

@@ -10,20 +10,11 @@
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 NGINX=${NGINX:-/usr/sbin/nginx}
-CLIENTS=$SRCDIR/tests/clients
 printf 'plain text\n' >"$WWW/a.txt"
 mkdir -p "$WWW/gone"
 printf 'server root file\n' >"$WWW/gone/x.txt"
 chmod -R a+rX "$WWW"
 
-wait_log() { # wait_log ERE [SECONDS]
-    for _ in $(seq 1 $((${2:-5} * 20))); do
-        grep -Eq -- "$1" "$T/error.log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 elapsed_of() { sed -n 's/^elapsed=//p' "$1"; }
 
 # ---------------------------------------------------------------- timeouts of 0
@@ -35,10 +26,7 @@ expect_eq close "$(printf '%s\n' "$H" | header connection)" "keepalive_timeout 0
 printf 'GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n' | raw --tls --timeout 3 "$PORT" >/dev/null 2>"$T/k0"
 expect_eq closed "$(sed -n 1p "$T/k0")" "keepalive_timeout 0: the server closes after the response"
 # 8 idle clients cannot hold a server with worker_connections 8
-python3 -c '
-import socket, sys, time
-s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(8)]
-time.sleep(4)' "$PORT" &
+python3 "$CLIENTS/hold_conns.py" "$PORT" 8 4 >/dev/null &
 BG_PIDS+=($!)
 sleep 0.5
 expect_eq 200 "$(hstatus "$(url /a.txt)" --max-time 2)" "8 idle clients with worker_connections 8: still served"
@@ -125,16 +113,7 @@ head -c 4000000 /dev/urandom >"$WWW/big.bin"
 HTTP_EXTRA="client_header_timeout 1s; send_timeout 1s;" gen_config
 start_server || finish
 printf 'GET /a.txt HTTP/1.1\r\nHost: x\r\n' | raw --tls --timeout 3 "$PORT" >/dev/null 2>&1
-python3 -c '
-import socket, ssl, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.connect(("127.0.0.1", int(sys.argv[1])))
-c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
-s = c.wrap_socket(s)
-s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
-s.recv(100)
-time.sleep(3)' "$PORT"
+python3 "$CLIENTS/stalled_get.py" "$PORT" /big.bin 3
 sleep 0.3
 expect_file_match '"GET /a.txt HTTP/1.1" 408 ' "$T/access.log" "client_header_timeout: the request is logged as 408"
 line=$(grep '/big.bin' "$T/access.log")

@@ -14,8 +14,6 @@
 # download in flight finish after GOAWAY.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 [ "$IS_NGINX" = 1 ] && skip "the status page and \$ktls are ktlsd's own"
 need nghttp h2load
 

@@ -6,8 +6,6 @@
 # whose statuses are counted. Every part is bounded in time (~30 s in all).
 # shellcheck source=../lib.sh disable=SC2016
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-NGINX=${NGINX:-/usr/sbin/nginx}
-[ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 
 mkdir -p "$WWW"/{rate,after,conn,nodelay,delay,zero,st,sn,ra,dry,dl}
 mkfile rate/f.bin 614400  # 600k at 200k/s: 3 s
@@ -15,27 +13,10 @@ mkfile after/f.bin 819200 # 800k, 500k at once, then 150k/s: 2 s
 mkfile conn/f.bin 409600  # 400k at 64k/s: held ~5 s
 for d in nodelay delay zero st sn ra dry dl; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done
 
-# write_conf FILE PORT PLAIN_PORT NAME NGINX(0|1)
-write_conf() {
-    local f=$1 p=$2 pp=$3 n=$4 ngx=$5
-    mkdir -p "$T/$n"
-    {
-        [ "$ngx" = 1 ] && echo "daemon off;"
-        [ "$ngx" = 1 ] && [ "$(id -u)" = 0 ] && echo "user root;"
-        cat <<CONF
-worker_processes 2;
-error_log $T/error-$n.log info;
-pid $T/$n/server.pid;
-events { worker_connections 64; }
-http {
-CONF
-        if [ "$ngx" = 1 ]; then
-            cat <<CONF
-    client_body_temp_path $T/$n/body; proxy_temp_path $T/$n/proxy;
-    fastcgi_temp_path $T/$n/fastcgi; uwsgi_temp_path $T/$n/uwsgi; scgi_temp_path $T/$n/scgi;
-CONF
-        fi
-        cat <<CONF
+# pair_http NAME PORT PLAIN_PORT: the http{} body both servers run
+pair_http() {
+    local n=$1 p=$2 pp=$3
+    cat <<CONF
     log_format lr '\$uri \$status \$limit_rate \$limit_req_status \$limit_conn_status';
     access_log $T/$n/access.log lr;
     limit_conn_zone \$binary_remote_addr zone=addr:1m;
@@ -68,18 +49,9 @@ CONF
         location /lr/ { limit_rate 300k; return 200 "rate=\$limit_rate"; }
         location /lr0/ { return 200 "rate=\$limit_rate"; }
     }
-}
 CONF
-    } >"$f"
 }
-
-gen_cert "$T/cert.pem" "$T/key.pem" || finish
-if ! PA=$(free_port) || ! PB=$(free_port) || ! QA=$(free_port) || ! QB=$(free_port); then finish; fi
-write_conf "$T/nginx.conf" "$PA" "$QA" nginx 1
-write_conf "$T/test.conf" "$PB" "$QB" test "$IS_NGINX"
-KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$PA" || finish
-NGINX_PID=$SERVER_PID
-start_server "$T/test.conf" "$PB" || finish
+WORKERS=2 PAIR_PORTS=2 pair_start
 
 a=$(curl -s -k "https://127.0.0.1:$PA/lr/")/$(curl -s -k "https://127.0.0.1:$PA/lr0/")
 b=$(curl -s -k "https://127.0.0.1:$PB/lr/")/$(curl -s -k "https://127.0.0.1:$PB/lr0/")
@@ -95,9 +67,6 @@ if [ "$a" = 1 ] && [ "$b" = 1 ]; then ok "\$limit_rate logged"; else fail "\$lim
 timed() {
     curl -s -k --max-time 15 --http1.1 -o /dev/null -w '%{http_code} %{time_total} %{size_download}' "$1"
 }
-
-# in_range VALUE LO HI
-in_range() { python3 -c 'import sys; v, lo, hi = map(float, sys.argv[1:]); sys.exit(not lo <= v <= hi)' "$@"; }
 
 # rate NAME PATH LO HI: the download takes LO..HI seconds on both servers
 rate() {
@@ -229,22 +198,18 @@ same_seq "limit_req after a reload" /zero/f.txt 1 "503"
 
 # configuration errors carry FILE:LINE
 if [ "$IS_NGINX" = 0 ]; then
-    bad() { # bad NAME HTTP_LINES ERE
-        printf 'events {}\nhttp {\n%s\n server { listen 127.0.0.1:1; }\n}\n' "$2" >"$T/bad.conf"
-        expect_match "$3" "$("$KTLSD" -t -c "$T/bad.conf" 2>&1)" "$1"
-    }
-    bad "unknown variable in a key" ' limit_req_zone $nope zone=z:1m rate=1r/s;' \
-        'bad.conf:3: unknown "nope" variable'
-    bad "a zone nobody defines" ' limit_req zone=z;' 'bad.conf:3: zero size shared memory zone "z"'
-    bad "a zone of the other kind" \
-        " limit_conn_zone \$binary_remote_addr zone=z:1m;"$'\n'" limit_req zone=z;" \
-        'bad.conf:4: zone "z" is a "limit_conn_zone", not a "limit_req_zone"'
-    bad "variables in limit_rate" ' limit_rate $arg_r;' \
-        'bad.conf:3: variables in "limit_rate" are not supported'
-    bad "rate without unit" ' limit_req_zone $binary_remote_addr zone=z:1m rate=5;' \
-        'bad.conf:3: invalid rate "rate=5"'
-    bad "zone too small" ' limit_conn_zone $binary_remote_addr zone=z:1k;' \
-        'bad.conf:3: zone "z" is too small'
+    conf_rejects "unknown variable in a key" 'limit_req_zone $nope zone=z:1m rate=1r/s;' \
+        'unknown "nope" variable'
+    conf_rejects "a zone nobody defines" 'limit_req zone=z;' 'zero size shared memory zone "z"'
+    conf_rejects "a zone of the other kind" \
+        "limit_conn_zone \$binary_remote_addr zone=z:1m;"$'\n'"limit_req zone=z;" \
+        'zone "z" is a "limit_conn_zone", not a "limit_req_zone"' 4
+    conf_rejects "variables in limit_rate" 'limit_rate $arg_r;' \
+        'variables in "limit_rate" are not supported'
+    conf_rejects "rate without unit" 'limit_req_zone $binary_remote_addr zone=z:1m rate=5;' \
+        'invalid rate "rate=5"'
+    conf_rejects "zone too small" 'limit_conn_zone $binary_remote_addr zone=z:1k;' \
+        'zone "z" is too small'
 fi
 
 stop_server "$NGINX_PID" >/dev/null

@@ -90,19 +90,7 @@ stop_server
 
 # syslog: one RFC 3164 datagram per line
 SPORT=$(free_port)
-python3 - "$SPORT" "$T/syslog.out" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(6)
-with open(sys.argv[2], "wb") as out:
-    try:
-        for _ in range(2):
-            out.write(s.recv(65536) + b"\n")
-            out.flush()
-    except socket.timeout:
-        pass
-PY
+python3 "$CLIENTS/syslog_recv.py" "$SPORT" "$T/syslog.out" 2 &
 BG_PIDS+=("$!")
 SYSPID=$!
 sleep 0.3
@@ -117,22 +105,7 @@ check "... and the second, at once (no buffer)" grep -q 'GET /a.txt?two ' "$T/sy
 
 # error_log syslog: the whole line, the level as the severity (error: local7.err, 187)
 SPORT=$(free_port)
-python3 - "$SPORT" "$T/syslog-err.out" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(6)
-with open(sys.argv[2], "wb") as out:
-    try:
-        while True:
-            m = s.recv(65536)
-            out.write(m + b"\n")
-            out.flush()
-            if b"missing-sys" in m:
-                break
-    except socket.timeout:
-        pass
-PY
+python3 "$CLIENTS/syslog_recv.py" "$SPORT" "$T/syslog-err.out" 1000 missing-sys &
 BG_PIDS+=("$!")
 SYSPID=$!
 sleep 0.3

@@ -35,31 +35,10 @@ prom() { "${CURL[@]}" -o "$1" "$(purl '/status?format=prometheus')"; }
 
 # pv FILE NAME [LABEL=VALUE...]: the sum of NAME's samples that carry those labels
 pv() {
-    python3 - "$@" <<'PY'
-import re, sys
-path, name, want = sys.argv[1], sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:])
-total = 0
-for line in open(path):
-    m = re.match(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$', line.strip())
-    if not m or m.group(1) != name:
-        continue
-    labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-    if all(labels.get(k) == v for k, v in want.items()):
-        total += float(m.group(4))
-print(int(total) if total == int(total) else total)
-PY
+    python3 "$CLIENTS/prom.py" sum "$@"
 }
 # d NAME [LABEL=VALUE...]: how much it grew from $T/before to $T/after
 d() { echo $(($(pv "$T/after" "$@") - $(pv "$T/before" "$@"))); }
-
-# wait_log ERE: until a line of the error log matches, <= 5 s
-wait_log() {
-    for _ in $(seq 1 100); do
-        grep -Eq -- "$1" "$T/error.log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 # One round of the mix, all clients at once, so that the 3 workers share them:
 # 4 TLS 1.2 and 4 TLS 1.3 connections of two requests each (a.bin, b.bin),
@@ -157,11 +136,8 @@ expect_eq "$(d ktlsd_http_responses_total)" "$(d ktlsd_http_request_duration_sec
     "the duration histogram counts every response"
 expect_eq "$(pv "$T/after" ktlsd_http_request_duration_seconds_count)" \
     "$(pv "$T/after" ktlsd_http_request_duration_seconds_bucket le=+Inf)" "+Inf bucket = count"
-check "histogram buckets are cumulative" python3 - "$T/after" <<'PY'
-import re, sys
-v = [float(m.group(1)) for m in re.finditer(r'duration_seconds_bucket\{le="[^"]+"\} (\S+)', open(sys.argv[1]).read())]
-sys.exit(0 if len(v) == 12 and v == sorted(v) else 1)
-PY
+check "histogram buckets are cumulative" \
+    python3 "$CLIENTS/prom.py" cumulative "$T/after" ktlsd_http_request_duration_seconds 12
 expect_eq 2 "$(pv "$T/after" ktlsd_config_generation)" "generation 2 after the reload"
 expect_eq 1 "$(pv "$T/after" ktlsd_config_reloads_total result=ok)" "one reload that worked"
 expect_eq 1 "$(pv "$T/after" ktlsd_config_last_reload_successful)" "the last reload worked"

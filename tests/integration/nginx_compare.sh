@@ -27,8 +27,6 @@
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 HERE=$SRCDIR/tests/integration
-NGINX=${NGINX:-/usr/sbin/nginx}
-[ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 
 # ---------------------------------------------------------------- docroot
 A=$T/assets
@@ -90,9 +88,9 @@ touch -d '2022-11-12 13:14:15 UTC' "$WWW/gz/s.css.gz" "$WWW/files/zeros.bin"
 gen_cert "$CERT" "$KEY" localhost
 
 # ---------------------------------------------------------------- config
-# shared_http PORT NAME: the http{} body both servers run
-shared_http() {
-    local p=$1 n=$2
+# pair_http NAME PORT: the http{} body both servers run
+pair_http() {
+    local n=$1 p=$2
     cat <<EOF
     include $MIME_TYPES;
     default_type application/octet-stream;
@@ -198,65 +196,10 @@ shared_http() {
 EOF
 }
 
-# write_conf FILE PORT NAME NGINX(0|1)
-write_conf() {
-    local f=$1 p=$2 n=$3 ngx=$4
-    mkdir -p "$T/$n"
-    {
-        [ "$ngx" = 1 ] && echo "daemon off;"
-        [ "$ngx" = 1 ] && [ "$(id -u)" = 0 ] && echo "user root;"
-        cat <<EOF
-worker_processes 1;
-error_log $T/error-$n.log info;
-pid $T/$n/server.pid;
-events { worker_connections 64; }
-http {
-EOF
-        if [ "$ngx" = 1 ]; then
-            cat <<EOF
-    client_body_temp_path $T/$n/body; proxy_temp_path $T/$n/proxy;
-    fastcgi_temp_path $T/$n/fastcgi; uwsgi_temp_path $T/$n/uwsgi; scgi_temp_path $T/$n/scgi;
-    gzip_vary on;
-EOF
-        fi
-        shared_http "$p" "$n"
-        echo "}"
-    } >"$f"
-}
-
-if ! PA=$(free_port) || ! PB=$(free_port); then finish; fi
-write_conf "$T/nginx.conf" "$PA" nginx 1
-B_NGX=$IS_NGINX
-write_conf "$T/test.conf" "$PB" test "$B_NGX"
-
-KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$PA" || finish
-if [ "${COMPARE_DUMP:-0}" = 1 ]; then
-    python3 "$HERE/compare/compare.py" --dump "$HERE/compare/requests.txt" "$PA" "$PA"
-    exit 0
-fi
-if ! start_server "$T/test.conf" "$PB"; then
-    log "the server under test does not run this config: $T/test.conf"
-    finish
-fi
-
-NB=$(basename "$KTLSD")
-args=()
-[ "$B_NGX" = 1 ] && args+=(--b-is-nginx) && NB="$NB(test)"
-python3 "$HERE/compare/compare.py" "${args[@]}" "$HERE/compare/requests.txt" "$PA" "$PB" nginx "$NB" >"$T/compare.out" 2>&1
-pyrc=$?
-cat "$T/compare.out"
-[ "$pyrc" = 0 ] || fail "compare.py exited with status $pyrc"
-PASS=$((PASS + $(grep -c '^ok ' "$T/compare.out")))
-FAIL=$((FAIL + $(grep -c '^FAIL ' "$T/compare.out")))
-
+PAIR_NGINX_HTTP="gzip_vary on;"
+pair_start
+pair_compare "$HERE/compare/requests.txt"
 # The same requests over HTTP/2 (both listen "ssl http2", the form nginx 1.22
 # knows): what HTTP/2 can carry of them, one stream each.
-if /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null; then
-    /usr/bin/python3 "$HERE/compare/compare.py" --h2 "${args[@]}" "$HERE/compare/requests.txt" "$PA" "$PB" nginx "$NB" >"$T/compare-h2.out" 2>&1
-    pyrc=$?
-    sed 's/^\(ok   - \|FAIL - \)REQ /\1h2 REQ /' "$T/compare-h2.out"
-    [ "$pyrc" = 0 ] || fail "compare.py --h2 exited with status $pyrc"
-    PASS=$((PASS + $(grep -c '^ok ' "$T/compare-h2.out")))
-    FAIL=$((FAIL + $(grep -c '^FAIL ' "$T/compare-h2.out")))
-fi
+pair_compare --h2 "$HERE/compare/requests.txt"
 finish

@@ -15,8 +15,6 @@
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 HERE=$SRCDIR/tests/integration
-NGINX=${NGINX:-/usr/sbin/nginx}
-[ -x "$NGINX" ] || skip "no reference nginx at $NGINX"
 
 # ---------------------------------------------------------------- docroot
 mkdir -p "$WWW"/{new,re,rw,brkdir,if/sub,ifroot,ifexp,int,tf,h5} "$T/alt/ifroot"
@@ -43,9 +41,12 @@ printf '/inc.txt "from include";\n~^/incre/(.+)$ inc-$1;\n' >"$T/map-inc.conf"
 gen_cert "$CERT" "$KEY" localhost
 
 # ---------------------------------------------------------------- config
-shared_http() {
-    local p=$1
+# pair_http NAME PORT: the http{} body both servers run
+pair_http() {
+    local n=$1 p=$2
     cat <<EOF
+    log_format rw '\$request_uri \$status m=\$mapped x=\$x_frame_options s=\$seen';
+    access_log $T/rw-$n.log rw;
     include $MIME_TYPES;
     default_type application/octet-stream;
     server_tokens off;
@@ -280,57 +281,8 @@ shared_http() {
 EOF
 }
 
-write_conf() {
-    local f=$1 p=$2 n=$3 ngx=$4
-    mkdir -p "$T/$n"
-    {
-        [ "$ngx" = 1 ] && echo "daemon off;"
-        [ "$ngx" = 1 ] && [ "$(id -u)" = 0 ] && echo "user root;"
-        cat <<EOF
-worker_processes 1;
-error_log $T/error-$n.log info;
-pid $T/$n/server.pid;
-events { worker_connections 64; }
-http {
-    log_format rw '\$request_uri \$status m=\$mapped x=\$x_frame_options s=\$seen';
-    access_log $T/rw-$n.log rw;
-EOF
-        if [ "$ngx" = 1 ]; then
-            cat <<EOF
-    client_body_temp_path $T/$n/body; proxy_temp_path $T/$n/proxy;
-    fastcgi_temp_path $T/$n/fastcgi; uwsgi_temp_path $T/$n/uwsgi; scgi_temp_path $T/$n/scgi;
-EOF
-        fi
-        shared_http "$p"
-        echo "}"
-    } >"$f"
-}
-
-if ! PA=$(free_port) || ! PB=$(free_port); then finish; fi
-write_conf "$T/nginx.conf" "$PA" nginx 1
-B_NGX=$IS_NGINX
-write_conf "$T/test.conf" "$PB" test "$B_NGX"
-
-KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$PA" || finish
-if [ "${COMPARE_DUMP:-0}" = 1 ]; then
-    python3 "$HERE/compare/compare.py" --dump "$HERE/compare/rewrite_requests.txt" "$PA" "$PA"
-    exit 0
-fi
-if ! start_server "$T/test.conf" "$PB"; then
-    log "the server under test does not run this config: $T/test.conf"
-    finish
-fi
-
-NB=$(basename "$KTLSD")
-args=()
-[ "$B_NGX" = 1 ] && args+=(--b-is-nginx) && NB="$NB(test)"
-python3 "$HERE/compare/compare.py" "${args[@]}" "$HERE/compare/rewrite_requests.txt" "$PA" "$PB" \
-    nginx "$NB" >"$T/compare.out" 2>&1
-pyrc=$?
-cat "$T/compare.out"
-[ "$pyrc" = 0 ] || fail "compare.py exited with status $pyrc"
-PASS=$((PASS + $(grep -c '^ok ' "$T/compare.out")))
-FAIL=$((FAIL + $(grep -c '^FAIL ' "$T/compare.out")))
+pair_start
+pair_compare "$HERE/compare/rewrite_requests.txt"
 expect_file_match "rewrite or internal redirection cycle" "$T/error-test.log" \
     "a rewrite cycle is logged"
 # map and set variables in log_format: the same lines, in any order
@@ -347,7 +299,7 @@ else
 fi
 
 # ---------------------------------------------------------------- -t
-[ "$B_NGX" = 1 ] && finish
+[ "$IS_NGINX" = 1 ] && finish
 NAME=$(basename "$KTLSD")
 # bad WHAT LINE ERE: a config whose server block holds $BODY fails -t at LINE
 bad() {

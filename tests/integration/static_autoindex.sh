@@ -5,8 +5,6 @@
 # title); dates "DD-Mon-YYYY HH:MM" (GMT); exact sizes, "-" for directories.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 D=$WWW/files
 LONG=a-very-long-file-name-that-goes-well-beyond-fifty-characters.txt

@@ -12,8 +12,6 @@
 # date (RFC: ignore it). ktlsd must follow the RFC.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 F=$WWW/a.txt
 printf 'hello, world\n' >"$F"

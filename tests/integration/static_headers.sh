@@ -6,8 +6,6 @@
 # replaces the whole map); nginx's mime.types (tests/data) loads unchanged.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 mkdir -p "$WWW"/{e1h,e30d,eneg,eepoch,emax,eoff,hdr,typed,raw,dir}
 for d in e1h e30d eneg eepoch emax eoff hdr typed raw; do printf '%s\n' "$d" >"$WWW/$d/f.txt"; done

@@ -8,8 +8,6 @@
 # target, POST turned into GET), add_header as the location marker.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 mkdir -p "$WWW"/{a/b,img,static,pre/longer,re,spa/assets,spa/sub,strict,fb,int,err,own,idx,noindex,other} \
     "$T/aliased/sub" "$T/otherroot/other"

@@ -7,8 +7,6 @@
 # left out (nginx gets "gzip_vary on", which ktlsd implies).
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 mkdir -p "$WWW"/{gz,gza,gzoff,br,broff}
 for d in gz gza gzoff br broff; do

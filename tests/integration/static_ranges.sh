@@ -8,8 +8,6 @@
 # a plain listener (sendfile at an offset).
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 mkfile big.bin 100000
 printf 'hello, world\n' >"$WWW/a.txt"

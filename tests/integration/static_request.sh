@@ -4,11 +4,9 @@
 # to client_max_body_size (413 beyond); Expect: 100-continue; request
 # smuggling shapes (CL+TE, duplicate/list/signed Content-Length, TE with
 # HTTP/1.0, obs-fold, space before colon) -> 400 and the connection closed,
-# the smuggled request never answered. Raw TLS sockets (static_lib.sh tlsreq).
+# the smuggled request never answered. Raw TLS sockets (lib.sh tlsreq).
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 printf 'hello, world\n' >"$WWW/a.txt"
 printf 'SMUGGLED\n' >"$WWW/smuggled.txt"

@@ -5,8 +5,6 @@
 # target's (file or directory component). The owner cases need root (chown).
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 ROOT=0
 [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && ROOT=1

@@ -7,8 +7,6 @@
 # verifying each certificate against its own CA file), TLS 1.2 and 1.3.
 # shellcheck source=../lib.sh disable=SC2119,SC2016,SC2034
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-# shellcheck source=static_lib.sh
-. "$SRCDIR/tests/integration/static_lib.sh"
 
 need timeout
 for v in a b wild exact dflt; do

@@ -56,14 +56,10 @@ if [ ! -e /proc/net/tls_stat ]; then
 fi
 
 # a connection held open shows up as active, on the fallback for "no kernel TLS"
-python3 - "$PORT" >"$T/held" 2>&1 <<'PY' &
-import socket, ssl, sys, time
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
-print("up", flush=True); time.sleep(3)
-PY
+python3 "$CLIENTS/hold_conns.py" --tls "$PORT" 1 3 >"$T/held" 2>&1 &
+disown $! # no "Killed" notice at clean-up
 BG_PIDS+=($!)
-for _ in $(seq 50); do grep -q up "$T/held" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -qx 1 "$T/held" 2>/dev/null && break; sleep 0.1; done
 held=$(status_json)
 expect_eq 2 "$(echo "$held" | jget '["connections"]["active"]')" "held TLS connection is active"
 if [ -r /proc/sys/net/ipv4/tcp_available_ulp ] && ! grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp; then

@@ -13,9 +13,6 @@ elapsed() {
     st=$?
     echo "$st $(echo "$out" | sed -n 's/^elapsed=//p')"
 }
-# in_range X LO HI (floats)
-in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
-
 # ---------------------------------------------------------------- timeouts
 PLAIN=1 HTTP_EXTRA="client_header_timeout 1s; keepalive_timeout 1s;" gen_config
 start_server || finish
@@ -56,19 +53,7 @@ W=$(worker_pids | head -n1)
 
 # hold N+4 idle TCP connections (the extra ones sit in the backlog or are
 # refused; either way the listener stays readable)
-cat >"$T/hold.py" <<'EOF'
-import socket, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
-socks = []
-for _ in range(n):
-    try:
-        socks.append(socket.create_connection(("127.0.0.1", port), timeout=2))
-    except OSError:
-        pass
-print(len(socks), flush=True)
-time.sleep(30)
-EOF
-python3 "$T/hold.py" "$PORT" $((N + 4)) >"$T/hold.out" &
+python3 "$CLIENTS/hold_conns.py" "$PORT" $((N + 4)) 30 >"$T/hold.out" &
 HOLD=$!
 BG_PIDS+=("$HOLD")
 for i in $(seq 1 50); do [ -s "$T/hold.out" ] && break; sleep 0.05; done

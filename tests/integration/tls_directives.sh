@@ -124,6 +124,7 @@ check "ktlsd -t accepts every directive ($(printf '%s' "$out" | tail -1))" \
 check "ssl_buffer_size 4k under ktls says that kTLS is off for the server" \
     grep -q 'ssl_buffer_size 4096.*userspace TLS' <<<"$out"
 LISTEN_PORT=$K1 start_server "$T/ktlsd.conf" "$K1" || finish
+KTLSD_PID=$SERVER_PID # the reference nginx below is a second server
 
 s_client() { # s_client PORT ARGS...: the handshake's report
     local port=$1
@@ -221,10 +222,7 @@ check "error log: why, as nginx says it" grep -q 'client sent no required SSL ce
 if [ -x "$NGINX" ] && [ "$(id -u)" = 0 ]; then
     N1=$(free_port) && N2=$(free_port) && N3=$(free_port) || finish
     conf nginx "$N1" "$N2" "$N3" 1
-    if setsid "$NGINX" -p "$T/" -e "$T/nginx-stderr.log" -c "$T/nginx.conf" >"$T/nginx.out" 2>&1 </dev/null &
-    then
-        SERVER_PIDS+=($!)
-        wait_port "$N2" 2>/dev/null || sleep 1
+    if KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$N2"; then
         clients nginx "$N2" "$N3"
         sleep 1.2
         check "client certificate cases: the same statuses and pages as nginx ($(tr '\n' '|' <"$T/cases-nginx"))" \
@@ -289,5 +287,5 @@ expect_match 'test is successful' "$o" "ssl_stapling_file without verify: accept
 o=$(t_conf "ssl_buffer_size 100;")
 expect_match 't.conf:9: invalid value "100" in "ssl_buffer_size"' "$o" "ssl_buffer_size below 512: refused"
 
-stop_server
+stop_server "$KTLSD_PID"
 ERRLOG_ALLOW='SSL_do_handshake|no suitable key share' finish

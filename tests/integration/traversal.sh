@@ -9,8 +9,9 @@
 # shellcheck source=../lib.sh disable=SC2016
 . "${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
+# no skip: the reference is part of the test (pair_start would skip)
 NGINX=${NGINX:-/usr/sbin/nginx}
-[ -x "$NGINX" ] || fail "no reference nginx at $NGINX (scripts/install-deps.sh --test installs it)"
+[ -x "$NGINX" ] || { fail "no reference nginx at $NGINX (scripts/install-deps.sh --test installs it)"; finish; }
 
 # /srv layout under $T: pub (alias target), www (root), and secrets beside them
 S=$T/srv
@@ -27,22 +28,13 @@ ln -s "$S/outside" "$S/www/outlink" # out of the root: followed with disable_sym
 chmod -R a+rX "$S"
 gen_cert "$CERT" "$KEY" localhost
 
-conf() { # conf PORT NAME NGINX(0|1)
-    {
-        [ "$3" = 1 ] && printf 'daemon off;\nuser root;\n'
-        cat <<EOF
-worker_processes 1;
-error_log $T/error-$2.log info;
-pid $T/$2.pid;
-events { worker_connections 64; }
-http {
-EOF
-        [ "$3" = 1 ] && echo "client_body_temp_path $T/$2-body; proxy_temp_path $T/$2-p; fastcgi_temp_path $T/$2-f; uwsgi_temp_path $T/$2-u; scgi_temp_path $T/$2-s;"
-        cat <<EOF
+# pair_http NAME PORT: the http{} body both servers run
+pair_http() {
+    cat <<EOF
     default_type text/plain;
     access_log off;
     server {
-        listen 127.0.0.1:$1 ssl;
+        listen 127.0.0.1:$2 ssl;
         ssl_certificate $CERT;
         ssl_certificate_key $KEY;
         root $S/www;
@@ -58,16 +50,9 @@ EOF
         location ~ ^/rb/(?<rest>.*)\$ { alias $S/pub/\$rest; }
         location /vr/ { root $S/\$arg_d; }
     }
-}
 EOF
-    } >"$T/$2.conf"
 }
-
-PA=$(free_port) && PB=$(free_port) || finish
-conf "$PA" nginx 1
-conf "$PB" ktlsd 0
-KTLSD=$NGINX IS_NGINX=1 start_server "$T/nginx.conf" "$PA" || finish
-start_server "$T/ktlsd.conf" "$PB" || finish
+pair_start
 
 # get PORT PATH: "STATUS BODY" with the path sent exactly as written
 get() {

@@ -10,44 +10,12 @@ cp "$WWW/big.bin" "$T/orig.bin"
 PLAIN=1 gen_config
 start_server || finish
 
-cat >"$T/slow.py" <<'PY'
-import socket, ssl, sys, time, os
-port, tls, path, out, cut = int(sys.argv[1]), sys.argv[2] == "tls", sys.argv[3], sys.argv[4], sys.argv[5]
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-if tls:
-    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-    s = ctx.wrap_socket(s)
-s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
-data = b""
-while b"\r\n\r\n" not in data:
-    data += s.recv(65536)
-head, body = data.split(b"\r\n\r\n", 1)
-length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
-while len(body) < (1 << 20):          # read 1 MiB, slowly enough that the server waits on us
-    body += s.recv(65536)
-os.truncate(cut, 2 << 20)             # the file shrinks to 2 MiB under the server
-closed = False
-try:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            closed = True
-            break
-        body += b
-        if len(body) >= length:
-            break
-except (ConnectionResetError, ssl.SSLError, socket.timeout) as e:
-    closed = not isinstance(e, socket.timeout)
-open(out, "wb").write(body)
-print(length, len(body), "closed" if closed else "open")
-PY
 
 for mode in tls plain; do
     cp "$T/orig.bin" "$WWW/big.bin"
     port=$PORT
     [ $mode = plain ] && port=$PLAIN_PORT
-    res=$(timeout 30 python3 "$T/slow.py" "$port" "$mode" /big.bin "$T/got.bin" "$WWW/big.bin" 2>&1)
+    res=$(timeout 30 python3 "$CLIENTS/truncating_get.py" "$port" "$mode" /big.bin "$T/got.bin" "$WWW/big.bin" 2>&1)
     read -r length got state <<<"$res"
     expect_eq $((32 << 20)) "$length" "$mode: Content-Length announced the whole file"
     check "$mode: fewer bytes than announced arrived ($got)" test "${got:-0}" -lt "$length"

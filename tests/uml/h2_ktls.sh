@@ -35,7 +35,6 @@ uml_setup curl openssl strace
 if ! /usr/bin/python3 -c 'import hpack, hyperframe' 2>/dev/null; then
 	skip "python3-h2 not installed"
 fi
-CLIENTS=$(cd "$HERE/../clients" && pwd)
 SIZE=10485760
 head -c $SIZE /dev/urandom >"$W/10m.bin"
 SMALL=8444 # the listener with a tiny send buffer (forces partial writes)

@@ -21,12 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/uml_lib.sh"
 [ "$MODE" = nginx ] && skip "ktls_zerocopy_sendfile and ktlsd_status are ktlsd's own"
 uml_setup curl openssl python3
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/rsa.key" -out "$T/rsa.pem" -days 2 \
-	-subj /CN=localhost >/dev/null 2>&1 || {
-	echo "FAIL: openssl req (RSA)"
-	exit 1
-}
-chmod 644 "$T/key.pem" "$T/rsa.key"
+gen_cert "$T/rsa.pem" "$T/rsa.key" localhost rsa || finish
 head -c 1048576 /dev/urandom >"$W/1m.bin"
 head -c 1024 /dev/urandom >"$W/1k.bin"
 SMALL_PORT=8444
@@ -68,12 +63,12 @@ for c in ec12:1.2:ECDHE-ECDSA-AES128-GCM-SHA256:tx+rx rsa12:1.2:ECDHE-RSA-AES128
 	aes13:1.3:TLS_AES_128_GCM_SHA256:tx; do
 	IFS=: read -r name proto cipher want <<<"$c"
 	uml_case_curl "$name" || continue
-	check "$name: status $code" [ "$code" = 200 ]
+	expect_eq 200 "$code" "$name: status"
 	check "$name: body byte-identical to the file" cmp -s "$O/$name.body" "$W/1m.bin"
 	uml_case_tls "$name" "$proto" "$cipher"
-	check "$name: kTLS by /proc/net/tls_stat: $kern, expected $want" [ "$kern" = "$want" ]
+	expect_eq "$want" "$kern" "$name: kTLS by /proc/net/tls_stat"
 	uml_check_access_log "$name" "/1m.bin?$name" "$proto" "$cipher" 200 1048576 || continue
-	check "$name: access log \$ktls $lktls, expected $want" [ "$lktls" = "$want" ]
+	expect_eq "$want" "$lktls" "$name: access log \$ktls"
 done
 check "ec12: the ECDSA certificate (ECDHE-ECDSA)" grep -q 'ECDHE-ECDSA' "$O/ec12.err"
 check "rsa12: the RSA certificate (ECDHE-RSA)" grep -q 'ECDHE-RSA' "$O/rsa12.err"
@@ -83,8 +78,7 @@ for sa in ECDSA+SHA256 RSA-PSS+SHA256; do
 	kind=${kind%-PSS}
 	check "TLS 1.3 $sa: the $kind certificate ($(grep -a 'Signature type' "$O/s13-$sa.err"))" \
 		grep -aq "^Signature type: $kind" "$O/s13-$sa.err"
-	body=$(python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); i=d.find(b"\r\n\r\n"); sys.stdout.write(str(len(d)-i-4) if i>=0 else "-1")' \
-		"$O/s13-$sa")
+	body=$(after_head <"$O/s13-$sa")
 	check "TLS 1.3 $sa: the whole body came ($body bytes)" [ "$body" = 1048576 ]
 	line=$(awk -v u="/1m.bin?$sa" '$6 == u' "$T/access.log")
 	check "TLS 1.3 $sa: access log says kTLS tx ($line)" [ "$(echo "$line" | cut -d' ' -f3)" = tx ]
@@ -101,6 +95,6 @@ zc=$(sed -n 's/^kTLS zero-copy sendfile connections: //p' "$O/status")
 echo "# status page: kTLS zero-copy sendfile connections: ${zc:-?}"
 # 3 curl cases + 2 s_client + the status request, all on the first server
 check "ktls_zerocopy_sendfile: 6 connections with TLS_TX_ZEROCOPY_RO on (got ${zc:-?})" [ "${zc:-x}" = 6 ]
-check "no notice that the kernel lacks TLS_TX_ZEROCOPY_RO" \
-	sh -c "! grep -q 'has no TLS_TX_ZEROCOPY_RO' '$T/error.log'"
+check_not "no notice that the kernel lacks TLS_TX_ZEROCOPY_RO" \
+	grep -q 'has no TLS_TX_ZEROCOPY_RO' "$T/error.log"
 uml_finish

@@ -19,7 +19,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=uml_lib.sh
 . "$HERE/uml_lib.sh"
 uml_setup curl openssl python3
-CLIENTS=$(cd "$HERE/../clients" && pwd)
 head -c 1024 /dev/urandom >"$W/1k.bin"
 head -c 65536 /dev/urandom >"$W/64k.bin"
 printf 'key update\n' >"$W/k.txt"
@@ -94,10 +93,8 @@ fi
 
 # KeyUpdate
 check "K: the first GET is answered" grep -q 'key update' "$O/ku-K"
-check_not() { if "$@"; then bad "${*}"; else ok; fi; }
-if grep -qi 'bad record mac\|decryption failed' "$O/ku-K"; then
-	bad "K: the client saw a record under a stale key: $(grep -i 'bad record mac\|decryption' "$O/ku-K" | head -n 1)"
-else ok; fi
+check_not "K: no record under a stale key ($(grep -i 'bad record mac\|decryption' "$O/ku-K" | head -n 1))" \
+	grep -qi 'bad record mac\|decryption failed' "$O/ku-K"
 if [ "$MODE" = ktlsd ]; then
 	check "K: KEYUPDATE sent by the client" grep -q KEYUPDATE "$O/ku-K"
 	check "K: the connection ends cleanly (close_notify)" grep -q 'closed' "$O/ku-K"

@@ -27,10 +27,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/uml_lib.sh"
 uml_setup curl openssl python3 gzip
 mkdir -p "$W/gz"
-# static_lib.sh: multipart() and slice() (it needs $T; it writes $T/tlsreq.py)
-# shellcheck source=../integration/static_lib.sh
-. "$HERE/../integration/static_lib.sh"
-chmod 644 "$T/key.pem"
 
 # --- files ---------------------------------------------------------------------
 SIZE=1048576
@@ -103,6 +99,7 @@ AFTER
 	fi
 fi
 # Per-request curl arguments, run by uml-init in the VM for each line of $T/cases.
+# shellcheck disable=SC2317 # run in the VM (uml_write_run_conf copies it)
 case_curl_args() { # NAME RANGE ACCEPT-ENCODING ("-": no such header)
 	curl_args=(-D "$O/$1.hdr")
 	if [ "$2" != - ]; then curl_args+=(-H "Range: $2"); fi
@@ -145,54 +142,49 @@ while read -r name proto cipher kind f a1 a2; do
 	src=$W/$f
 	case $kind in
 	full)
-		check "$name: status $code, expected 200" [ "$code" = 200 ]
-		if cmp -s "$src" "$body"; then ok; else
-			bad "$name: body differs from $f ($size bytes; $(cmp "$src" "$body" 2>&1 | head -n 1))"
-		fi
+		expect_eq 200 "$code" "$name: status"
+		check "$name: body byte-identical to $f ($size bytes; $(cmp "$src" "$body" 2>&1 | head -n 1))" \
+			cmp -s "$src" "$body"
 		;;
 	single)
-		check "$name: status $code, expected 206" [ "$code" = 206 ]
+		expect_eq 206 "$code" "$name: status"
 		cr=$(hdr_of "$O/$name.hdr" Content-Range)
-		want="bytes $a1-$((a1 + a2 - 1))/$(stat -c %s "$src")"
-		check "$name: Content-Range '$cr', expected '$want'" [ "$cr" = "$want" ]
+		expect_eq "bytes $a1-$((a1 + a2 - 1))/$(stat -c %s "$src")" "$cr" "$name: Content-Range"
 		slice "$src" "$a1" "$a2" >"$T/slice"
-		if cmp -s "$T/slice" "$body"; then ok; else
-			bad "$name: body ($size bytes) differs from bytes $a1..$((a1 + a2 - 1)) of $f ($(cmp "$T/slice" "$body" 2>&1 | head -n 1))"
-		fi
+		check "$name: body ($size bytes) is bytes $a1..$((a1 + a2 - 1)) of $f ($(cmp "$T/slice" "$body" 2>&1 | head -n 1))" \
+			cmp -s "$T/slice" "$body"
 		;;
 	multi)
-		check "$name: status $code, expected 206" [ "$code" = 206 ]
+		expect_eq 206 "$code" "$name: status"
 		got=$(multipart "$src" "$(hdr_of "$O/$name.hdr" Content-Type)" "$body")
-		check "$name: multipart parts '$got', expected '$a1'" [ "$got" = "$a1" ]
+		expect_eq "$a1" "$got" "$name: multipart parts"
 		cl=$(hdr_of "$O/$name.hdr" Content-Length)
-		check "$name: Content-Length $cl, body $size" [ "$cl" = "$size" ]
+		expect_eq "$size" "$cl" "$name: Content-Length is the body's length"
 		;;
 	gz)
-		check "$name: status $code, expected 200" [ "$code" = 200 ]
-		ce=$(hdr_of "$O/$name.hdr" Content-Encoding)
-		check "$name: Content-Encoding '$ce', expected gzip" [ "$ce" = gzip ]
-		if cmp -s "$src.gz" "$body"; then ok; else
-			bad "$name: body ($size bytes) differs from $f.gz ($(cmp "$src.gz" "$body" 2>&1 | head -n 1))"
-		fi
+		expect_eq 200 "$code" "$name: status"
+		expect_eq gzip "$(hdr_of "$O/$name.hdr" Content-Encoding)" "$name: Content-Encoding"
+		check "$name: body ($size bytes) is $f.gz ($(cmp "$src.gz" "$body" 2>&1 | head -n 1))" \
+			cmp -s "$src.gz" "$body"
 		;;
 	esac
 	uml_case_tls "$name" "$proto" "$cipher"
 	expect=tx
 	[ "$proto" = 1.2 ] && expect=tx+rx
-	check "$name: tls_stat says $kern, expected $expect" [ "$kern" = "$expect" ]
+	expect_eq "$expect" "$kern" "$name: kTLS by /proc/net/tls_stat"
 	[ "$MODE" = nginx ] && continue
 
 	uri=$(awk -v n="$name" '$1 == n {print $4}' "$T/cases")
 	uml_check_access_log "$name" "$uri" "$proto" "$cipher" "$code" "$size" "curl got" || continue
-	check "$name: access log \$ktls is $lktls, expected $expect" [ "$lktls" = "$expect" ]
+	expect_eq "$expect" "$lktls" "$name: access log \$ktls"
 done <"$T/expect"
-check "cases checked: $ncases of $n" [ "$ncases" = "$n" ]
+expect_eq "$n" "$ncases" "cases checked"
 
 b=$O/tls_stat.before
 a=$O/tls_stat.after
 check "TlsTxSw rose by $(($(stat_of "$a" TlsTxSw) - $(stat_of "$b" TlsTxSw))), expected $n (one per connection)" \
 	[ "$(($(stat_of "$a" TlsTxSw) - $(stat_of "$b" TlsTxSw)))" = "$n" ]
-check "TlsTxDevice/TlsRxDevice: no device offload expected ($(stat_of "$a" TlsTxDevice))" \
+check "TlsTxDevice unchanged: no device offload ($(stat_of "$a" TlsTxDevice))" \
 	[ "$(stat_of "$a" TlsTxDevice)" = "$(stat_of "$b" TlsTxDevice)" ]
 
 if [ -s "$T/status_uri" ]; then

@@ -5,18 +5,20 @@
 # the host root is mounted read-only in the VM; only the test's private temp
 # dir ($T) is mounted read-write, at the same path. uml-init is PID 1 in the VM.
 #
-# A test goes through these steps:
-#   uml_setup CMD...          skip rules; $MODE, $SERVER, $T, $O, $W, cert, $CONF, $SERVER_CMD
+# It sources tests/lib.sh (the one harness: $T, ok/fail/check, expect_*,
+# skip, finish, gen_cert, multipart, slice...) and adds only what booting UML
+# needs. A test goes through these steps:
+#   uml_setup CMD...          skip rules; $MODE, $SERVER, $O, $W, cert, $CONF, $SERVER_CMD
 #   (its files; $T/cases: NAME PROTO CIPHER URI [FIELDS...], one request a line; $n: how many)
 #   uml_write_conf FILE [HTTP-LINES] [SERVER-LINES]
 #   uml_write_run_conf        $T/run.conf for uml-init ($UML_MODULES, case_curl_args)
-#   uml_boot                  boots; skips (77) or fails (exit 1) when the VM did not finish
-#   checks: check/ok/bad, uml_check_server_up, uml_case_curl, uml_case_tls,
-#           uml_check_access_log; then uml_finish (the last checks and "N passed, M failed")
+#   uml_boot                  boots; skips (77) or fails when the VM did not finish
+#   checks: lib.sh's, and uml_check_server_up, uml_case_curl, uml_case_tls,
+#           uml_check_access_log, stat_of; then uml_finish (the last checks, finish)
 #
 # Env: KTLSD (required unless KTLSD_UML_SERVER=nginx), KTLSD_UML_SERVER=ktlsd|nginx,
 #      KTLSD_UML_REQUIRE=1 (fail instead of skip when UML cannot boot at all),
-#      KTLSD_UML_KEEP=1 (keep the temp dir).
+#      KTLSD_UML_KEEP=1 (keep the temp dir; as KEEP_TMP=1).
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "SKIP: uml_lib.sh is a helper library for the tests/uml/*.sh tests"
@@ -25,28 +27,28 @@ fi
 
 UML_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODE=${KTLSD_UML_SERVER:-ktlsd}
+case $MODE in
+ktlsd) ;;
+nginx) KTLSD=/usr/sbin/nginx ;; # the reference runs the same cases
+*)
+	echo "bad KTLSD_UML_SERVER=$MODE"
+	exit 1
+	;;
+esac
+[ "${KTLSD_UML_KEEP:-0}" = 1 ] && KEEP_TMP=1
+# shellcheck source=../lib.sh
+. "$UML_HERE/../lib.sh"
 PORT=8443 # inside the VM: its own network stack, no clash with the host
 # Kernel modules uml-init loads (the VM cannot load them on demand).
 # aes_generic is built in (modprobe aes is then a no-op); never load aes_ti.
 UML_MODULES="tls gcm ghash-generic ctr chacha20poly1305 ccm aes"
 n=0 # cases written to $T/cases
 
-skip() { # as tests/lib.sh: exit 77, but under CI (CI=true) a skip fails
-	echo "SKIP: $*"
-	case "${CI:-}" in
-	"" | 0 | false) exit 77 ;;
-	*)
-		echo "FAIL - skipped under CI=$CI: scripts/install-deps.sh --test must provide it"
-		exit 1
-		;;
-	esac
-}
-
-# uml_setup CMD...: skip (exit 77) unless UML, its modules, the commands CMD...
-# and the server are here; then make the temp dir $T (removed on exit unless
-# KTLSD_UML_KEEP=1), $O=$T/out (what uml-init writes), $W=$T/www (docroot),
-# $T/cert.pem and $T/key.pem (ECDSA P-256: TLS 1.2 suites are ECDHE-ECDSA-*),
-# and set $CONF, $SERVER_CMD and the server-specific config lines.
+# uml_setup CMD...: skip (exit 77) unless UML, its modules and the commands
+# CMD... are here; then make $O=$T/out (what uml-init writes), $W=$WWW (the
+# docroot), $CERT and $KEY (lib.sh's gen_cert: ECDSA P-256, so TLS 1.2
+# suites are ECDHE-ECDSA-*), and set $SERVER, $CONF, $SERVER_CMD and the
+# server-specific config lines.
 uml_setup() {
 	local c
 	command -v linux >/dev/null 2>&1 || skip "user-mode-linux (linux) not installed"
@@ -54,37 +56,11 @@ uml_setup() {
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
 	done
-	case $MODE in
-	ktlsd)
-		if [ -z "${KTLSD:-}" ] || [ ! -x "$KTLSD" ]; then
-			skip "KTLSD unset or not executable"
-		fi
-		SERVER=$(cd "$(dirname "$KTLSD")" && pwd)/$(basename "$KTLSD")
-		;;
-	nginx)
-		SERVER=/usr/sbin/nginx
-		[ -x "$SERVER" ] || skip "no $SERVER"
-		;;
-	*)
-		echo "bad KTLSD_UML_SERVER=$MODE"
-		exit 1
-		;;
-	esac
-
-	T=$(mktemp -d) || exit 1
-	trap uml_cleanup EXIT
-	# The server may drop privileges (nginx workers run as nobody): let it read the docroot.
-	chmod 755 "$T"
+	SERVER=$(cd "$(dirname "$KTLSD")" && pwd)/$(basename "$KTLSD")
 	O=$T/out
-	W=$T/www
-	mkdir -p "$O" "$W" "$T/uml"
-
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$T/key.pem" -out "$T/cert.pem" -days 2 -subj /CN=localhost \
-		>/dev/null 2>&1 || {
-		echo "FAIL: openssl req"
-		exit 1
-	}
+	W=$WWW
+	mkdir -p "$O" "$T/uml"
+	gen_cert || exit 1
 
 	if [ "$MODE" = ktlsd ]; then
 		CONF=$T/ktlsd.conf
@@ -102,14 +78,6 @@ uml_setup() {
 		EXTRA_HTTP="client_body_temp_path $T/ngx/body; proxy_temp_path $T/ngx/proxy;
     fastcgi_temp_path $T/ngx/fastcgi; uwsgi_temp_path $T/ngx/uwsgi; scgi_temp_path $T/ngx/scgi;"
 		EXTRA_SERVER='ssl_conf_command Options KTLS;'
-	fi
-}
-
-uml_cleanup() {
-	if [ "${KTLSD_UML_KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
 	fi
 }
 
@@ -158,8 +126,8 @@ uml_write_run_conf() {
 }
 
 # uml_boot: boot UML with uml-init as PID 1 (at most 150 s). Exits 77
-# (1 with KTLSD_UML_REQUIRE=1) when it did not boot or mount $T, 1 when it
-# never finished.
+# (1 with KTLSD_UML_REQUIRE=1) when it did not boot or mount $T; a failure
+# (finish) when it never finished.
 uml_boot() {
 	local t0 t1 urc
 	t0=$(date +%s)
@@ -177,45 +145,31 @@ uml_boot() {
 		skip "User-Mode Linux cannot run here"
 	fi
 	if [ ! -e "$O/done" ]; then
-		[ "$urc" = 124 ] || [ "$urc" = 137 ] && echo "FAIL: UML timed out after 150 s"
-		echo "FAIL: UML booted but never wrote $O/done (exit $urc);" \
-			"$(find "$O" -name '*.rc' | wc -l) of $n cases finished; init log:"
-		tail -n 30 "$O/init.log" 2>/dev/null
-		echo "error log tail:"
-		tail -n 30 "$T/error.log" 2>/dev/null
-		echo "0 passed, 1 failed"
-		exit 1
+		{ [ "$urc" = 124 ] || [ "$urc" = 137 ]; } && fail "UML timed out after 150 s"
+		fail "UML booted but never wrote $O/done (exit $urc);" \
+			"$(find "$O" -name '*.rc' | wc -l) of $n cases finished"
+		log "init log:"
+		tail -n 30 "$O/init.log" 2>/dev/null | sed 's/^/#   | /'
+		_dump_logs
+		finish
 	fi
 }
 
 # --- checks ----------------------------------------------------------------------
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
-check() { # DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then ok; else bad "$d"; fi
-}
 stat_of() { # FILE COUNTER: its value in a /proc/net/tls_stat copy (-1: none)
 	awk -v k="$2" '$1 == k { print $2; found=1 } END { if (!found) print -1 }' "$1" 2>/dev/null
 }
 
 # uml_check_server_up: the server listened in the VM (else: its output, and
-# exit 1), and every module loaded.
+# the end of the test), and every module loaded.
 uml_check_server_up() {
 	if [ "$(cat "$O/server.up" 2>/dev/null)" != 1 ]; then
-		bad "server never listened on 127.0.0.1:$PORT inside UML; its output:"
-		sed 's/^/    /' "$O/server.out" 2>/dev/null | tail -n 20
-		tail -n 20 "$T/error.log" 2>/dev/null | sed 's/^/    /'
-		echo "$pass passed, $fail failed"
-		exit 1
+		fail "the server listens on 127.0.0.1:$PORT inside UML"
+		SERVER_OUT=$O/server.out _dump_logs
+		finish
 	fi
-	grep -q '^modprobe .* failed' "$O/init.log" && bad "module loading: $(grep '^modprobe' "$O/init.log" | tr '\n' ' ')"
+	check_not "every kernel module loads ($(grep '^modprobe' "$O/init.log" | tr '\n' ' '))" \
+		grep -q '^modprobe .* failed' "$O/init.log"
 }
 
 # uml_case_curl NAME: curl succeeded for case NAME (else a failure, return 1);
@@ -224,7 +178,7 @@ uml_case_curl() {
 	local rc
 	rc=$(cat "$O/$1.rc" 2>/dev/null)
 	if [ "$rc" != 0 ]; then
-		bad "$1: curl exit ${rc:-?}: $(grep -v '^[*<>{}]' "$O/$1.err" 2>/dev/null | tail -n 2 | tr '\n' ' ')"
+		fail "$1: curl exit ${rc:-?}: $(grep -v '^[*<>{}]' "$O/$1.err" 2>/dev/null | tail -n 2 | tr '\n' ' ')"
 		return 1
 	fi
 	read -r code size <"$O/$1.curl"
@@ -234,7 +188,7 @@ uml_case_curl() {
 # kern to what /proc/net/tls_stat says of this request: tx+rx, tx, rx or off.
 uml_case_tls() {
 	local want="TLSv$2 / $3" dtx drx
-	check "$1: curl did not negotiate $want: $(grep -o 'SSL connection using.*' "$O/$1.err")" \
+	check "$1: curl negotiated $want ($(grep -o 'SSL connection using.*' "$O/$1.err"))" \
 		grep -q "SSL connection using $want\$" "$O/$1.err"
 	dtx=$(($(stat_of "$O/$1.stat1" TlsTxSw) - $(stat_of "$O/$1.stat0" TlsTxSw)))
 	drx=$(($(stat_of "$O/$1.stat1" TlsRxSw) - $(stat_of "$O/$1.stat0" TlsRxSw)))
@@ -252,35 +206,30 @@ uml_check_access_log() {
 	local line lproto lcipher lstatus lbytes
 	line=$(awk -v u="$uri" '$6 == u' "$T/access.log" 2>/dev/null)
 	if [ -z "$line" ]; then
-		bad "$name: no access log line for $uri"
+		fail "$name: an access log line for $uri"
 		return 1
 	fi
 	read -r lproto lcipher lktls lstatus lbytes _ <<<"$line"
-	check "$name: access log \$ssl_protocol $lproto, expected TLSv$proto" [ "$lproto" = "TLSv$proto" ]
-	check "$name: access log \$ssl_cipher $lcipher, expected $cipher" [ "$lcipher" = "$cipher" ]
+	expect_eq "TLSv$proto" "$lproto" "$name: access log \$ssl_protocol"
+	expect_eq "$cipher" "$lcipher" "$name: access log \$ssl_cipher"
 	check "$name: access log \$status $lstatus, $word $status" [ "$lstatus" = "$status" ]
 	check "$name: access log \$body_bytes_sent $lbytes, $word $bytes" [ "$lbytes" = "$bytes" ]
 }
 
 # uml_finish: the checks every test ends with (TlsDecryptError did not rise,
-# no [crit]/[alert]/[emerg], ktlsd's "kTLS available", the server stopped on
-# SIGTERM and left no process), then "N passed, M failed"; returns 1 on any failure.
+# ktlsd's "kTLS available", the server stopped on SIGTERM and left no
+# process), then lib.sh's finish (no [crit]/[alert]/[emerg] in
+# $T/error*.log, "N passed, M failed", the exit status).
 uml_finish() {
 	local b=$O/tls_stat.before a=$O/tls_stat.after src
-	check "TlsDecryptError rose ($(stat_of "$b" TlsDecryptError) -> $(stat_of "$a" TlsDecryptError))" \
-		[ "$(stat_of "$a" TlsDecryptError)" = "$(stat_of "$b" TlsDecryptError)" ]
-	if grep -E '\[(crit|alert|emerg)\]' "$T/error.log" >"$T/errs" 2>/dev/null; then
-		bad "error log has [crit]/[alert]/[emerg]:"
-		head -n 10 "$T/errs" | sed 's/^/    /'
-	else ok; fi
+	expect_eq "$(stat_of "$b" TlsDecryptError)" "$(stat_of "$a" TlsDecryptError)" \
+		"TlsDecryptError unchanged over the run"
 	if [ "$MODE" = ktlsd ]; then
-		check "error log lacks the [notice] \"kTLS available\" (has: $(grep -o 'kTLS unavailable.*' "$T/error.log" | head -n 1))" \
+		check "error log has the [notice] \"kTLS available\" ($(grep -o 'kTLS unavailable.*' "$T/error.log" | head -n 1))" \
 			grep -q '\[notice\].*kTLS available' "$T/error.log"
 	fi
 	src=$(cat "$O/server.rc" 2>/dev/null)
-	check "server did not exit within 10 s of SIGTERM (status: ${src:-?})" [ "${src:-timeout}" != timeout ]
-	check "server processes left after SIGTERM: $(tr '\n' ';' <"$O/leftover" 2>/dev/null)" [ ! -s "$O/leftover" ]
-
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
+	check "the server exits within 10 s of SIGTERM (status: ${src:-?})" [ "${src:-timeout}" != timeout ]
+	check "no server process left after SIGTERM ($(tr '\n' ';' <"$O/leftover" 2>/dev/null))" [ ! -s "$O/leftover" ]
+	finish
 }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@ _Static_assert((int)IO_READ == (int)EV_READ && (int)IO_WRITE == (int)EV_WRITE,
 
 static void conn_step(struct conn *c);
 static SSL_CTX *sni_pick(void *arg, const char *name);
+static void invoke_pending(struct ev_loop *loop);
 
 struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_release)(void *),
                                    void *arg)
@@ -48,12 +50,16 @@ struct conn_pool *conn_pool_create(struct ev_loop *loop, size_t max, void (*on_r
     p->loop = loop;
     p->max = max;
     p->live = xcalloc(max, sizeof(struct conn *));
+    p->ready = xcalloc(max, sizeof(struct conn *));
     p->small.size = SMALL_BUF;
     p->large.size = LARGE_BUF;
     p->reads.size = sizeof(struct request) + SMALL_BUF;
     p->on_release = on_release;
     p->arg = arg;
     tls_set_sni_picker(sni_pick); /* once: SNI looks names up in this file's vhosts */
+    p->order_fd = epoll_create1(EPOLL_CLOEXEC);
+    ev_set_userdata(loop, p);
+    ev_set_invoke_pending_cb(loop, invoke_pending);
     return p;
 }
 
@@ -77,11 +83,83 @@ static int bytes_waiting(const struct conn *c)
     return ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
 }
 
+/* Connections are served in the order their requests arrived, as nginx
+ * serves them with edge-triggered epoll. Left to libev they were not, twice
+ * over: libev runs a loop turn's callbacks last in, first out
+ * (ev_invoke_pending in 4.33), and its level-triggered epoll reports a
+ * socket it reported last time at its old place in the ready list (the
+ * kernel puts it back there), ahead of sockets whose requests came earlier.
+ * With 64 keep-alive clients the connection that had waited longest was
+ * often served last, so p99 was about twice p50 (bench: p99 1.13x nginx's
+ * on 1 KiB, 1.49x on the 10,000-file tree). So io_cb only queues the
+ * connection, and run_ready(), after libev's callbacks, serves the queue in
+ * the order they became ready. That order comes from a second epoll, which
+ * holds every connection edge-triggered for EPOLLIN and EPOLLOUT and is
+ * read (one epoll_wait that never blocks) in each turn with several
+ * connections to order: there a socket joins the kernel's ready list when
+ * bytes arrive or, after a write found its buffer full, room frees up. A
+ * connection it does not name (bytes left from before) goes first: what it
+ * waits for is older. */
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+    struct conn *c = (struct conn *)w;
     (void)loop;
     (void)revents;
-    conn_step((struct conn *)w);
+    if (c->ready_at == 0) {
+        c->pool->ready[c->pool->nready++] = c;
+        c->ready_at = c->pool->nready;
+    }
+}
+
+static void note_arrivals(struct conn_pool *p)
+{
+    struct epoll_event ev[256];
+    int n;
+    do {
+        n = epoll_wait(p->order_fd, ev, (int)ARRAY_LEN(ev), 0);
+        for (int i = 0; i < n; i++)
+            ((struct conn *)ev[i].data.ptr)->arrived = ++p->arrivals;
+    } while (n == (int)ARRAY_LEN(ev));
+}
+
+static int arrived_first(const void *a, const void *b)
+{
+    const struct conn *x = *(struct conn *const *)a, *y = *(struct conn *const *)b;
+    if (x == NULL || y == NULL)
+        return (x == NULL) - (y == NULL);
+    return x->arrived < y->arrived ? -1 : x->arrived > y->arrived;
+}
+
+static void run_ready(struct conn_pool *p)
+{
+    int sorted = p->nready > 1 && p->order_fd >= 0;
+    if (sorted) {
+        note_arrivals(p);
+        qsort(p->ready, p->nready, sizeof(*p->ready), arrived_first);
+        for (size_t i = 0; i < p->nready && p->ready[i] != NULL; i++)
+            p->ready[i]->ready_at = i + 1;
+    }
+    for (size_t k = 0; k < p->nready; k++) {
+        size_t i = sorted ? k : p->nready - 1 - k; /* else libev's order reversed: epoll's */
+        struct conn *c = p->ready[i];
+        if (c == NULL)
+            continue; /* its watcher was stopped, or it closed, meanwhile */
+        p->ready[i] = NULL;
+        c->ready_at = 0;
+        conn_step(c);
+    }
+    p->nready = 0;
+}
+
+/* The loop's ev_invoke_pending, followed by the queued connections; again
+ * if these fed the loop events to deliver. */
+static void invoke_pending(struct ev_loop *loop)
+{
+    struct conn_pool *p = ev_userdata(loop);
+    do {
+        ev_invoke_pending(loop);
+        run_ready(p);
+    } while (ev_pending_count(loop) > 0);
 }
 
 /* A timeout. An idle keep-alive connection closes cleanly, unless its next
@@ -173,6 +251,11 @@ int conn_open(struct conn_pool *p, int fd, const struct sockaddr *peer, socklen_
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->ktls_class = -1;
     c->idle_since = ev_now(p->loop);
+    c->arrived = ++p->arrivals;
+    if (p->order_fd >= 0) { /* without it, in epoll's order */
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
+        epoll_ctl(p->order_fd, EPOLL_CTL_ADD, fd, &ev);
+    }
     c->state = C_LINGER; /* counted in no gauge until conn_set_state() below */
     if (ssl) {
         c->ssl = tls_new(srv->ssl_ctx, fd, (void *)vh);
@@ -518,6 +601,7 @@ void conn_pool_destroy(struct conn_pool *p)
 {
     void *b;
     conn_pool_close_all(p);
+    ev_set_invoke_pending_cb(p->loop, ev_invoke_pending);
     while (p->free != NULL) {
         struct conn *c = p->free;
         p->free = c->next;
@@ -541,5 +625,8 @@ void conn_pool_destroy(struct conn_pool *p)
         free(b);
     }
     free(p->live);
+    free(p->ready);
+    if (p->order_fd >= 0)
+        close(p->order_fd);
     free(p);
 }

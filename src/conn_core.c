@@ -101,11 +101,19 @@ void conn_read_release(struct conn *c)
     c->rbuf = NULL;
 }
 
+void conn_io_stop(struct conn *c)
+{
+    ev_io_stop(c->pool->loop, &c->io);
+    if (c->ready_at != 0)
+        c->pool->ready[c->ready_at - 1] = NULL;
+    c->ready_at = 0;
+}
+
 void conn_wait_for(struct conn *c, int events)
 {
     if (c->events == events && ev_is_active(&c->io))
         return;
-    ev_io_stop(c->pool->loop, &c->io);
+    conn_io_stop(c);
     ev_io_set(&c->io, c->fd, events);
     ev_io_start(c->pool->loop, &c->io);
     c->events = events;
@@ -155,7 +163,7 @@ void conn_close(struct conn *c, int clean)
         (*g)--;
     conn_set_state(c, C_LINGER);
     stats_me->active--;
-    ev_io_stop(p->loop, &c->io);
+    conn_io_stop(c);
     ev_timer_stop(p->loop, &c->timer);
     h2_free(c->h2);
     c->h2 = NULL;

@@ -73,7 +73,9 @@ struct conn {
     struct sockaddr_in6 peer_addr; /* large enough for IPv4 and IPv6 */
     unsigned long requests;
     ev_tstamp req_start;
-    ev_tstamp idle_since; /* opened, or last response sent: the oldest is reclaimed first */
+    ev_tstamp idle_since;  /* opened, or last response sent: the oldest is reclaimed first */
+    size_t ready_at;       /* 1 + its index in pool->ready while its io event waits; else 0 */
+    unsigned long arrived; /* pool->arrivals when it last became ready: the order to serve in */
     struct conn *next;
 };
 
@@ -83,6 +85,10 @@ struct conn_pool {
     struct conn *free;
     struct conn **live; /* the open connections, for drain and close_all */
     size_t nlive;
+    struct conn **ready; /* the connections with io events in this loop turn (conn.c io_cb) */
+    size_t nready;
+    int order_fd;           /* edge-triggered epoll: the order connections became ready in */
+    unsigned long arrivals; /* readiness events seen on order_fd so far */
     struct buf_list small, large;
     struct buf_list reads; /* a struct request followed by its SMALL_BUF read buffer */
     struct xfer *free_xfers;
@@ -105,6 +111,9 @@ void conn_buf_put(struct buf_list *l, char *b);
 /* The request being read and its buffer go back to the pool together. */
 void conn_read_release(struct conn *c);
 void conn_wait_for(struct conn *c, int events);
+/* Stops the connection's io watcher and, as ev_io_stop does for an event
+ * libev has not delivered yet, forgets an event queued in pool->ready. */
+void conn_io_stop(struct conn *c);
 void conn_set_timeout(struct conn *c, double seconds);
 /* The response's buffers and limit_conn slots go back to the pool. */
 void conn_release_response(struct conn *c);

@@ -221,7 +221,7 @@ int http1_answer(struct conn *c, int again)
         conn_release_response(c);
         c->delayed = 1;
         c->log.action = "delaying request (limit_req)";
-        ev_io_stop(c->pool->loop, &c->io);
+        conn_io_stop(c);
         conn_set_timeout(c, delay);
         return KT_AGAIN;
     }
@@ -340,7 +340,7 @@ int http1_send(struct conn *c)
 {
     int want = IO_READ, r = send_run(&c->xf->snd, c->fd, c->ssl, &want, &c->log);
     if (r == KT_AGAIN && want == 0) { /* limit_rate: wait, not for the socket */
-        ev_io_stop(c->pool->loop, &c->io);
+        conn_io_stop(c);
         c->paced = 1;
         conn_set_timeout(c, c->xf->snd.delay);
         return KT_AGAIN;

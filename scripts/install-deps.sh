@@ -33,6 +33,63 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # tests/integration/deps.sh checks that every command and system file the tests use comes from these lists.
 TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static chromium"
 
+# Debian 12's user-mode-linux is Linux 6.1, whose kTLS cannot take a new TLS 1.3 key
+# (rekeying came in 6.14): tests/uml/ktls_rekey.sh boots Debian sid's UML instead. --test
+# fetches it and sid's libc (it needs glibc >= 2.38; Debian 12 has 2.36) and UNPACKS both
+# (dpkg-deb -x, never installed: the host's libc is not touched) into $UML_SID, the
+# directory tests/uml/uml_lib.sh looks in. linux.uml's ELF interpreter is rewritten to
+# $UML_SID/ld.so (sid's loader; the path must stay within the 27 bytes of
+# /lib64/ld-linux-x86-64.so.2) and $UML_SID/linux runs it with sid's libraries. (Running it
+# through the loader instead does not work: UML sizes its memory from where brk starts.)
+# Pinned with their SHA-256 (from sid's Packages): when sid's pool drops them, update both.
+UML_SID=/opt/ktlsd-uml-sid
+SID_POOL=http://deb.debian.org/debian/pool/main
+SID_DEBS="u/user-mode-linux/user-mode-linux_7.2um1_amd64.deb=f947c9244fd79d481299df2ad68961f6b3b7703bff38c4b0e726f861161da62c
+g/glibc/libc6_2.43-7_amd64.deb=5c71715c51103beb4fbba9fe9f8dff604af6610dfa71c70bff342f54a7860803"
+
+# sid_uml: $UML_SID as above, unless its stamp says it holds $SID_DEBS already.
+sid_uml() {
+    local tmp deb sum
+    [ "$(cat "$UML_SID/.debs" 2>/dev/null)" = "$SID_DEBS" ] && return 0
+    if [ "$check_only" = 1 ]; then
+        echo "install-deps.sh: missing: Debian sid's UML kernel in $UML_SID" >&2
+        return 1
+    fi
+    [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: sid's UML: amd64 only, skipped" >&2; return 0; }
+    tmp=$(mktemp -d)
+    for deb in $SID_DEBS; do
+        sum=${deb#*=}
+        deb=${deb%=*}
+        if ! curl -fsS -o "$tmp/${deb##*/}" "$SID_POOL/$deb" ||
+            ! echo "$sum  $tmp/${deb##*/}" | sha256sum -c --quiet -; then
+            rm -rf "$tmp"
+            return 1
+        fi
+    done
+    "${sudo[@]}" rm -rf "$UML_SID"
+    "${sudo[@]}" mkdir -p "$UML_SID"
+    for deb in "$tmp"/*.deb; do
+        "${sudo[@]}" dpkg-deb -x "$deb" "$UML_SID"
+    done
+    rm -rf "$tmp"
+    "${sudo[@]}" ln -s usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$UML_SID/ld.so"
+    "${sudo[@]}" python3 -c '
+import sys
+p, new = sys.argv[1] + "/usr/bin/linux.uml", (sys.argv[1] + "/ld.so").encode()
+old = b"/lib64/ld-linux-x86-64.so.2\0"
+b = open(p, "rb").read()
+assert b.count(old) == 1 and len(new) < len(old)
+open(p, "wb").write(b.replace(old, new.ljust(len(old), b"\0")))' "$UML_SID"
+    "${sudo[@]}" tee "$UML_SID/linux" >/dev/null <<'EOF'
+#!/bin/sh
+# Debian sid's UML with sid's libc (scripts/install-deps.sh)
+D=$(dirname "$(readlink -f "$0")")
+LD_LIBRARY_PATH=$D/usr/lib/x86_64-linux-gnu exec "$D/usr/bin/linux.uml" "$@"
+EOF
+    "${sudo[@]}" chmod 755 "$UML_SID/linux"
+    printf '%s\n' "$SID_DEBS" | "${sudo[@]}" tee "$UML_SID/.debs" >/dev/null
+}
+
 want_test=0
 check_only=0
 for arg in "$@"; do
@@ -67,26 +124,30 @@ for pkg in $packages; do
     fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-    exit 0
-fi
-
-echo "install-deps.sh: missing packages: ${missing[*]}" >&2
-if [ "$check_only" = 1 ]; then
-    exit 1
-fi
-
 if [ "$(id -u)" -eq 0 ]; then
     sudo=()
 elif command -v sudo >/dev/null 2>&1; then
     sudo=(sudo)
 else
-    echo "install-deps.sh: not root and sudo is not available; install them by hand:" >&2
-    echo "    apt-get install ${missing[*]}" >&2
-    exit 1
+    sudo=(false)
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}"
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-deps.sh: missing packages: ${missing[*]}" >&2
+    if [ "$check_only" = 1 ]; then
+        [ "$want_test" = 1 ] && { sid_uml || true; }
+        exit 1
+    fi
+    if [ "${sudo[0]:-}" = false ]; then
+        echo "install-deps.sh: not root and sudo is not available; install them by hand:" >&2
+        echo "    apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+if [ "$want_test" = 1 ]; then
+    sid_uml
+fi

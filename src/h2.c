@@ -474,6 +474,31 @@ fail:
 
 /* An idle connection (no stream, nothing to write) holds no output buffer:
  * 10,000 idle HTTP/2 connections would otherwise pin 640 MiB. */
+/* After a read under kTLS TX: as http1.c's key_update; KT_ERROR closes
+ * the connection at once. */
+static int key_update(struct h2 *h)
+{
+    switch (tls_key_update(h->ssl)) {
+    case TLS_KU_NONE:
+        return KT_OK;
+    case TLS_KU_REKEYED:
+        stats_me->key_update_rekeys++;
+        log_error(LL_DEBUG, h->log, "TLS 1.3 key update: kTLS has the next key");
+        return KT_OK;
+    case TLS_KU_REFUSED:
+        log_error(LL_INFO, h->log,
+                  "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
+                  "this kernel: closing the connection");
+        break;
+    case TLS_KU_BROKEN:
+        log_error(LL_ERR, h->log, "TLS 1.3 key update: the next key did not reach kTLS (%s)",
+                  tls_error_text());
+        break;
+    }
+    stats_me->key_update_closes++;
+    return KT_ERROR;
+}
+
 static void idle_release(struct h2 *h)
 {
     if (h->streams == 0 && h->out != NULL && h->olen == h->opos && h->wlen == 0) {
@@ -520,6 +545,8 @@ int h2_run(struct h2 *h, int *events)
             r = tls_read(h->ssl, rbuf, sizeof(rbuf), &n, &rwant, h->log);
         else
             r = net_read(h->fd, rbuf, sizeof(rbuf), &n, &rwant, h->log);
+        if (r != KT_ERROR && h->ktls && h->ssl != NULL && key_update(h) != KT_OK)
+            return KT_ERROR;
         if (r == KT_AGAIN) {
             *events = rwant | (h->wblocked ? h->wwant : 0);
             idle_release(h);
@@ -530,13 +557,6 @@ int h2_run(struct h2 *h, int *events)
         if (n == 0)
             return h->streams == 0 ? KT_OK : KT_ERROR; /* the peer closed */
         reads++;
-        if (h->ktls && h->ssl != NULL && tls_key_update_pending(h->ssl)) {
-            log_error(LL_INFO, h->log,
-                      "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
-                      "this kernel: closing the connection");
-            stats_me->key_update_closes++;
-            return KT_ERROR;
-        }
         used = nghttp2_session_mem_recv(h->s, (const uint8_t *)rbuf, n);
         if (used < 0) {
             /* a preface that is not HTTP/2, a flood nghttp2 refuses: GOAWAY

@@ -68,6 +68,34 @@ static void idle_release(struct conn *c)
 
 /* KT_OK: a request (or a parse error to answer) is ready; KT_AGAIN: wait;
  * KT_ERROR: the peer went away or the read failed (logged). */
+/* After a read under kTLS TX: a TLS 1.3 key update the client asked for is
+ * followed (tls_key_update), or the connection closes before anything else
+ * is written: cleanly where this kernel refused the new key. */
+static int key_update(struct conn *c)
+{
+    switch (tls_key_update(c->ssl)) {
+    case TLS_KU_NONE:
+        return KT_OK;
+    case TLS_KU_REKEYED:
+        stats_me->key_update_rekeys++;
+        log_error(LL_DEBUG, &c->log, "TLS 1.3 key update: kTLS has the next key");
+        return KT_OK;
+    case TLS_KU_REFUSED:
+        log_error(LL_INFO, &c->log,
+                  "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
+                  "this kernel: closing the connection");
+        c->close_clean = 1;
+        break;
+    case TLS_KU_BROKEN:
+        log_error(LL_ERR, &c->log, "TLS 1.3 key update: the next key did not reach kTLS (%s)",
+                  tls_error_text());
+        c->close_clean = 0;
+        break;
+    }
+    stats_me->key_update_closes++;
+    return KT_ERROR;
+}
+
 static int read_request(struct conn *c)
 {
     int want = IO_READ;
@@ -110,6 +138,8 @@ static int read_request(struct conn *c)
         r = c->ssl != NULL
                 ? tls_read(c->ssl, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log)
                 : net_read(c->fd, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
+        if (r != KT_ERROR && c->ktls_tx && key_update(c) != KT_OK)
+            return KT_ERROR;
         if (r == KT_AGAIN) {
             idle_release(c);
             conn_wait_for(c, want);
@@ -117,14 +147,6 @@ static int read_request(struct conn *c)
         }
         if (r == KT_ERROR)
             return KT_ERROR;
-        if (c->ktls_tx && tls_key_update_pending(c->ssl)) {
-            log_error(LL_INFO, &c->log,
-                      "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
-                      "this kernel: closing the connection");
-            stats_me->key_update_closes++;
-            c->close_clean = 1;
-            return KT_ERROR;
-        }
         if (n == 0) {
             if (c->rlen > 0)
                 log_error(LL_INFO, &c->log, "client closed connection with a partial request");

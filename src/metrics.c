@@ -123,6 +123,9 @@ static void render_connections(struct page *p, const struct stats *t)
     family(p, "ktlsd_ktls_zerocopy_connections_total", "counter",
            "kTLS connections with zero-copy sendfile (TLS_TX_ZEROCOPY_RO).");
     put(p, "ktlsd_ktls_zerocopy_connections_total %llu\n", t->ktls_zerocopy);
+    family(p, "ktlsd_tls_key_update_rekeys_total", "counter",
+           "TLS 1.3 key updates kTLS followed: the kernel took the next key.");
+    put(p, "ktlsd_tls_key_update_rekeys_total %llu\n", t->key_update_rekeys);
     family(p, "ktlsd_ktls_mode_connections_total", "counter",
            "TLS connections by the kernel's kTLS mode of each direction.");
     for (int m = 0; m < KTLS_MODE__COUNT; m++)

@@ -90,6 +90,7 @@ void stats_total(struct stats *t)
         t->bytes_fallback += s->bytes_fallback;
         t->bytes_sendfile += s->bytes_sendfile;
         t->key_update_closes += s->key_update_closes;
+        t->key_update_rekeys += s->key_update_rekeys;
         for (int m = 0; m < KTLS_MODE__COUNT; m++) {
             t->ktls_mode_tx[m] += s->ktls_mode_tx[m];
             t->ktls_mode_rx[m] += s->ktls_mode_rx[m];
@@ -357,12 +358,13 @@ size_t stats_render(char *out, size_t cap, int json)
             "\"ktls\":{\"tx\":%ld,\"tx_rx\":%ld,\"fallback\":%ld,"
             "\"fallback_reasons\":{\"%s\":%ld,\"%s\":%ld,\"%s\":%ld,\"%s\":%ld}},"
             "\"bytes\":{\"ssl_sendfile\":%llu,\"fallback\":%llu,\"sendfile\":%llu},"
-            "\"tls_key_update_closes\":%llu,\"ktls_zerocopy_connections\":%llu",
+            "\"tls_key_update_closes\":%llu,\"tls_key_update_rekeys\":%llu,"
+            "\"ktls_zerocopy_connections\":%llu",
             t.active, t.reading, t.writing, t.waiting, t.accepted, t.handled, t.requests, t.hs_full,
             t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb, fallback_names[0], t.fallback[0],
             fallback_names[1], t.fallback[1], fallback_names[2], t.fallback[2], fallback_names[3],
             t.fallback[3], t.bytes_ktls, t.bytes_fallback, t.bytes_sendfile, t.key_update_closes,
-            t.ktls_zerocopy);
+            t.key_update_rekeys, t.ktls_zerocopy);
     else
         n = snprintf(out, cap,
                      "Active connections: %ld \n"
@@ -373,12 +375,13 @@ size_t stats_render(char *out, size_t cap, int json)
                      "kTLS connections: tx %ld tx+rx %ld fallback %ld (%s %ld, %s %ld, %s %ld)\n"
                      "Bytes sent: ssl_sendfile %llu fallback %llu sendfile %llu\n"
                      "TLS key updates kTLS could not follow (connections closed): %llu\n"
+                     "TLS key updates kTLS followed (new kernel key): %llu\n"
                      "kTLS zero-copy sendfile connections: %llu\n",
                      t.active, t.accepted, t.handled, t.requests, t.reading, t.writing, t.waiting,
                      t.hs_full, t.hs_resumed, t.hs_failed, t.ktls_tx, t.ktls_txrx, fb,
                      fallback_names[0], t.fallback[0], fallback_names[1], t.fallback[1],
                      fallback_names[2], t.fallback[2], t.bytes_ktls, t.bytes_fallback,
-                     t.bytes_sendfile, t.key_update_closes, t.ktls_zerocopy);
+                     t.bytes_sendfile, t.key_update_closes, t.key_update_rekeys, t.ktls_zerocopy);
     if (n < 0 || (size_t)n >= cap)
         return 0;
     pos = (size_t)n;

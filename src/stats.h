@@ -46,6 +46,7 @@ struct stats {
     unsigned long long hs_full, hs_resumed, hs_failed;
     unsigned long long bytes_ktls, bytes_fallback, bytes_sendfile;
     unsigned long long key_update_closes; /* TLS 1.3 KeyUpdate that kTLS could not follow */
+    unsigned long long key_update_rekeys; /* TLS 1.3 KeyUpdate followed: the kernel's next key */
     /* TLS connections (handshake done) by the kTLS mode of each direction */
     unsigned long long ktls_mode_tx[KTLS_MODE__COUNT], ktls_mode_rx[KTLS_MODE__COUNT];
     unsigned long long ktls_zerocopy; /* connections on TLS_TX_ZEROCOPY_RO sendfile */

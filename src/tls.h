@@ -68,9 +68,14 @@ int tls_resumed(SSL *ssl);
 /* kTLS sends for this socket: then plaintext goes to the socket itself
  * (see the comment in tls.c). */
 int tls_ktls_tx(SSL *ssl);
-/* The peer asked for a TLS 1.3 key update that kTLS TX cannot follow:
- * the connection must close before anything else is written. */
-int tls_key_update_pending(SSL *ssl);
+/* After each read on a kTLS TX connection, before anything is written:
+ * follows a TLS 1.3 key update the peer asked for (see tls.c).
+ * NONE: none; REKEYED: OpenSSL sent its KeyUpdate and the kernel has the
+ * next key; REFUSED: this kernel cannot take a new key, nothing was sent:
+ * close cleanly; BROKEN: no key the peer reads is left: close at once,
+ * without close_notify. */
+enum tls_ku { TLS_KU_NONE, TLS_KU_REKEYED, TLS_KU_REFUSED, TLS_KU_BROKEN };
+enum tls_ku tls_key_update(SSL *ssl);
 int tls_ktls_rx(SSL *ssl);
 /* Whether ALPN chose "h2". */
 int tls_alpn_h2(SSL *ssl);

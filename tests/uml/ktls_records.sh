@@ -8,11 +8,12 @@
 #     extra; bodies intact (tests/clients/tls_records.py counts the record
 #     headers on the wire);
 #   - TLS 1.3 KeyUpdate (openssl s_client's "K": update_requested): this
-#     kernel cannot take a new kTLS key, so the server closes cleanly
+#     kernel (6.1: EBUSY) cannot take a new kTLS key, so the server closes cleanly
 #     (close_notify, no record under a stale key: the client never sees
 #     "bad record mac"), logs why at info, and counts it on the status page;
 #     "k" (not requested) changes only the client's key: the connection goes
-#     on; TLS 1.2 has no KeyUpdate and is unaffected.
+#     on; TLS 1.2 has no KeyUpdate and is unaffected. (Where the kernel
+#     takes the new key, the server follows: tests/uml/ktls_rekey.sh.)
 # See docs/ktls-uml.md. Env as tests/uml/ktls.sh. Exit: 0 pass, 77 skip, 1 fail.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

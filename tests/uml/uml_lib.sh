@@ -18,7 +18,12 @@
 #
 # Env: KTLSD (required unless KTLSD_UML_SERVER=nginx), KTLSD_UML_SERVER=ktlsd|nginx,
 #      KTLSD_UML_REQUIRE=1 (fail instead of skip when UML cannot boot at all),
-#      KTLSD_UML_KEEP=1 (keep the temp dir; as KEEP_TMP=1).
+#      KTLSD_UML_KEEP=1 (keep the temp dir; as KEEP_TMP=1),
+#      UML_LINUX (the UML kernel to boot; default "linux", Debian 12's 6.1),
+#      UML_MODULES_DIR (its modules, one directory per release; default
+#      /usr/lib/uml/modules). scripts/install-deps.sh --test unpacks Debian
+#      sid's UML (a kernel that can rekey TLS 1.3) with these two at
+#      $UML_SID/linux and $UML_SID/usr/lib/uml/modules; uml_use_sid picks it.
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "SKIP: uml_lib.sh is a helper library for the tests/uml/*.sh tests"
@@ -38,11 +43,22 @@ esac
 [ "${KTLSD_UML_KEEP:-0}" = 1 ] && KEEP_TMP=1
 # shellcheck source=../lib.sh
 . "$UML_HERE/../lib.sh"
+UML_LINUX=${UML_LINUX:-linux}
+UML_MODULES_DIR=${UML_MODULES_DIR:-/usr/lib/uml/modules}
+UML_SID=/opt/ktlsd-uml-sid # where scripts/install-deps.sh --test unpacks sid's UML
 PORT=8443 # inside the VM: its own network stack, no clash with the host
 # Kernel modules uml-init loads (the VM cannot load them on demand).
 # aes_generic is built in (modprobe aes is then a no-op); never load aes_ti.
 UML_MODULES="tls gcm ghash-generic ctr chacha20poly1305 ccm aes"
 n=0 # cases written to $T/cases
+
+# uml_use_sid: boot sid's UML (see UML_SID) instead of the default kernel.
+uml_use_sid() {
+	UML_LINUX=$UML_SID/linux
+	UML_MODULES_DIR=$UML_SID/usr/lib/uml/modules
+	# 7.x has no ghash-generic module: GHASH is library code gcm pulls in
+	UML_MODULES="tls gcm ctr chacha20poly1305 ccm aes"
+}
 
 # uml_setup CMD...: skip (exit 77) unless UML, its modules and the commands
 # CMD... are here; then make $O=$T/out (what uml-init writes), $W=$WWW (the
@@ -51,8 +67,8 @@ n=0 # cases written to $T/cases
 # server-specific config lines.
 uml_setup() {
 	local c
-	command -v linux >/dev/null 2>&1 || skip "user-mode-linux (linux) not installed"
-	[ -d /usr/lib/uml/modules ] || skip "no /usr/lib/uml/modules"
+	command -v "$UML_LINUX" >/dev/null 2>&1 || skip "user-mode-linux ($UML_LINUX) not installed"
+	[ -d "$UML_MODULES_DIR" ] || skip "no $UML_MODULES_DIR"
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
 	done
@@ -121,6 +137,7 @@ uml_write_run_conf() {
 		printf '%q ' "${SERVER_CMD[@]}"
 		printf ')\nPORT=%s\n' "$PORT"
 		printf 'MODULES=%q\n' "$UML_MODULES"
+		printf 'MODULES_DIR=%q\n' "$UML_MODULES_DIR"
 		declare -F case_curl_args >/dev/null && declare -f case_curl_args
 	} >"$T/run.conf"
 }
@@ -131,7 +148,7 @@ uml_write_run_conf() {
 uml_boot() {
 	local t0 t1 urc
 	t0=$(date +%s)
-	timeout -k 5 150 linux mem=1G rootfstype=hostfs rootflags=/ ro \
+	timeout -k 5 150 "$UML_LINUX" mem=1G rootfstype=hostfs rootflags=/ ro \
 		init="$UML_HERE/uml-init" con=null con0=null uml_dir="$T/uml" \
 		KTLS_UML_DIR="$T" </dev/null >"$T/console.log" 2>&1
 	urc=$?

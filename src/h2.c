@@ -23,10 +23,12 @@
  *              finished before any other byte: a short write leaves the
  *              rest in h->fr, and everything else waits for it.
  *   no TLS     (h2c with prior knowledge) the same, without records.
- *   userspace  frames are gathered in h->out (file payloads by pread) and
+ *   userspace  frames are gathered in h->out (file payloads by preadv, one
+ *              call for a run of frames, see h2_reads_run) and
  *              written by SSL_write in one go, so OpenSSL cuts full 16 KiB
- *              records, never a 9-byte one. "sendfile off" takes this path
- *              on every connection.
+ *              records, never a 9-byte one; while a connection streams,
+ *              TCP_CORK packs those records into full segments (h2_cork).
+ *              "sendfile off" takes this path on every connection.
  *
  * Every other frame (SETTINGS, HEADERS, WINDOW_UPDATE, PING, GOAWAY, ...)
  * goes through h->out and the same writer. */
@@ -53,7 +55,8 @@
 #include <nghttp2/nghttp2.h>
 
 #define READ_CAP 16384
-#define HEAD_BUF 16384     /* a response head and a small body, as conn.c's */
+#define HEAD_BUF 16384 /* a response head and a small body, as conn.c's */
+#define TLS_RECORD 16384
 #define KTLS_PAYLOAD 16375 /* 16,384 - 9: a DATA frame fills one TLS record */
 #define READS_PER_RUN 16   /* socket reads before yielding to other connections */
 #define EMPTY_DATA_MAX 100 /* empty DATA frames without END_STREAM before GOAWAY */
@@ -368,6 +371,8 @@ static void stream_free(struct h2_stream *st)
         h->list = st->next;
     if (st->next != NULL)
         st->next->prev = st->prev;
+    if (h->nrd > 0 && h2_reads_run(h) != KT_OK) /* they may need its file */
+        h->fatal = 1;
     if (h->fr.st == st) { /* the kTLS frame in progress finishes without it */
         h->fr.st = NULL;
         if (h->fr.active && h->fr.fd == st->reply.fd) {
@@ -511,7 +516,7 @@ static void idle_release(struct h2 *h)
 /* Output first (it may free room and streams), then input, until the
  * socket says wait. A peer that keeps sending is yielded to the other
  * connections after READS_PER_RUN reads. */
-int h2_run(struct h2 *h, int *events)
+static int run(struct h2 *h, int *events)
 {
     /* nghttp2 takes what it reads at once: one buffer serves the worker */
     static char rbuf[READ_CAP];
@@ -521,6 +526,8 @@ int h2_run(struct h2 *h, int *events)
         size_t n = 0;
         ssize_t used;
 
+        if (h->olen - h->opos >= 2 * TLS_RECORD)
+            h2_cork(h, 1);
         if (h2_flush(h) == KT_ERROR || h->fatal)
             return KT_ERROR;
         if (!h->wblocked) {
@@ -533,6 +540,7 @@ int h2_run(struct h2 *h, int *events)
             if (h->olen > h->opos || h->fr.active)
                 continue; /* written at the top */
         }
+        h2_cork(h, 0); /* all written, or the socket is full: push what is corked */
         if (!h->wblocked && !nghttp2_session_want_read(h->s) && !nghttp2_session_want_write(h->s))
             return KT_OK; /* GOAWAY sent and nothing in flight */
         if (h->draining && h->streams == 0 && !h->wblocked && !nghttp2_session_want_write(h->s))
@@ -573,6 +581,13 @@ int h2_run(struct h2 *h, int *events)
     }
 }
 
+int h2_run(struct h2 *h, int *events)
+{
+    int r = run(h, events);
+    h2_cork(h, 0);
+    return r;
+}
+
 void h2_drain(struct h2 *h)
 {
     if (h->draining)
@@ -598,6 +613,7 @@ void h2_free(struct h2 *h)
 {
     if (h == NULL)
         return;
+    h->nrd = 0; /* nothing is written any more */
     /* nghttp2_session_del calls no callback: the streams still open are
      * logged (with what they sent) and freed here */
     while (h->list != NULL) {

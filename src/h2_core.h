@@ -18,6 +18,7 @@
 #include "request.h"
 
 #define FRAME_HD 9
+#define READS_MAX 16 /* userspace: file payloads waiting in out for one preadv */
 
 struct h2_stream {
     int32_t id;
@@ -50,8 +51,14 @@ struct h2 {
     int direct; /* file payloads by sendfile on the socket: kTLS TX, or no TLS */
     char *out;
     size_t opos, olen;
-    size_t wlen; /* an SSL_write of out[opos..opos+wlen) to retry as it was */
-    struct {     /* a kTLS DATA frame being written */
+    size_t wlen;       /* an SSL_write of out[opos..opos+wlen) to retry as it was */
+    struct read_slot { /* userspace: a file payload whose place in out awaits it */
+        int fd;
+        off_t off;
+        size_t pos, len;
+    } rd[READS_MAX];
+    unsigned nrd;
+    struct { /* a kTLS DATA frame being written */
         unsigned char hd[FRAME_HD];
         size_t hpos;
         int fd;
@@ -63,6 +70,7 @@ struct h2 {
     } fr;
     int wblocked, wwant; /* the socket refused bytes: wait for wwant */
     int fatal;
+    int corked; /* TCP_CORK set (userspace TLS, streaming) */
     unsigned streams;
     unsigned empty_data;
     int progress;
@@ -76,6 +84,11 @@ struct h2 {
 /* Writes out[opos..olen), then the rest of a kTLS frame in progress.
  * KT_OK when all is written. */
 int h2_flush(struct h2 *h);
+/* Fills the places in out that DATA frames left for file payloads, one
+ * preadv(2) per run of one file's frames. KT_ERROR if a file shrank. */
+int h2_reads_run(struct h2 *h);
+/* Userspace TLS: TCP_CORK on while a connection streams, off to push. */
+void h2_cork(struct h2 *h, int on);
 struct h2_stream *h2_stream_of(struct h2 *h, int32_t id);
 /* nghttp2's callbacks for what goes out: frames into out, a DATA frame's
  * length, and the DATA frame itself. */

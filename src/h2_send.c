@@ -13,11 +13,69 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define OUT_CAP (64 * 1024) /* userspace: four full TLS records */
 
 /* --- writing ---------------------------------------------------------------- */
+
+/* The frames of one file that follow each other in out (a stream's frames
+ * in a row) are read by one preadv(2) into their places between the 9-byte
+ * headers, instead of a pread per frame. A file that shrank: its frames are
+ * already framed, so only closing the connection is honest. */
+int h2_reads_run(struct h2 *h)
+{
+    for (unsigned i = 0, n; i < h->nrd; i += n) {
+        struct iovec iov[READS_MAX];
+        unsigned k = 0;
+        off_t off = h->rd[i].off, end = off;
+        for (n = 0; i + n < h->nrd && h->rd[i + n].fd == h->rd[i].fd && h->rd[i + n].off == end;
+             n++) {
+            iov[n].iov_base = h->out + h->rd[i + n].pos;
+            iov[n].iov_len = h->rd[i + n].len;
+            end += (off_t)h->rd[i + n].len;
+        }
+        while (k < n) { /* a short read of a regular file: what is left, again */
+            ssize_t r = preadv(h->rd[i].fd, iov + k, (int)(n - k), off);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                log_error(LL_ERR, h->log, "preadv() of %lld bytes at offset %lld failed: %s",
+                          (long long)(end - off), (long long)off,
+                          r < 0 ? strerror(errno) : "file was truncated");
+                h->nrd = 0;
+                return KT_ERROR;
+            }
+            off += r;
+            for (size_t m; r > 0; r -= (ssize_t)m) {
+                m = (size_t)r < iov[k].iov_len ? (size_t)r : iov[k].iov_len;
+                iov[k].iov_base = (char *)iov[k].iov_base + m;
+                if ((iov[k].iov_len -= m) == 0)
+                    k++;
+            }
+        }
+    }
+    h->nrd = 0;
+    return KT_OK;
+}
+
+/* OpenSSL writes each 16 KiB record by a write(2) of its own, and with
+ * TCP_NODELAY each may leave as a packet of its own. While a connection
+ * streams (out holds two records or more), TCP_CORK lets the records leave
+ * in full-sized segments (64 KiB on loopback); it is lifted, pushing the
+ * rest, as soon as there is nothing more to write, so small answers never
+ * wait for it. kTLS frames keep send(MSG_MORE) + sendfile. */
+void h2_cork(struct h2 *h, int on)
+{
+    if (h->corked == on || h->ssl == NULL || h->ktls)
+        return;
+    h->corked = on;
+    setsockopt(h->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
 
 /* Writes out[opos..olen), then the rest of a kTLS frame in progress
  * (a frame is never interleaved: it was begun with out empty). KT_OK when
@@ -25,6 +83,8 @@
 int h2_flush(struct h2 *h)
 {
     int want = IO_WRITE;
+    if (h->nrd > 0 && h2_reads_run(h) != KT_OK)
+        return KT_ERROR;
     while (h->opos < h->olen) {
         size_t n = 0, len = h->wlen ? h->wlen : h->olen - h->opos;
         int r;
@@ -95,6 +155,8 @@ static int out_room(struct h2 *h, size_t len)
     if (h->olen + len <= OUT_CAP)
         return 1;
     if (h->wlen == 0 && h->opos > 0) {
+        for (unsigned i = 0; i < h->nrd; i++) /* their places move with the bytes */
+            h->rd[i].pos -= h->opos;
         memmove(h->out, h->out + h->opos, h->olen - h->opos);
         h->olen -= h->opos;
         h->opos = 0;
@@ -206,18 +268,15 @@ int h2_send_data_cb(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *fra
     if (g->mem != NULL) {
         memcpy(h->out + h->olen + FRAME_HD, g->mem + st->seg_off, length);
         stats_me->bytes_fallback += length;
-    } else {
-        ssize_t r;
-        off_t off = g->off + (off_t)st->seg_off;
-        do
-            r = pread(st->reply.fd, h->out + h->olen + FRAME_HD, length, off);
-        while (r < 0 && errno == EINTR);
-        if (r != (ssize_t)length) {
-            /* a file that shrank: the stream cannot be finished honestly */
-            log_error(LL_ERR, h->log, "pread() of %zu bytes at offset %lld failed: %s", length,
-                      (long long)off, r < 0 ? strerror(errno) : "file was truncated");
-            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* nghttp2: RST_STREAM INTERNAL_ERROR */
+    } else if (length > 0) { /* its place is kept; h2_flush() reads it with its neighbours */
+        if (h->nrd == READS_MAX && h2_reads_run(h) != KT_OK) {
+            h->fatal = 1;
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
         }
+        h->rd[h->nrd].fd = st->reply.fd;
+        h->rd[h->nrd].off = g->off + (off_t)st->seg_off;
+        h->rd[h->nrd].pos = h->olen + FRAME_HD;
+        h->rd[h->nrd++].len = length;
         stats_me->bytes_fallback += length;
         st->file_bytes += length;
     }

@@ -1,6 +1,7 @@
 /* h2: the HTTP/1.1 head the pipeline writes becomes an HTTP/2 header list
  * (":status", names lowercased, connection-specific fields gone); method
- * names map to llhttp's numbers; cookie crumbs are joined into one field. */
+ * names map to llhttp's numbers; cookie crumbs are joined into one field;
+ * the userspace path's deferred file reads land in their frames' places. */
 #include "unit.h"
 #include "../../src/h2.c"
 
@@ -79,6 +80,34 @@ int main(void)
             CHECK(st.req.error == HTTP_HEADER_TOO_LARGE);
         }
         free(st.rbuf);
+    }
+    {
+        /* h2_reads_run: payload places between frame headers, two files, a
+         * gap in one of them, then a read past the end of the file */
+        char path[] = "/tmp/ktlsd-test_h2.XXXXXX", data[100], out[64];
+        int fd = mkstemp(path), fd2 = dup(fd);
+        struct h2 h;
+        CHECK(fd >= 0 && fd2 >= 0);
+        unlink(path);
+        for (int i = 0; i < 100; i++)
+            data[i] = (char)('0' + i % 75);
+        CHECK(write(fd, data, sizeof(data)) == (ssize_t)sizeof(data));
+        memset(&h, 0, sizeof(h));
+        memset(out, '#', sizeof(out));
+        h.out = out;
+        h.rd[h.nrd++] = (struct read_slot){fd, 10, 2, 5};   /* one preadv: 10..24 */
+        h.rd[h.nrd++] = (struct read_slot){fd, 15, 9, 10};  /* after a 2-byte "header" */
+        h.rd[h.nrd++] = (struct read_slot){fd, 50, 21, 3};  /* not contiguous: a new call */
+        h.rd[h.nrd++] = (struct read_slot){fd2, 53, 26, 4}; /* another fd: a new call */
+        CHECK(h2_reads_run(&h) == KT_OK && h.nrd == 0);
+        CHECK(memcmp(out + 2, data + 10, 5) == 0 && memcmp(out + 7, "##", 2) == 0);
+        CHECK(memcmp(out + 9, data + 15, 10) == 0 && memcmp(out + 19, "##", 2) == 0);
+        CHECK(memcmp(out + 21, data + 50, 3) == 0 && memcmp(out + 24, "##", 2) == 0);
+        CHECK(memcmp(out + 26, data + 53, 4) == 0 && out[30] == '#' && out[1] == '#');
+        h.rd[h.nrd++] = (struct read_slot){fd, 95, 0, 10}; /* the file has 5 of them */
+        CHECK(h2_reads_run(&h) == KT_ERROR && h.nrd == 0);
+        close(fd);
+        close(fd2);
     }
     printf("%d passed, %d failed\n", unit_pass, unit_fail);
     return unit_fail != 0;

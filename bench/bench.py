@@ -734,9 +734,16 @@ def machine_info(S):
     m['ktlsd'] = run([S.ktlsd, '-v']).stdout.strip().splitlines()[0]
     m['nginx'] = run([S.nginx, '-v']).stdout.strip().replace('nginx version: ', '')
     m['wrk'] = (run(['wrk', '-v']).stdout.strip().splitlines()[0].split(' [')[0]) if shutil.which('wrk') else '?'
-    rev = run(['git', '-C', os.path.dirname(os.path.dirname(S.ktlsd_built)), 'describe', '--always', '--dirty'])
-    m['commit'] = rev.stdout.strip() if rev.returncode == 0 else '?'
+    # the commit of the sources the binary was built from: its build directory's
+    # CMakeCache names them (KTLSD=/elsewhere/build/ktlsd), else this checkout
     cache = os.path.join(os.path.dirname(S.ktlsd_built), 'CMakeCache.txt')
+    src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.exists(cache):
+        for line in open(cache):
+            if line.startswith('CMAKE_HOME_DIRECTORY:INTERNAL='):
+                src = line.split('=', 1)[1].strip()
+    rev = run(['git', '-C', src, 'describe', '--always', '--dirty'])
+    m['commit'] = rev.stdout.strip() if rev.returncode == 0 else '?'
     bt = '?'
     if os.path.exists(cache):
         for line in open(cache):

@@ -132,12 +132,15 @@ def summarize(calls):
     return s
 
 
-def client(port, path, n, tls12, size):
-    """n keep-alive GETs of path on one TLS connection, through memory BIOs so that
-    the records on the wire can be counted. Returns (cipher, records, wire bytes)."""
+def tls_wire(port, path, tls12, alpn):
+    """A TLS connection through memory BIOs, handshake done, whose records on the
+    wire rec counts. Returns (sock, ssl object, rec, flush, fill): flush sends what
+    the TLS object wrote, fill reads from the socket into it (and into rec)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
     if tls12:
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     sock = socket.create_connection(('127.0.0.1', port), timeout=120)
@@ -164,6 +167,13 @@ def client(port, path, n, tls12, size):
         except ssl.SSLWantReadError:
             flush()
             fill()
+    return sock, obj, rec, flush, fill
+
+
+def client(port, path, n, tls12, size):
+    """n keep-alive GETs of path on one TLS connection, through memory BIOs so that
+    the records on the wire can be counted. Returns (cipher, records, wire bytes)."""
+    sock, obj, rec, flush, fill = tls_wire(port, path, tls12, None)
     flush()
     buf = bytearray()
 
@@ -225,36 +235,7 @@ def h2_client(port, path, n, tls12, size):
     request uses static-table names and literals (no Huffman); of the response only
     ":status: 200" (static index 8, 0x88, how nginx and nghttp2 send it) is checked.
     Returns (cipher, records, wire bytes, DATA frames)."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_alpn_protocols(['h2'])
-    if tls12:
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    sock = socket.create_connection(('127.0.0.1', port), timeout=120)
-    inc, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, outb, server_hostname='localhost')
-    rec = Records()
-
-    def flush():
-        d = outb.read()
-        if d:
-            sock.sendall(d)
-
-    def fill():
-        d = sock.recv(1 << 20)
-        if not d:
-            raise RuntimeError('%s: connection closed by the server' % path)
-        rec.feed(d)
-        inc.write(d)
-
-    while True:
-        try:
-            obj.do_handshake()
-            break
-        except ssl.SSLWantReadError:
-            flush()
-            fill()
+    sock, obj, rec, flush, fill = tls_wire(port, path, tls12, ['h2'])
     if obj.selected_alpn_protocol() != 'h2':
         raise RuntimeError('ALPN chose %r, not h2' % obj.selected_alpn_protocol())
     wide = 2 ** 31 - 1

@@ -30,41 +30,147 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # libnginx-mod-http-brotli-filter gives the reference nginx ngx_brotli (compress.sh), libnginx-mod-http-brotli-static its
 # brotli_static, which h5bp's pre-compressed_content_brotli.conf snippet needs (configs_compare.sh). chromium: a real
 # browser (headless, --dump-dom) loads a 50-asset page over HTTP/2 (tests/integration/h2_browser.sh).
+# gpgv, debian-archive-keyring and xz-utils: when sid's pool has dropped the pinned UML (below), to check
+# sid's InRelease signature and read its Packages.xz.
 # tests/integration/deps.sh checks that every command and system file the tests use comes from these lists.
-TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static chromium"
+TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static chromium gpgv debian-archive-keyring xz-utils"
 
 # Debian 12's user-mode-linux is Linux 6.1, whose kTLS cannot take a new TLS 1.3 key
 # (rekeying came in 6.14): tests/uml/ktls_rekey.sh boots Debian sid's UML instead. --test
 # fetches it and sid's libc (it needs glibc >= 2.38; Debian 12 has 2.36) and UNPACKS both
 # (dpkg-deb -x, never installed: the host's libc is not touched) into $UML_SID, the
-# directory tests/uml/uml_lib.sh looks in. linux.uml's ELF interpreter is rewritten to
+# directory tests/uml/uml_lib.sh looks in (both take UML_SID from the environment; the
+# default is /opt/ktlsd-uml-sid). linux.uml's ELF interpreter is rewritten to
 # $UML_SID/ld.so (sid's loader; the path must stay within the 27 bytes of
 # /lib64/ld-linux-x86-64.so.2) and $UML_SID/linux runs it with sid's libraries. (Running it
 # through the loader instead does not work: UML sizes its memory from where brk starts.)
-# Pinned with their SHA-256 (from sid's Packages): when sid's pool drops them, update both.
-UML_SID=/opt/ktlsd-uml-sid
-SID_POOL=http://deb.debian.org/debian/pool/main
+# Pinned with their SHA-256 (from sid's Packages). sid's pool drops a version soon after
+# the next one is uploaded: when a pinned .deb is gone (HTTP 404), sid_current takes sid's
+# current user-mode-linux and libc6 instead, checked the way apt checks them (see there);
+# the stamp $UML_SID/.debs then says which, and the pins are worth updating.
+UML_SID=${UML_SID:-/opt/ktlsd-uml-sid}
+SID_MIRROR=http://deb.debian.org/debian
+SID_POOL=$SID_MIRROR/pool/main
 SID_DEBS="u/user-mode-linux/user-mode-linux_7.2um1_amd64.deb=f947c9244fd79d481299df2ad68961f6b3b7703bff38c4b0e726f861161da62c
 g/glibc/libc6_2.43-7_amd64.deb=5c71715c51103beb4fbba9fe9f8dff604af6610dfa71c70bff342f54a7860803"
+# The stamp's line between the pins and what replaced them.
+SID_REPLACED="replaced by sid's current (InRelease signature checked):"
 
-# sid_uml: $UML_SID as above, unless its stamp says it holds $SID_DEBS already.
+# sid_fetch URL FILE [SHA256]: download URL into FILE and check its SHA-256. Returns 0,
+# 2 when the server answers 404 or 410 (gone), 1 on any other failure; says why.
+sid_fetch() {
+    local code
+    if ! code=$(curl -sS -o "$2" -w '%{http_code}' "$1"); then
+        echo "install-deps.sh: cannot download $1" >&2
+        return 1
+    fi
+    case $code in
+        200) ;;
+        404 | 410) echo "install-deps.sh: $1: HTTP $code" >&2; return 2 ;;
+        *) echo "install-deps.sh: $1: HTTP $code" >&2; return 1 ;;
+    esac
+    if [ -n "${3:-}" ] && ! echo "$3  $2" | sha256sum -c --quiet - >/dev/null 2>&1; then
+        echo "install-deps.sh: $1: SHA-256 is not $3: refused" >&2
+        return 1
+    fi
+}
+
+# sid_current DIR: sid's current user-mode-linux and libc6 into DIR; prints their stamp
+# lines (pool path=SHA-256). Each step is checked by the one before, as apt does:
+# InRelease's signature by gpgv against Debian 12's archive keyring (packages gpgv and
+# debian-archive-keyring), and only the text gpgv vouches for is read; Packages.xz by the
+# SHA-256 that InRelease gives; each .deb by the SHA-256 that Packages gives. The kernel
+# must be 6.14 or newer (the package's version is the kernel's: 7.2um1 is Linux 7.2).
+sid_current() {
+    local d=$1 sum valid t name p ver file
+    sid_fetch "$SID_MIRROR/dists/sid/InRelease" "$d/InRelease" || return 1
+    # gpgv fails when one of the signatures is by a key it lacks (sid is signed by two
+    # keys at a time, the next release's among them): as apt, take one good signature and
+    # no bad one. GOODSIG is not given for an expired or revoked key.
+    gpgv --status-fd 3 --keyring /usr/share/keyrings/debian-archive-keyring.gpg \
+        --output "$d/Release" "$d/InRelease" 3>"$d/gpgv.status" 2>"$d/gpgv.err" || true
+    if ! grep -q '^\[GNUPG:\] GOODSIG ' "$d/gpgv.status" ||
+        grep -q '^\[GNUPG:\] BADSIG ' "$d/gpgv.status" || [ ! -s "$d/Release" ]; then
+        cat "$d/gpgv.err" >&2
+        echo "install-deps.sh: sid's InRelease: no good signature by Debian's archive keys: refused" >&2
+        return 1
+    fi
+    # An old InRelease (a stale mirror, or one replayed) is signed too; it can only give
+    # Debian's own older packages, and the kernel's version is checked below, so say it
+    # and go on (a mirror frozen in time, as some build sandboxes have, still works).
+    valid=$(sed -n 's/^Valid-Until: //p' "$d/Release")
+    t=$(date -d "$valid" +%s 2>/dev/null) || t=0
+    if [ "$t" -lt "$(date +%s)" ]; then
+        echo "install-deps.sh: warning: sid's InRelease is out of date (Valid-Until: ${valid:-none})" >&2
+    fi
+    sum=$(awk '/^[^ ]/ { s = ($1 == "SHA256:") }
+        s && $3 == "main/binary-amd64/Packages.xz" { print $1; exit }' "$d/Release")
+    if [ -z "$sum" ]; then
+        echo "install-deps.sh: sid's InRelease has no SHA-256 of main/binary-amd64/Packages.xz" >&2
+        return 1
+    fi
+    sid_fetch "$SID_MIRROR/dists/sid/main/binary-amd64/Packages.xz" "$d/Packages.xz" "$sum" || return 1
+    # the two stanzas' Package, Version, Filename, SHA256 (sid has one version of each)
+    xz -dc "$d/Packages.xz" | awk 'BEGIN { RS = ""; FS = "\n" }
+        { p = v = f = s = ""
+          for (i = 1; i <= NF; i++)
+              if ($i ~ /^Package: /) p = substr($i, 10)
+              else if ($i ~ /^Version: /) v = substr($i, 10)
+              else if ($i ~ /^Filename: /) f = substr($i, 11)
+              else if ($i ~ /^SHA256: /) s = substr($i, 9)
+          if ((p == "user-mode-linux" || p == "libc6") && !seen[p]++) print p, v, f, s }' >"$d/pkgs" || return 1
+    for name in user-mode-linux libc6; do
+        read -r p ver file sum < <(grep "^$name " "$d/pkgs") || true
+        if [ "${p:-}" != "$name" ] || ! [[ $file =~ ^pool/main/[a-z0-9][A-Za-z0-9+._~/-]*\.deb$ ]] ||
+            [[ $file == *..* ]] || ! [[ $sum =~ ^[0-9a-f]{64}$ ]]; then
+            echo "install-deps.sh: sid's Packages has no usable $name entry" >&2
+            return 1
+        fi
+        if [ "$name" = user-mode-linux ] && { ! [[ ${ver#*:} =~ ^([0-9]+)\.([0-9]+) ]] ||
+            [ $((BASH_REMATCH[1] * 1000 + BASH_REMATCH[2])) -lt 6014 ]; }; then
+            echo "install-deps.sh: sid's user-mode-linux is $ver: tests/uml/ktls_rekey.sh needs Linux 6.14 or newer" >&2
+            return 1
+        fi
+        sid_fetch "$SID_MIRROR/$file" "$d/${file##*/}" "$sum" || return 1
+        echo "${file#pool/main/}=$sum"
+    done
+}
+
+# sid_uml: $UML_SID as above, unless its stamp says it holds $SID_DEBS already, or what
+# replaced them when sid's pool had dropped them (no download then either).
 sid_uml() {
-    local tmp deb sum
-    [ "$(cat "$UML_SID/.debs" 2>/dev/null)" = "$SID_DEBS" ] && return 0
+    local tmp deb sum rc got stamp
+    stamp=$(cat "$UML_SID/.debs" 2>/dev/null || true)
+    case $stamp in
+        "$SID_DEBS" | "$SID_DEBS"$'\n'"$SID_REPLACED"$'\n'*) return 0 ;;
+    esac
     if [ "$check_only" = 1 ]; then
         echo "install-deps.sh: missing: Debian sid's UML kernel in $UML_SID" >&2
         return 1
     fi
     [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: sid's UML: amd64 only, skipped" >&2; return 0; }
+    if [ "${#UML_SID}" -gt 21 ]; then
+        echo "install-deps.sh: UML_SID=$UML_SID: at most 21 bytes ($UML_SID/ld.so replaces a 27-byte path)" >&2
+        return 1
+    fi
     tmp=$(mktemp -d)
+    got=$SID_DEBS
     for deb in $SID_DEBS; do
         sum=${deb#*=}
         deb=${deb%=*}
-        if ! curl -fsS -o "$tmp/${deb##*/}" "$SID_POOL/$deb" ||
-            ! echo "$sum  $tmp/${deb##*/}" | sha256sum -c --quiet -; then
-            rm -rf "$tmp"
-            return 1
+        rc=0
+        sid_fetch "$SID_POOL/$deb" "$tmp/${deb##*/}" "$sum" || rc=$?
+        [ "$rc" = 0 ] && continue
+        if [ "$rc" = 2 ]; then
+            echo "install-deps.sh: the pinned sid packages are gone: taking sid's current ones (update SID_DEBS in $0)" >&2
+            rm -f "$tmp"/*.deb
+            if got=$(sid_current "$tmp"); then
+                got=$SID_DEBS$'\n'$SID_REPLACED$'\n'$got
+                break
+            fi
         fi
+        rm -rf "$tmp"
+        return 1
     done
     "${sudo[@]}" rm -rf "$UML_SID"
     "${sudo[@]}" mkdir -p "$UML_SID"
@@ -87,7 +193,7 @@ D=$(dirname "$(readlink -f "$0")")
 LD_LIBRARY_PATH=$D/usr/lib/x86_64-linux-gnu exec "$D/usr/bin/linux.uml" "$@"
 EOF
     "${sudo[@]}" chmod 755 "$UML_SID/linux"
-    printf '%s\n' "$SID_DEBS" | "${sudo[@]}" tee "$UML_SID/.debs" >/dev/null
+    printf '%s\n' "$got" | "${sudo[@]}" tee "$UML_SID/.debs" >/dev/null
 }
 
 want_test=0

@@ -24,6 +24,7 @@
 #      /usr/lib/uml/modules). scripts/install-deps.sh --test unpacks Debian
 #      sid's UML (a kernel that can rekey TLS 1.3) with these two at
 #      $UML_SID/linux and $UML_SID/usr/lib/uml/modules; uml_use_sid picks it.
+#      UML_SID (default /opt/ktlsd-uml-sid) as install-deps.sh takes it.
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "SKIP: uml_lib.sh is a helper library for the tests/uml/*.sh tests"
@@ -45,19 +46,45 @@ esac
 . "$UML_HERE/../lib.sh"
 UML_LINUX=${UML_LINUX:-linux}
 UML_MODULES_DIR=${UML_MODULES_DIR:-/usr/lib/uml/modules}
-UML_SID=/opt/ktlsd-uml-sid # where scripts/install-deps.sh --test unpacks sid's UML
+UML_SID=${UML_SID:-/opt/ktlsd-uml-sid} # where scripts/install-deps.sh --test unpacks sid's UML
 PORT=8443 # inside the VM: its own network stack, no clash with the host
 # Kernel modules uml-init loads (the VM cannot load them on demand).
 # aes_generic is built in (modprobe aes is then a no-op); never load aes_ti.
 UML_MODULES="tls gcm ghash-generic ctr chacha20poly1305 ccm aes"
 n=0 # cases written to $T/cases
 
-# uml_use_sid: boot sid's UML (see UML_SID) instead of the default kernel.
+# uml_use_sid: boot sid's UML (see UML_SID) instead of the default kernel,
+# with those of $UML_MODULES its modules dir knows (a module, built in, or an
+# alias): install-deps.sh takes sid's current UML once the pinned one is
+# gone, and modules come and go (7.x has no ghash-generic: GHASH is library
+# code gcm pulls in).
 uml_use_sid() {
+	local d m want=$UML_MODULES
 	UML_LINUX=$UML_SID/linux
 	UML_MODULES_DIR=$UML_SID/usr/lib/uml/modules
-	# 7.x has no ghash-generic module: GHASH is library code gcm pulls in
-	UML_MODULES="tls gcm ctr chacha20poly1305 ccm aes"
+	d=$(find "$UML_MODULES_DIR" -mindepth 2 -maxdepth 2 -name modules.dep -printf '%h\n' 2>/dev/null)
+	d=${d%%$'\n'*} # the first release (one is unpacked)
+	[ -n "$d" ] || return 0 # not unpacked: uml_setup skips
+	UML_MODULES=
+	for m in $want; do
+		uml_module_known "$d" "$m" && UML_MODULES="$UML_MODULES $m"
+	done
+}
+
+# uml_module_known DIR NAME: modprobe in the VM would find NAME in DIR (a
+# kernel's modules: modules.dep, modules.builtin, modules.alias); - and _ are
+# the same to modprobe.
+uml_module_known() {
+	local f files=()
+	for f in modules.dep modules.builtin modules.alias; do
+		[ -f "$1/$f" ] && files+=("$1/$f")
+	done
+	[ "${#files[@]}" -gt 0 ] || return 1
+	awk -v n="${2//-/_}" '
+		FILENAME ~ /alias$/ { a = $2 }
+		FILENAME !~ /alias$/ { a = $1; sub(/:$/, "", a); sub(/.*\//, "", a); sub(/\.ko.*$/, "", a) }
+		{ gsub(/-/, "_", a); if (a == n) { found = 1; exit } }
+		END { exit !found }' "${files[@]}"
 }
 
 # uml_setup CMD...: skip (exit 77) unless UML, its modules and the commands

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,22 +244,6 @@ static size_t put_escaped(char *out, size_t pos, size_t cap, struct str s, enum 
     return pos;
 }
 
-static size_t put_fmt(char *out, size_t pos, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static size_t put_fmt(char *out, size_t pos, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    int r;
-    if (pos >= cap)
-        return cap;
-    va_start(ap, fmt);
-    r = vsnprintf(out + pos, cap - pos, fmt, ap);
-    va_end(ap);
-    if (r < 0)
-        return pos;
-    return (size_t)r >= cap - pos ? cap : pos + (size_t)r;
-}
-
 size_t log_format_render(const struct log_format *f, const struct log_vars *v, char *out,
                          size_t cap)
 {
@@ -272,37 +255,37 @@ size_t log_format_render(const struct log_format *f, const struct log_vars *v, c
         const struct log_op *op = &f->ops[i];
         switch (op->var) {
         case LV_LITERAL:
-            pos = put_fmt(out, pos, cap, "%.*s", (int)op->len, f->text + op->off);
+            pos = buf_printf(out, pos, cap, "%.*s", (int)op->len, f->text + op->off);
             break;
         case LV_TIME_LOCAL:
-            pos = put_fmt(out, pos, cap, "%s", time_now.log_local);
+            pos = buf_printf(out, pos, cap, "%s", time_now.log_local);
             break;
         case LV_STATUS:
-            pos = put_fmt(out, pos, cap, "%03ld", v->status);
+            pos = buf_printf(out, pos, cap, "%03ld", v->status);
             break;
         case LV_BODY_BYTES_SENT:
-            pos = put_fmt(out, pos, cap, "%llu", v->body_bytes);
+            pos = buf_printf(out, pos, cap, "%llu", v->body_bytes);
             break;
         case LV_BYTES_SENT:
-            pos = put_fmt(out, pos, cap, "%llu", v->bytes);
+            pos = buf_printf(out, pos, cap, "%llu", v->bytes);
             break;
         case LV_REQUEST_TIME:
-            pos = put_fmt(out, pos, cap, "%.3f", v->request_time);
+            pos = buf_printf(out, pos, cap, "%.3f", v->request_time);
             break;
         case LV_MSEC:
-            pos = put_fmt(out, pos, cap, "%.3f", v->msec);
+            pos = buf_printf(out, pos, cap, "%.3f", v->msec);
             break;
         case LV_CONNECTION:
-            pos = put_fmt(out, pos, cap, "%lu", v->connection);
+            pos = buf_printf(out, pos, cap, "%lu", v->connection);
             break;
         case LV_CONNECTION_REQUESTS:
-            pos = put_fmt(out, pos, cap, "%lu", v->connection_requests);
+            pos = buf_printf(out, pos, cap, "%lu", v->connection_requests);
             break;
         case LV_PID:
-            pos = put_fmt(out, pos, cap, "%d", log_pid());
+            pos = buf_printf(out, pos, cap, "%d", log_pid());
             break;
         case LV_REQUEST_LENGTH:
-            pos = put_fmt(out, pos, cap, "%llu", v->request_length);
+            pos = buf_printf(out, pos, cap, "%llu", v->request_length);
             break;
         case LV_REQUEST_VAR: /* as nginx: "-" when not found, nothing when empty */
             if (op->off < v->nreqv && v->reqv[op->off].p != NULL && v->reqv[op->off].len == 0)

@@ -7,7 +7,6 @@
 #include "util.h"
 #include "version.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -136,22 +135,7 @@ static time_t next_time_of_day(time_t now, long seconds)
     return mktime(&tm);
 }
 
-/* Appends fmt's text at pos if there is room; returns the new position. */
-static size_t put(char *out, size_t cap, size_t pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static size_t put(char *out, size_t cap, size_t pos, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (pos >= cap)
-        return pos;
-    va_start(ap, fmt);
-    n = vsnprintf(out + pos, cap - pos, fmt, ap);
-    va_end(ap);
-    return pos + (n > 0 ? (size_t)n : 0);
-}
-
-#define ADD(...) (pos = put(out, cap, pos, __VA_ARGS__))
+#define ADD(...) (pos = buf_printf(out, pos, cap, __VA_ARGS__))
 
 /* expires: Expires and Cache-Control, for a cacheable status. */
 static size_t put_expires(char *out, size_t cap, size_t pos, const struct response *resp)

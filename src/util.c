@@ -1,6 +1,7 @@
 /* util.c: allocation wrappers that abort on OOM, and the per-second clocks. */
 #include "util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,4 +68,18 @@ void time_update(time_t now)
     localtime_r(&now, &tm);
     strftime(time_now.log_local, sizeof(time_now.log_local), "%d/%b/%Y:%H:%M:%S %z", &tm);
     strftime(time_now.err_local, sizeof(time_now.err_local), "%Y/%m/%d %H:%M:%S", &tm);
+}
+
+size_t buf_printf(char *out, size_t pos, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+    if (pos >= cap)
+        return cap;
+    va_start(ap, fmt);
+    r = vsnprintf(out + pos, cap - pos, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return pos;
+    return (size_t)r >= cap - pos ? cap : pos + (size_t)r;
 }

@@ -37,4 +37,9 @@ void time_update(time_t now);
 /* Formats t as an RFC 9110 IMF-fixdate into out (>= 30 bytes); returns length. */
 size_t time_http_date(char *out, size_t cap, time_t t);
 
+/* Appends printf-style text to out at pos, never past cap; returns the new
+ * position, cap when the text did not fit (so pos >= cap means truncated). */
+size_t buf_printf(char *out, size_t pos, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -547,6 +547,14 @@ mkfile() {
 
 md5() { md5sum "$1" | cut -d' ' -f1; }
 
+# h5bp_all_snippets CONF: include every optional h5bp snippet (tests/data/h5bp_snippets.txt)
+# after "include h5bp/basic.conf;" in CONF, as a user enabling them all would
+h5bp_all_snippets() {
+    local extra='' f
+    while read -r f; do extra="$extra\\n  include h5bp/$f;"; done <"$SRCDIR/tests/data/h5bp_snippets.txt"
+    sed -i "s|include h5bp/basic.conf;|&$extra|" "$1"
+}
+
 # ---------------------------------------------------------------- two servers, one config
 # A test that holds $KTLSD against nginx (the reference: $NGINX, default
 # /usr/sbin/nginx) on one config defines

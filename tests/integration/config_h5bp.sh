@@ -22,18 +22,8 @@ sed -i "s|/etc/nginx/certs/default.crt|$CERT|; s|/etc/nginx/certs/default.key|$K
 sed -i "s|/var/www/example.com/public|$H/www|; s|listen 443 ssl http2;|listen 127.0.0.1:$PORT ssl http2;|; s|listen \[::\]:443 ssl http2;||" "$H/conf.d/example.com.conf"
 sed -i "s|listen \[::\]:80 default_server;||; s|listen 80 default_server;|listen 127.0.0.1:$(free_port) default_server;|" "$H/conf.d/no-ssl.default.conf"
 sed -i '/^ *listen \[::\]:80;/d; s|^ *listen 80;|  listen 127.0.0.1:'"$(free_port)"';|' "$H/conf.d/example.com.conf"
-# every optional snippet h5bp ships, in the HTTPS server
-extra=
-for f in cross-origin/resource_timing.conf location/web_performance_filename-based_cache_busting.conf \
-    location/web_performance_svgz-compression.conf security/content-security-policy.conf \
-    security/cross-origin-policy.conf security/permissions-policy.conf \
-    security/strict-transport-security.conf tls/ocsp_stapling.conf \
-    web_performance/cache-control.conf web_performance/cache-file-descriptors.conf \
-    web_performance/content_transformation.conf web_performance/pre-compressed_content_brotli.conf \
-    web_performance/pre-compressed_content_gzip.conf; do
-    extra="$extra\\n  include h5bp/$f;"
-done
-sed -i "s|include h5bp/basic.conf;|&$extra|" "$H/conf.d/example.com.conf"
+# every optional snippet h5bp ships (tests/data/h5bp_snippets.txt), in the HTTPS server
+h5bp_all_snippets "$H/conf.d/example.com.conf"
 OUT=$("$KTLSD" -t -c "$H/nginx.conf" 2>&1)
 st=$?
 log "$(printf '%s\n' "$OUT" | grep -v 'cannot be opened' | head -5)"

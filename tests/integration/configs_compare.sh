@@ -255,21 +255,7 @@ for side in ngx kt; do
     sed -i "1i load_module $BROTLI_MOD;" "$CUR/nginx.conf"
     cp "$CUR/conf.d/templates/example.com.conf" "$CUR/conf.d/"
     # every optional snippet h5bp ships, in the HTTPS server (as config_h5bp.sh)
-    /usr/bin/python3 - "$CUR/conf.d/example.com.conf" <<'PY'
-import sys
-p = sys.argv[1]
-s = open(p).read()
-extra = "".join("\n  include h5bp/%s;" % f for f in (
-    "cross-origin/resource_timing.conf", "location/web_performance_filename-based_cache_busting.conf",
-    "location/web_performance_svgz-compression.conf", "security/content-security-policy.conf",
-    "security/cross-origin-policy.conf", "security/permissions-policy.conf",
-    "security/strict-transport-security.conf", "tls/ocsp_stapling.conf",
-    "web_performance/cache-control.conf", "web_performance/cache-file-descriptors.conf",
-    "web_performance/content_transformation.conf", "web_performance/pre-compressed_content_brotli.conf",
-    "web_performance/pre-compressed_content_gzip.conf"))
-i = s.rindex("include h5bp/basic.conf;") + len("include h5bp/basic.conf;")
-open(p, "w").write(s[:i] + extra + s[i:])
-PY
+    h5bp_all_snippets "$CUR/conf.d/example.com.conf"
     find "$CUR" -type f -name '*.conf' | while read -r f; do subst "$f"; done
 done
 read -r HNS HNP <<<"${PORTS[ngx]}"

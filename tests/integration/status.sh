@@ -87,13 +87,7 @@ expect_eq 405 "$(curl "${CURL_K[@]}" -o /dev/null -w '%{http_code}' -X POST "htt
 h2=$(curl -s --http2-prior-knowledge "http://127.0.0.1:$PLAIN_PORT/status?format=json")
 expect_eq 1 "$(echo "$h2" | jget '["connections"]["writing"]')" "HTTP/2: the status request counts as writing"
 expect_eq 0 "$(echo "$h2" | jget '["connections"]["idle"]')" "HTTP/2: an answering connection is not idle"
-/usr/bin/python3 - "$PLAIN_PORT" >"$T/h2held" 2>&1 <<'PY' &
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))
-s.recv(100)  # the server's SETTINGS: the session is up
-print("up", flush=True); time.sleep(3)
-PY
+/usr/bin/python3 "$CLIENTS/h2_hold.py" "$PLAIN_PORT" 3 >"$T/h2held" 2>&1 &
 BG_PIDS+=($!)
 for _ in $(seq 50); do grep -q up "$T/h2held" 2>/dev/null && break; sleep 0.1; done
 idle=$(status_json)

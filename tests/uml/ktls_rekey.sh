@@ -27,16 +27,7 @@ uml_write_conf "$CONF" "" "http2 on; location = /status { ktlsd_status; }"
 
 # HTTP/2 client bytes: the preface, SETTINGS and stream 1's GET; then the
 # GETs of streams 3 and 5 (sent after each K)
-/usr/bin/python3 - "$T" <<'EOF'
-import sys
-import h2.connection
-c = h2.connection.H2Connection()
-c.initiate_connection()
-for i, sid in enumerate((1, 3, 5)):
-    c.send_headers(sid, [(':method', 'GET'), (':scheme', 'https'), (':authority', 'x'),
-                         (':path', '/k.txt')], end_stream=True)
-    open('%s/h2-%d' % (sys.argv[1], i), 'wb').write(c.data_to_send())
-EOF
+/usr/bin/python3 "$CLIENTS/h2_gets.py" "$T" /k.txt 1 3 5
 
 : >"$T/cases"
 cat >"$T/after-cases" <<EOS

@@ -47,17 +47,31 @@ SID_POOL=http://deb.debian.org/debian/pool/main
 SID_DEBS="u/user-mode-linux/user-mode-linux_7.2um1_amd64.deb=f947c9244fd79d481299df2ad68961f6b3b7703bff38c4b0e726f861161da62c
 g/glibc/libc6_2.43-7_amd64.deb=5c71715c51103beb4fbba9fe9f8dff604af6610dfa71c70bff342f54a7860803"
 
-# sid_uml: $UML_SID as above, unless its stamp says it holds $SID_DEBS already.
-sid_uml() {
-    local tmp deb sum
-    [ "$(cat "$UML_SID/.debs" 2>/dev/null)" = "$SID_DEBS" ] && return 0
+# Debian 13's OpenSSL 3.5, which offloads TLS 1.3 receive too (Debian 12's 3.0 gives the
+# kernel the TLS 1.3 send key only): --test UNPACKS libssl3t64 and libssl-dev into
+# $OPENSSL35 (never installed), and tests/uml/ktls_openssl35.sh builds ktlsd against it
+# (cmake -DKTLSD_OPENSSL_DIR=$OPENSSL35 -DKTLSD_GLIBC_DIR=$UML_SID: it needs glibc >= 2.38,
+# sid's above; its shlibs ask libzstd1 >= 1.5.5, but Debian 12's 1.5.4 has every ZSTD_
+# symbol it uses). Pinned with their SHA-256 (from trixie's Packages): update both when
+# the pool drops them.
+OPENSSL35=/opt/ktlsd-openssl35
+OPENSSL35_DEBS="o/openssl/libssl3t64_3.5.9-1~deb13u1_amd64.deb=ffefb9af363e0e4592251b2533eb06453c8e470f7772e40263c4b2129251a6d5
+o/openssl/libssl-dev_3.5.9-1~deb13u1_amd64.deb=9988be213bb31bb87b07a61e6e201b1b570b500a607e4449725442add3a4d3e8"
+
+# unpack_debs DIR DEBS: unless the stamp DIR/.debs says DIR holds DEBS already (return
+# 0), fetch DEBS (POOL-PATH=SHA-256 each, under $SID_POOL), check their sums and unpack
+# them (dpkg-deb -x) into a fresh DIR; return 2, and the caller finishes DIR, then
+# stamps it (stamp_debs). With --check: report DIR as missing (return 1).
+unpack_debs() {
+    local dir=$1 debs=$2 tmp deb sum
+    [ "$(cat "$dir/.debs" 2>/dev/null)" = "$debs" ] && return 0
     if [ "$check_only" = 1 ]; then
-        echo "install-deps.sh: missing: Debian sid's UML kernel in $UML_SID" >&2
+        echo "install-deps.sh: missing: $dir (unpacked Debian packages)" >&2
         return 1
     fi
-    [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: sid's UML: amd64 only, skipped" >&2; return 0; }
+    [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: $dir: amd64 only, skipped" >&2; return 0; }
     tmp=$(mktemp -d)
-    for deb in $SID_DEBS; do
+    for deb in $debs; do
         sum=${deb#*=}
         deb=${deb%=*}
         if ! curl -fsS -o "$tmp/${deb##*/}" "$SID_POOL/$deb" ||
@@ -66,12 +80,25 @@ sid_uml() {
             return 1
         fi
     done
-    "${sudo[@]}" rm -rf "$UML_SID"
-    "${sudo[@]}" mkdir -p "$UML_SID"
+    "${sudo[@]}" rm -rf "$dir"
+    "${sudo[@]}" mkdir -p "$dir"
     for deb in "$tmp"/*.deb; do
-        "${sudo[@]}" dpkg-deb -x "$deb" "$UML_SID"
+        "${sudo[@]}" dpkg-deb -x "$deb" "$dir"
     done
     rm -rf "$tmp"
+    return 2
+}
+
+# stamp_debs DIR DEBS: DIR is complete (see unpack_debs).
+stamp_debs() {
+    printf '%s\n' "$2" | "${sudo[@]}" tee "$1/.debs" >/dev/null
+}
+
+# sid_uml: $UML_SID as above, unless its stamp says it holds $SID_DEBS already.
+sid_uml() {
+    local rc=0
+    unpack_debs "$UML_SID" "$SID_DEBS" || rc=$?
+    [ "$rc" = 2 ] || return "$rc"
     "${sudo[@]}" ln -s usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$UML_SID/ld.so"
     "${sudo[@]}" python3 -c '
 import sys
@@ -87,7 +114,15 @@ D=$(dirname "$(readlink -f "$0")")
 LD_LIBRARY_PATH=$D/usr/lib/x86_64-linux-gnu exec "$D/usr/bin/linux.uml" "$@"
 EOF
     "${sudo[@]}" chmod 755 "$UML_SID/linux"
-    printf '%s\n' "$SID_DEBS" | "${sudo[@]}" tee "$UML_SID/.debs" >/dev/null
+    stamp_debs "$UML_SID" "$SID_DEBS"
+}
+
+# openssl35: $OPENSSL35 as above, unless its stamp says it holds $OPENSSL35_DEBS.
+openssl35() {
+    local rc=0
+    unpack_debs "$OPENSSL35" "$OPENSSL35_DEBS" || rc=$?
+    [ "$rc" = 2 ] || return "$rc"
+    stamp_debs "$OPENSSL35" "$OPENSSL35_DEBS"
 }
 
 want_test=0
@@ -135,7 +170,7 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-deps.sh: missing packages: ${missing[*]}" >&2
     if [ "$check_only" = 1 ]; then
-        [ "$want_test" = 1 ] && { sid_uml || true; }
+        [ "$want_test" = 1 ] && { sid_uml || true; openssl35 || true; }
         exit 1
     fi
     if [ "${sudo[0]:-}" = false ]; then
@@ -150,4 +185,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 if [ "$want_test" = 1 ]; then
     sid_uml
+    openssl35
 fi

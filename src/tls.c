@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "sessions.h"
+#include "stats.h"
 #include "util.h"
 
 #include <errno.h>
@@ -35,6 +36,7 @@
 
 static void rekey_attach(SSL_CTX *ctx);
 static void rekey_bind(SSL *ssl);
+static int rx_key_refused(SSL *ssl, const struct log_ctx *log);
 
 const char *tls_error_text(void)
 {
@@ -369,7 +371,37 @@ int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct
         *n = 0;
         return KT_OK;
     }
+    if (e == SSL_ERROR_SSL && rx_key_refused(ssl, log))
+        return KT_ERROR;
     return decode(ssl, r, want, log, "SSL_read()");
+}
+
+/* TLS 1.3 KeyUpdate from the client under kTLS RX (OpenSSL 3.5+ gives the
+ * kernel the TLS 1.3 receive key). The kernel hands the KeyUpdate up as a
+ * control record; OpenSSL 3.5 then sets the next receive key itself
+ * (setsockopt TLS_RX again). Linux 6.14+ takes it (it stops decrypting at a
+ * KeyUpdate until the new key comes, EKEYEXPIRED meanwhile) and the
+ * connection goes on. Older kernels answer EBUSY; OpenSSL cannot go back to
+ * user space either ("no suitable record layer"), sends a fatal
+ * internal_error alert and fails the read: seen under Linux 6.1 with OpenSSL
+ * 3.5.9. Nothing is misread, and the connection must end: logged at info as a
+ * key update kTLS could not follow, and counted as one. */
+static int rx_key_refused(SSL *ssl, const struct log_ctx *log)
+{
+#ifdef SSL_R_NO_SUITABLE_RECORD_LAYER
+    if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_NO_SUITABLE_RECORD_LAYER &&
+        SSL_version(ssl) == TLS1_3_VERSION && tls_ktls_rx(ssl)) {
+        ERR_clear_error();
+        log_error(LL_INFO, log,
+                  "client sent a TLS 1.3 key update, and this kernel cannot take the new kTLS "
+                  "receive key (Linux 6.14+ can): closing the connection");
+        stats_me->key_update_closes++;
+        return 1;
+    }
+#else
+    (void)ssl, (void)log;
+#endif
+    return 0;
 }
 
 int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want,

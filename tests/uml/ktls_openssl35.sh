@@ -22,29 +22,9 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=uml_lib.sh
 . "$HERE/uml_lib.sh"
-OSSL35=/opt/ktlsd-openssl35 # scripts/install-deps.sh --test
-[ "$MODE" = ktlsd ] || skip "ktlsd only (nginx here is built with Debian 12's OpenSSL 3.0)"
-[ -e "$OSSL35/.debs" ] || skip "no $OSSL35 (scripts/install-deps.sh --test unpacks OpenSSL 3.5)"
-[ -x "$UML_SID/linux" ] && [ -x "$UML_SID/ld.so" ] || skip "no $UML_SID (scripts/install-deps.sh --test)"
-SRC=${SRCDIR:-$(cd "$HERE/../.." && pwd)}
-
-# --- the binary ----------------------------------------------------------------
-if "$KTLSD" -V 2>/dev/null | grep -q '^built with OpenSSL 3\.5.*running with OpenSSL 3\.5'; then
-	K35=$KTLSD
-else
-	B=${BUILDDIR:+$BUILDDIR/openssl35}
-	B=${B:-$T/build35}
-	log "building ktlsd against $OSSL35 in $B"
-	if ! { cmake -S "$SRC" -B "$B" -DCMAKE_BUILD_TYPE=Release -DKTLSD_WERROR=ON \
-		-DKTLSD_OPENSSL_DIR="$OSSL35" -DKTLSD_GLIBC_DIR="$UML_SID" &&
-		cmake --build "$B" --target ktlsd -j2; } >"$T/build35.log" 2>&1; then
-		fail "ktlsd builds against $OSSL35"
-		tail -n 30 "$T/build35.log" | sed 's/^/#   | /'
-		finish
-	fi
-	K35=$B/ktlsd
-fi
-KTLSD=$K35
+# shellcheck source=openssl35_lib.sh
+. "$HERE/openssl35_lib.sh"
+o35_binary
 
 # --- on the host: what it links and what -V says --------------------------------
 "$UML_SID/ld.so" --list "$K35" >"$T/libs" 2>&1
@@ -172,6 +152,9 @@ line=$(awk '$6 == "/p.txt?k3"' "$T/access.log")
 check "KeyUpdate: the GET after both: 200, \$ktls tx+rx ($line)" \
 	sh -c "echo '$line' | grep -q '^TLSv1.3 [^ ]* tx+rx 200 '"
 
+check "status: the one key update the client requested followed, none closed" \
+	sh -c "grep -q 'TLS key updates kTLS followed (new kernel key): 1\$' '$O/status' &&
+		grep -q 'TLS key updates kTLS could not follow (connections closed): 0\$' '$O/status'"
 log "status: $(grep 'TLS connections since start' "$O/status" | tr '\n' ' ')"
 check "status: TLS 1.3 connections counted as tx_rx, none tx alone" \
 	grep -Eq 'TLS connections since start, TLSv1\.3:? .*tx_rx:? *[1-9].* tx:? *0( |$)' "$O/status"

@@ -56,8 +56,10 @@ n=0 # cases written to $T/cases
 uml_use_sid() {
 	UML_LINUX=$UML_SID/linux
 	UML_MODULES_DIR=$UML_SID/usr/lib/uml/modules
-	# 7.x has no ghash-generic module: GHASH is library code gcm pulls in
-	UML_MODULES="tls gcm ctr chacha20poly1305 ccm aes"
+	# 7.x has no ghash-generic module: GHASH is library code gcm pulls in;
+	# chacha20poly1305 needs the "chacha20" skcipher of chacha.ko (6.1:
+	# chacha_generic, which it pulls in)
+	UML_MODULES="tls gcm ctr chacha chacha20poly1305 ccm aes"
 }
 
 # uml_setup CMD...: skip (exit 77) unless UML, its modules and the commands

@@ -5,9 +5,11 @@
  * a socket BIO (SSL_set_fd). When the handshake switches keys, OpenSSL calls
  * setsockopt(TCP_ULP, "tls") and setsockopt(SOL_TLS, TLS_TX / TLS_RX) itself
  * if the negotiated cipher is one the kernel can take (AES-GCM 128/256 and,
- * in 3.0, not ChaCha20-Poly1305; receive only for TLS 1.2). Any failure there
- * is silent: the connection simply stays on userspace TLS. So we never assume
- * kTLS; we ask the BIOs after the handshake (tls_ktls_tx / tls_ktls_rx). */
+ * in 3.0, not ChaCha20-Poly1305; receive only for TLS 1.2, where 3.5 gives
+ * the kernel the TLS 1.3 receive key too: see rx_key_refused). Any failure
+ * there is silent: the connection simply stays on userspace TLS. So we never
+ * assume kTLS; we ask the BIOs after the handshake (tls_ktls_tx /
+ * tls_ktls_rx). */
 #include "tls.h"
 #include "config.h"
 #include "log.h"
@@ -97,7 +99,9 @@ void tls_ktls_probe(struct ktls_support *s)
  * goes by the version of the library linked at run time (not the headers
  * built against, so a distribution's OpenSSL upgrade shows): 3.0 to 3.4
  * give the kernel the TLS 1.3 send key only, TLS 1.2 both; 3.5 adds TLS
- * 1.3 receive offload (Linux 5.1 has the kernel side). */
+ * 1.3 receive offload (Linux 5.1 has the kernel side). Measured with Debian
+ * 13's 3.5.9 (tests/uml/ktls_openssl35*.sh): TLS 1.3 AES-GCM is tx+rx
+ * under Linux 6.1 and 7.2, ChaCha20-Poly1305 under 7.2. */
 const char *tls_ktls_directions(int version)
 {
     if (version == TLS1_3_VERSION && OpenSSL_version_num() < 0x30500000UL)

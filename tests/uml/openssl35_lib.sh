@@ -25,9 +25,11 @@ o35_binary() {
 	B=${BUILDDIR:+$BUILDDIR/openssl35}
 	B=${B:-$T/build35}
 	log "building ktlsd against $OSSL35 in $B"
-	if ! { cmake -S "$src" -B "$B" -DCMAKE_BUILD_TYPE=Release -DKTLSD_WERROR=ON \
-		-DKTLSD_OPENSSL_DIR="$OSSL35" -DKTLSD_GLIBC_DIR="$UML_SID" &&
-		cmake --build "$B" --target ktlsd -j2; } >"$T/build35.log" 2>&1; then
+	mkdir -p "$B"
+	# (flock: both tests may build in $BUILDDIR/openssl35 at once under ctest -j)
+	if ! flock "$B/.lock" sh -c 'cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DKTLSD_WERROR=ON \
+		-DKTLSD_OPENSSL_DIR="$3" -DKTLSD_GLIBC_DIR="$4" && cmake --build "$2" --target ktlsd -j2' \
+		sh "$src" "$B" "$OSSL35" "$UML_SID" >"$T/build35.log" 2>&1; then
 		fail "ktlsd builds against $OSSL35"
 		tail -n 30 "$T/build35.log" | sed 's/^/#   | /'
 		finish

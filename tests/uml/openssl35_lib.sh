@@ -16,7 +16,9 @@ o35_binary() {
 	local B src
 	[ "$MODE" = ktlsd ] || skip "ktlsd only (nginx here is built with Debian 12's OpenSSL 3.0)"
 	[ -e "$OSSL35/.debs" ] || skip "no $OSSL35 (scripts/install-deps.sh --test unpacks OpenSSL 3.5)"
-	[ -x "$UML_SID/linux" ] && [ -x "$UML_SID/ld.so" ] || skip "no $UML_SID (scripts/install-deps.sh --test)"
+	if [ ! -x "$UML_SID/linux" ] || [ ! -x "$UML_SID/ld.so" ]; then
+		skip "no $UML_SID (scripts/install-deps.sh --test)"
+	fi
 	src=${SRCDIR:-$(cd "$UML_HERE/../.." && pwd)}
 	if "$KTLSD" -V 2>/dev/null | grep -q '^built with OpenSSL 3\.5.*running with OpenSSL 3\.5'; then
 		K35=$KTLSD
@@ -27,6 +29,7 @@ o35_binary() {
 	log "building ktlsd against $OSSL35 in $B"
 	mkdir -p "$B"
 	# (flock: both tests may build in $BUILDDIR/openssl35 at once under ctest -j)
+	# shellcheck disable=SC2016 # sh -c's own positional parameters
 	if ! flock "$B/.lock" sh -c 'cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DKTLSD_WERROR=ON \
 		-DKTLSD_OPENSSL_DIR="$3" -DKTLSD_GLIBC_DIR="$4" && cmake --build "$2" --target ktlsd -j2' \
 		sh "$src" "$B" "$OSSL35" "$UML_SID" >"$T/build35.log" 2>&1; then

@@ -196,6 +196,44 @@ EOF
     printf '%s\n' "$got" | "${sudo[@]}" tee "$UML_SID/.debs" >/dev/null
 }
 
+# Debian 13's OpenSSL 3.5, which offloads TLS 1.3 receive too (Debian 12's 3.0 gives the
+# kernel the TLS 1.3 send key only): --test UNPACKS libssl3t64 and libssl-dev into
+# $OPENSSL35 (never installed), and tests/uml/ktls_openssl35*.sh build ktlsd against it
+# (cmake -DKTLSD_OPENSSL_DIR=$OPENSSL35 -DKTLSD_GLIBC_DIR=$UML_SID: it needs glibc >= 2.38,
+# sid's above; its shlibs ask libzstd1 >= 1.5.5, but Debian 12's 1.5.4 has every ZSTD_
+# symbol it uses). Pinned with their SHA-256 (from trixie's Packages): update both when
+# trixie's pool drops them.
+OPENSSL35=/opt/ktlsd-openssl35
+OPENSSL35_DEBS="o/openssl/libssl3t64_3.5.9-1~deb13u1_amd64.deb=ffefb9af363e0e4592251b2533eb06453c8e470f7772e40263c4b2129251a6d5
+o/openssl/libssl-dev_3.5.9-1~deb13u1_amd64.deb=9988be213bb31bb87b07a61e6e201b1b570b500a607e4449725442add3a4d3e8"
+
+# openssl35: $OPENSSL35 as above, unless its stamp says it holds $OPENSSL35_DEBS.
+openssl35() {
+    local tmp deb sum
+    [ "$(cat "$OPENSSL35/.debs" 2>/dev/null)" = "$OPENSSL35_DEBS" ] && return 0
+    if [ "$check_only" = 1 ]; then
+        echo "install-deps.sh: missing: Debian 13's OpenSSL 3.5 in $OPENSSL35" >&2
+        return 1
+    fi
+    [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: OpenSSL 3.5: amd64 only, skipped" >&2; return 0; }
+    tmp=$(mktemp -d)
+    for deb in $OPENSSL35_DEBS; do
+        sum=${deb#*=}
+        deb=${deb%=*}
+        if ! sid_fetch "$SID_POOL/$deb" "$tmp/${deb##*/}" "$sum"; then
+            rm -rf "$tmp"
+            return 1
+        fi
+    done
+    "${sudo[@]}" rm -rf "$OPENSSL35"
+    "${sudo[@]}" mkdir -p "$OPENSSL35"
+    for deb in "$tmp"/*.deb; do
+        "${sudo[@]}" dpkg-deb -x "$deb" "$OPENSSL35"
+    done
+    rm -rf "$tmp"
+    printf '%s\n' "$OPENSSL35_DEBS" | "${sudo[@]}" tee "$OPENSSL35/.debs" >/dev/null
+}
+
 want_test=0
 check_only=0
 for arg in "$@"; do
@@ -241,7 +279,7 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-deps.sh: missing packages: ${missing[*]}" >&2
     if [ "$check_only" = 1 ]; then
-        [ "$want_test" = 1 ] && { sid_uml || true; }
+        [ "$want_test" = 1 ] && { sid_uml || true; openssl35 || true; }
         exit 1
     fi
     if [ "${sudo[0]:-}" = false ]; then
@@ -256,4 +294,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 if [ "$want_test" = 1 ]; then
     sid_uml
+    openssl35
 fi

@@ -5,13 +5,16 @@
  * a socket BIO (SSL_set_fd). When the handshake switches keys, OpenSSL calls
  * setsockopt(TCP_ULP, "tls") and setsockopt(SOL_TLS, TLS_TX / TLS_RX) itself
  * if the negotiated cipher is one the kernel can take (AES-GCM 128/256 and,
- * in 3.0, not ChaCha20-Poly1305; receive only for TLS 1.2). Any failure there
- * is silent: the connection simply stays on userspace TLS. So we never assume
- * kTLS; we ask the BIOs after the handshake (tls_ktls_tx / tls_ktls_rx). */
+ * in 3.0, not ChaCha20-Poly1305; receive only for TLS 1.2, where 3.5 gives
+ * the kernel the TLS 1.3 receive key too: see rx_key_refused). Any failure
+ * there is silent: the connection simply stays on userspace TLS. So we never
+ * assume kTLS; we ask the BIOs after the handshake (tls_ktls_tx /
+ * tls_ktls_rx). */
 #include "tls.h"
 #include "config.h"
 #include "log.h"
 #include "sessions.h"
+#include "stats.h"
 #include "util.h"
 
 #include <errno.h>
@@ -35,6 +38,7 @@
 
 static void rekey_attach(SSL_CTX *ctx);
 static void rekey_bind(SSL *ssl);
+static int rx_key_refused(SSL *ssl, const struct log_ctx *log);
 
 const char *tls_error_text(void)
 {
@@ -95,7 +99,9 @@ void tls_ktls_probe(struct ktls_support *s)
  * goes by the version of the library linked at run time (not the headers
  * built against, so a distribution's OpenSSL upgrade shows): 3.0 to 3.4
  * give the kernel the TLS 1.3 send key only, TLS 1.2 both; 3.5 adds TLS
- * 1.3 receive offload (Linux 5.1 has the kernel side). */
+ * 1.3 receive offload (Linux 5.1 has the kernel side). Measured with Debian
+ * 13's 3.5.9 (tests/uml/ktls_openssl35*.sh): TLS 1.3 AES-GCM is tx+rx
+ * under Linux 6.1 and 7.2, ChaCha20-Poly1305 under 7.2. */
 const char *tls_ktls_directions(int version)
 {
     if (version == TLS1_3_VERSION && OpenSSL_version_num() < 0x30500000UL)
@@ -369,7 +375,37 @@ int tls_read(SSL *ssl, void *buf, size_t len, size_t *n, int *want, const struct
         *n = 0;
         return KT_OK;
     }
+    if (e == SSL_ERROR_SSL && rx_key_refused(ssl, log))
+        return KT_ERROR;
     return decode(ssl, r, want, log, "SSL_read()");
+}
+
+/* TLS 1.3 KeyUpdate from the client under kTLS RX (OpenSSL 3.5+ gives the
+ * kernel the TLS 1.3 receive key). The kernel hands the KeyUpdate up as a
+ * control record; OpenSSL 3.5 then sets the next receive key itself
+ * (setsockopt TLS_RX again). Linux 6.14+ takes it (it stops decrypting at a
+ * KeyUpdate until the new key comes, EKEYEXPIRED meanwhile) and the
+ * connection goes on. Older kernels answer EBUSY; OpenSSL cannot go back to
+ * user space either ("no suitable record layer"), sends a fatal
+ * internal_error alert and fails the read: seen under Linux 6.1 with OpenSSL
+ * 3.5.9. Nothing is misread, and the connection must end: logged at info as a
+ * key update kTLS could not follow, and counted as one. */
+static int rx_key_refused(SSL *ssl, const struct log_ctx *log)
+{
+#ifdef SSL_R_NO_SUITABLE_RECORD_LAYER
+    if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_NO_SUITABLE_RECORD_LAYER &&
+        SSL_version(ssl) == TLS1_3_VERSION && tls_ktls_rx(ssl)) {
+        ERR_clear_error();
+        log_error(LL_INFO, log,
+                  "client sent a TLS 1.3 key update, and this kernel cannot take the new kTLS "
+                  "receive key (Linux 6.14+ can): closing the connection");
+        stats_me->key_update_closes++;
+        return 1;
+    }
+#else
+    (void)ssl, (void)log;
+#endif
+    return 0;
 }
 
 int tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, int *want,

@@ -59,7 +59,9 @@ n=0 # cases written to $T/cases
 # gone, and modules come and go (7.x has no ghash-generic: GHASH is library
 # code gcm pulls in).
 uml_use_sid() {
-	local d m want=$UML_MODULES
+	# chacha20poly1305 needs the "chacha20" skcipher of chacha.ko on 7.x
+	# (6.1: chacha_generic, which it pulls in by itself)
+	local d m want="tls gcm ghash-generic ctr chacha chacha20poly1305 ccm aes"
 	UML_LINUX=$UML_SID/linux
 	UML_MODULES_DIR=$UML_SID/usr/lib/uml/modules
 	d=$(find "$UML_MODULES_DIR" -mindepth 2 -maxdepth 2 -name modules.dep -printf '%h\n' 2>/dev/null)

@@ -9,6 +9,8 @@
 
 #include <openssl/ssl.h>
 
+#include "tls_rekey.h"
+
 struct srv_conf;
 struct log_ctx;
 
@@ -68,14 +70,7 @@ int tls_resumed(SSL *ssl);
 /* kTLS sends for this socket: then plaintext goes to the socket itself
  * (see the comment in tls.c). */
 int tls_ktls_tx(SSL *ssl);
-/* After each read on a kTLS TX connection, before anything is written:
- * follows a TLS 1.3 key update the peer asked for (see tls.c).
- * NONE: none; REKEYED: OpenSSL sent its KeyUpdate and the kernel has the
- * next key; REFUSED: this kernel cannot take a new key, nothing was sent:
- * close cleanly; BROKEN: no key the peer reads is left: close at once,
- * without close_notify. */
-enum tls_ku { TLS_KU_NONE, TLS_KU_REKEYED, TLS_KU_REFUSED, TLS_KU_BROKEN };
-enum tls_ku tls_key_update(SSL *ssl);
+/* tls_key_update(): in tls_rekey.h, which this header includes. */
 int tls_ktls_rx(SSL *ssl);
 /* Whether ALPN chose "h2". */
 int tls_alpn_h2(SSL *ssl);

@@ -14,7 +14,7 @@ printf 'z\n' >"$WWW/respawn.txt"
 WORKERS=2 gen_config
 start_server || finish
 curl "${CURL_OPTS[@]}" -o /dev/null "$(url /before.txt)"
-sleep 1.3 # the access log is flushed once a second
+wait_log '"GET /before.txt ' 10 "$T/access.log" # flushed once a second
 expect_file_match '"GET /before.txt ' "$T/access.log" "first line in access.log"
 
 mv "$T/access.log" "$T/access.log.1"
@@ -26,11 +26,27 @@ for _ in $(seq 1 40); do
 done
 check "reopen: access.log created again" test -f "$T/access.log"
 check "reopen: error.log created again" test -f "$T/error.log"
-sleep 0.2 # the workers' own reopen
+# the workers reopen on the master's signal: wait (a loaded machine may take
+# a while) until each holds the new access.log and none the renamed one
+workers_reopened() {
+    local pid
+    for pid in $(worker_pids); do
+        ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " $T/access.log\$" || return 1
+        ! ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " $T/access.log.1\$" || return 1
+    done
+}
+for _ in $(seq 1 200); do
+    workers_reopened && break
+    sleep 0.05
+done
+check "reopen: every worker holds the new access.log" workers_reopened
 for _ in 1 2 3 4; do
     curl "${CURL_OPTS[@]}" -o /dev/null "$(url /after.txt)"
 done
-sleep 1.3
+for _ in $(seq 1 200); do # flushed once a second
+    [ "$(grep -c '"GET /after.txt ' "$T/access.log")" -ge 4 ] && break
+    sleep 0.05
+done
 expect_eq 4 "$(grep -c '"GET /after.txt ' "$T/access.log")" "reopen: new lines land in the new access.log"
 expect_eq 0 "$(grep -c '"GET /after.txt ' "$T/access.log.1")" "reopen: none in the renamed one"
 expect_eq 1 "$(grep -c '"GET /before.txt ' "$T/access.log.1")" "reopen: the old line stays in the renamed one"

@@ -75,6 +75,18 @@ sid_fetch() {
     fi
 }
 
+# unpack_into DIR TMP: DIR afresh, holding the .debs downloaded into TMP unpacked
+# (dpkg-deb -x: never installed); TMP removed.
+unpack_into() {
+    local deb
+    "${sudo[@]}" rm -rf "$1"
+    "${sudo[@]}" mkdir -p "$1"
+    for deb in "$2"/*.deb; do
+        "${sudo[@]}" dpkg-deb -x "$deb" "$1"
+    done
+    rm -rf "$2"
+}
+
 # sid_current DIR: sid's current user-mode-linux and libc6 into DIR; prints their stamp
 # lines (pool path=SHA-256). Each step is checked by the one before, as apt does:
 # InRelease's signature by gpgv against Debian 12's archive keyring (packages gpgv and
@@ -172,12 +184,7 @@ sid_uml() {
         rm -rf "$tmp"
         return 1
     done
-    "${sudo[@]}" rm -rf "$UML_SID"
-    "${sudo[@]}" mkdir -p "$UML_SID"
-    for deb in "$tmp"/*.deb; do
-        "${sudo[@]}" dpkg-deb -x "$deb" "$UML_SID"
-    done
-    rm -rf "$tmp"
+    unpack_into "$UML_SID" "$tmp"
     "${sudo[@]}" ln -s usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$UML_SID/ld.so"
     "${sudo[@]}" python3 -c '
 import sys
@@ -225,12 +232,7 @@ openssl35() {
             return 1
         fi
     done
-    "${sudo[@]}" rm -rf "$OPENSSL35"
-    "${sudo[@]}" mkdir -p "$OPENSSL35"
-    for deb in "$tmp"/*.deb; do
-        "${sudo[@]}" dpkg-deb -x "$deb" "$OPENSSL35"
-    done
-    rm -rf "$tmp"
+    unpack_into "$OPENSSL35" "$tmp"
     printf '%s\n' "$OPENSSL35_DEBS" | "${sudo[@]}" tee "$OPENSSL35/.debs" >/dev/null
 }
 

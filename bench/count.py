@@ -25,7 +25,7 @@ import time
 
 # The TLS record counter the tests use too (tests/clients/records.py)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'clients'))
-from records import Records  # noqa: E402
+from records import Wire  # noqa: E402
 
 LINE = re.compile(r'^(\d+)\s+(.*)$')
 CALL = re.compile(r'^([a-z_0-9]+)\((.*)$')
@@ -133,41 +133,11 @@ def summarize(calls):
 
 
 def tls_wire(port, path, tls12, alpn):
-    """A TLS connection through memory BIOs, handshake done, whose records on the
-    wire rec counts. Returns (sock, ssl object, rec, flush, fill): flush sends what
-    the TLS object wrote, fill reads from the socket into it (and into rec)."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    if alpn:
-        ctx.set_alpn_protocols(alpn)
-    if tls12:
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    sock = socket.create_connection(('127.0.0.1', port), timeout=120)
-    inc, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, outb, server_hostname='localhost')
-    rec = Records()
-
-    def flush():
-        d = outb.read()
-        if d:
-            sock.sendall(d)
-
-    def fill():
-        d = sock.recv(1 << 20)
-        if not d:
-            raise RuntimeError('%s: connection closed by the server' % path)
-        rec.feed(d)
-        inc.write(d)
-
-    while True:
-        try:
-            obj.do_handshake()
-            break
-        except ssl.SSLWantReadError:
-            flush()
-            fill()
-    return sock, obj, rec, flush, fill
+    """A TLS connection through memory BIOs, handshake done (its records counted
+    too), whose records on the wire rec counts. Returns (sock, ssl object, rec,
+    flush, fill): see tests/clients/records.py's Wire."""
+    w = Wire(port, '1.2' if tls12 else None, alpn, timeout=120, count_handshake=True, what=path)
+    return w.sock, w.tls, w.rec, w.flush, w.fill
 
 
 def client(port, path, n, tls12, size):

@@ -13,10 +13,9 @@ import socket
 import ssl
 import sys
 import os
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from records import Records  # noqa: E402
+from records import Wire  # noqa: E402
 
 from hpack import Encoder
 from hyperframe.frame import DataFrame, Frame, HeadersFrame, SettingsFrame, WindowUpdateFrame
@@ -25,49 +24,9 @@ port, path, fname, ver = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 slow = len(sys.argv) > 5 and sys.argv[5] == "slow"
 
 
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-ctx.set_alpn_protocols(["h2"])
-if ver == "1.2":
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-else:
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-if slow:
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-sock.settimeout(30)
-sock.connect(("127.0.0.1", port))
-inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
-rec = Records()
-
-
-def flush():
-    d = out.read()
-    if d:
-        sock.sendall(d)
-
-
-def fill(count=True):
-    if slow and count:
-        time.sleep(0.001)
-    d = sock.recv(4096 if slow else 1 << 20)
-    if not d:
-        raise RuntimeError("connection closed by the server")
-    if count:
-        rec.feed(d)
-    inc.write(d)
-
-
-while True:
-    try:
-        tls.do_handshake()
-        break
-    except ssl.SSLWantReadError:
-        flush()
-        fill(False)
-flush()
+w = Wire(port, ver, ["h2"], rcvbuf=8192 if slow else None, chunk=4096 if slow else 1 << 20,
+         pause=0.001 if slow else 0.0)
+sock, tls, rec, flush, fill = w.sock, w.tls, w.rec, w.flush, w.fill
 if tls.selected_alpn_protocol() != "h2":
     raise RuntimeError("ALPN chose %r" % tls.selected_alpn_protocol())
 buf = bytearray()  # the server's SETTINGS come with the TLS 1.3 tickets: kept

@@ -12,48 +12,14 @@ import sys
 import os
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from records import Records  # noqa: E402
+from records import Wire  # noqa: E402
 
 port, path, n, ver = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 size = int(sys.argv[5]) if len(sys.argv) > 5 else None
 
 
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-if ver == "1.2":
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-else:
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
-rec = Records()
-
-
-def flush():
-    d = out.read()
-    if d:
-        sock.sendall(d)
-
-
-def fill(count=True):
-    d = sock.recv(1 << 20)
-    if not d:
-        raise RuntimeError("connection closed by the server")
-    if count:
-        rec.feed(d)
-    inc.write(d)
-
-
-while True:
-    try:
-        tls.do_handshake()
-        break
-    except ssl.SSLWantReadError:
-        flush()
-        fill(False)
-flush()
+w = Wire(port, ver)
+sock, tls, rec, flush, fill = w.sock, w.tls, w.rec, w.flush, w.fill
 # TLS 1.3 tickets follow the handshake: read them before counting
 if ver == "1.3":
     sock.settimeout(0.5)

@@ -20,7 +20,9 @@
 #     body still arrives byte-identical with one record per frame plus the
 #     few for other frames. (Kernel 6.1's kTLS takes a record's payload
 #     whole or not at all here: the partial frames are header-only; a short
-#     sendfile is counted and checked the same way when one happens);
+#     sendfile is counted and checked the same way when one happens). Such
+#     a write depends on the kernel's timing (a few frames of 641 a run,
+#     none in one CI run): up to 5 transfers, until one has one;
 #   - curl --http2 gets the same 10 MiB intact;
 #   - no file byte in user space: the status page counts them all as kTLS
 #     sendfile bytes, none as fallback (copied) bytes;
@@ -38,6 +40,7 @@ fi
 SIZE=10485760
 head -c $SIZE /dev/urandom >"$W/10m.bin"
 SMALL=8444 # the listener with a tiny send buffer (forces partial writes)
+TRIES=5    # transfers on it at most, until one has a partial write
 uml_write_conf "$CONF" "" "http2 on;
         listen 127.0.0.1:$SMALL ssl sndbuf=4k;
         location = /status { ktlsd_status; }"
@@ -50,16 +53,23 @@ for v in 1.2 1.3; do
 done
 /usr/bin/python3 "$CLIENTS/h2_records.py" \$PORT /10m.bin "$W/10m.bin" 1.3 slow >"\$O/h2rec-slow" 2>&1
 # the partial writes: strace the worker while the slow reader drains the
-# sndbuf=4k listener (-e: the frame header sends and the sendfiles only)
+# sndbuf=4k listener (-e: the frame header sends and the sendfiles only).
+# Whether the socket fills between a frame's header and its payload is up
+# to the kernel's timing (2 to 9 of 641 frames a run here, none in one CI
+# run): up to $TRIES transfers, until one has a partial write (each is
+# checked on the host)
 master=\$(cat "$T/server.pid")
 worker=\$(awk '{ print \$1 }' /proc/\$master/task/\$master/children)
-strace -e trace=sendfile,sendto,sendmsg -o "\$O/partial.strace" -p "\$worker" 2>"\$O/strace.err" &
-st=\$!
-for _ in \$(seq 100); do grep -q attached "\$O/strace.err" && break; sleep 0.1; done
-/usr/bin/python3 "$CLIENTS/h2_records.py" $SMALL /10m.bin "$W/10m.bin" 1.3 slow >"\$O/h2rec-partial" 2>&1
-sleep 0.5
-kill -INT \$st
-wait \$st
+for i in \$(seq $TRIES); do
+    strace -e trace=sendfile,sendto,sendmsg -o "\$O/partial-\$i.strace" -p "\$worker" 2>"\$O/strace-\$i.err" &
+    st=\$!
+    for _ in \$(seq 100); do grep -q attached "\$O/strace-\$i.err" && break; sleep 0.1; done
+    /usr/bin/python3 "$CLIENTS/h2_records.py" $SMALL /10m.bin "$W/10m.bin" 1.3 slow >"\$O/h2rec-partial-\$i" 2>&1
+    sleep 0.5
+    kill -INT \$st
+    wait \$st
+    grep -q 'sendfile(.*EAGAIN' "\$O/partial-\$i.strace" && break
+done
 curl -sk --http2 --max-time 60 -o "\$O/curl.body" -w '%{http_version} %{http_code}\n' \
     "https://127.0.0.1:\$PORT/10m.bin" >"\$O/curl.out" 2>&1
 cmp -s "\$O/curl.body" "$W/10m.bin" && echo same >"\$O/curl.cmp"
@@ -74,7 +84,9 @@ uml_check_server_up
 within() { # N LO HI: LO <= N <= HI, all numbers
 	[ -n "$1" ] && [ -n "$2" ] && [ "$1" -ge "$2" ] 2>/dev/null && [ "$1" -le "$3" ]
 }
-for v in 1.2 1.3 slow partial; do
+tries=$(find "$O" -name 'h2rec-partial-*' | wc -l)
+echo "# sndbuf=4k listener: $tries transfer(s) of at most $TRIES"
+for v in 1.2 1.3 slow $(seq -f 'partial-%g' "$tries"); do
 	r=$(cat "$O/h2rec-$v")
 	echo "# TLS $v, 10 MiB over HTTP/2: $r"
 	num() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$O/h2rec-$v"; }
@@ -92,6 +104,7 @@ done
 # header went out; each must be followed by a sendfile asking for the rest
 # (want - got) from where it stopped, never by another frame's header.
 awk '
+FNR == 1 { traces++; rest = "" }
 /sendfile\(/ {
     want = $0; sub(/.*, /, "", want); sub(/\).*/, "", want)
     got = $0; sub(/.*\) *= */, "", got); sub(/ .*/, "", got)
@@ -105,11 +118,14 @@ awk '
     next
 }
 /(sendto|sendmsg|write)\(/ && rest != "" { broken++; rest = "" }
-END { printf "sendfiles=%d partial=%d short=%d continued=%d broken=%d\n", sendfiles, partial, short, calls, broken }
-' "$O/partial.strace" >"$T/partial.sum" 2>&1
+END { printf "traces=%d sendfiles=%d partial=%d short=%d continued=%d broken=%d\n", traces, sendfiles, partial, short, calls, broken }
+' "$O"/partial-*.strace >"$T/partial.sum" 2>&1
 echo "# sndbuf=4k listener, strace of the worker: $(cat "$T/partial.sum")"
 pnum() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$T/partial.sum"; }
-check "strace saw the worker's sendfile calls ($(head -c 200 "$O/strace.err"))" [ "$(pnum sendfiles)" -gt 600 ]
+traced_all() { [ "$tries" -ge 1 ] && [ "$(pnum traces)" = "$tries" ]; }
+check "the sndbuf=4k transfers ran and strace saw each ($(pnum traces) traces of $tries transfers)" traced_all
+check "strace saw the worker's sendfile calls ($(pnum sendfiles); $(head -c 200 "$O/strace-1.err"))" \
+	[ "$(pnum sendfiles)" -gt $((600 * tries)) ]
 check "partial writes inside a frame (header sent, payload stopped): $(pnum partial), of which short sendfiles: $(pnum short)" \
 	[ "$(pnum partial)" -ge 1 ]
 check "each partial frame continued with exactly its rest: $(pnum continued) of $(pnum partial), $(pnum broken) not" \
@@ -121,8 +137,9 @@ st=$(cat "$O/status")
 kb=$(sed -n 's/.*"ssl_sendfile":\([0-9]*\).*/\1/p' <<<"$st")
 fb=$(sed -n 's/.*"bytes":{[^}]*"fallback":\([0-9]*\).*/\1/p' <<<"$st")
 echo "# status bytes: ssl_sendfile=$kb fallback=$fb"
-check "all file bytes by kTLS sendfile (ssl_sendfile=$kb >= $((5 * SIZE)))" [ "${kb:-0}" -ge $((5 * SIZE)) ]
+gets=$((4 + tries)) # 1.2, 1.3, slow, the sndbuf=4k transfers, curl
+check "all file bytes by kTLS sendfile (ssl_sendfile=$kb >= $((gets * SIZE)))" [ "${kb:-0}" -ge $((gets * SIZE)) ]
 check "no file byte copied through user space (fallback=$fb)" [ "${fb:-1}" = 0 ]
 n=$(awk -v s=$SIZE '$6 == "/10m.bin" && $5 == s && ($3 == "tx" || $3 == "tx+rx")' "$T/access.log" | wc -l)
-check "access log: 5 lines with \$ktls tx and $SIZE bytes (got $n)" [ "$n" = 5 ]
+check "access log: $gets lines with \$ktls tx and $SIZE bytes (got $n)" [ "$n" = "$gets" ]
 uml_finish

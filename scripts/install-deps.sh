@@ -30,8 +30,8 @@ BUILD_DEPS="build-essential cmake pkg-config libssl-dev libev-dev libpcre2-dev l
 # libnginx-mod-http-brotli-filter gives the reference nginx ngx_brotli (compress.sh), libnginx-mod-http-brotli-static its
 # brotli_static, which h5bp's pre-compressed_content_brotli.conf snippet needs (configs_compare.sh). chromium: a real
 # browser (headless, --dump-dom) loads a 50-asset page over HTTP/2 (tests/integration/h2_browser.sh).
-# gpgv, debian-archive-keyring and xz-utils: when sid's pool has dropped the pinned UML (below), to check
-# sid's InRelease signature and read its Packages.xz.
+# gpgv, debian-archive-keyring and xz-utils: when sid's or trixie's pool has dropped a pinned
+# package (below), to check the suite's InRelease signature and read its Packages.xz.
 # tests/integration/deps.sh checks that every command and system file the tests use comes from these lists.
 TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx strace user-mode-linux kmod iproute2 procps wrk systemd logrotate dpkg-dev fakeroot lintian apache2-utils brotli libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static chromium gpgv debian-archive-keyring xz-utils"
 
@@ -45,20 +45,20 @@ TEST_DEPS="clang-format curl python3 prometheus nghttp2-client python3-h2 nginx 
 # /lib64/ld-linux-x86-64.so.2) and $UML_SID/linux runs it with sid's libraries. (Running it
 # through the loader instead does not work: UML sizes its memory from where brk starts.)
 # Pinned with their SHA-256 (from sid's Packages). sid's pool drops a version soon after
-# the next one is uploaded: when a pinned .deb is gone (HTTP 404), sid_current takes sid's
+# the next one is uploaded: when a pinned .deb is gone (HTTP 404), debian_current takes sid's
 # current user-mode-linux and libc6 instead, checked the way apt checks them (see there);
 # the stamp $UML_SID/.debs then says which, and the pins are worth updating.
 UML_SID=${UML_SID:-/opt/ktlsd-uml-sid}
-SID_MIRROR=http://deb.debian.org/debian
-SID_POOL=$SID_MIRROR/pool/main
+DEBIAN_MIRROR=http://deb.debian.org/debian
+DEBIAN_POOL=$DEBIAN_MIRROR/pool/main
 SID_DEBS="u/user-mode-linux/user-mode-linux_7.2um1_amd64.deb=f947c9244fd79d481299df2ad68961f6b3b7703bff38c4b0e726f861161da62c
 g/glibc/libc6_2.43-7_amd64.deb=5c71715c51103beb4fbba9fe9f8dff604af6610dfa71c70bff342f54a7860803"
 # The stamp's line between the pins and what replaced them.
-SID_REPLACED="replaced by sid's current (InRelease signature checked):"
+REPLACED="replaced by the suite's current (InRelease signature checked):"
 
-# sid_fetch URL FILE [SHA256]: download URL into FILE and check its SHA-256. Returns 0,
+# deb_fetch URL FILE [SHA256]: download URL into FILE and check its SHA-256. Returns 0,
 # 2 when the server answers 404 or 410 (gone), 1 on any other failure; says why.
-sid_fetch() {
+deb_fetch() {
     local code
     if ! code=$(curl -sS -o "$2" -w '%{http_code}' "$1"); then
         echo "install-deps.sh: cannot download $1" >&2
@@ -87,15 +87,18 @@ unpack_into() {
     rm -rf "$2"
 }
 
-# sid_current DIR: sid's current user-mode-linux and libc6 into DIR; prints their stamp
-# lines (pool path=SHA-256). Each step is checked by the one before, as apt does:
-# InRelease's signature by gpgv against Debian 12's archive keyring (packages gpgv and
-# debian-archive-keyring), and only the text gpgv vouches for is read; Packages.xz by the
-# SHA-256 that InRelease gives; each .deb by the SHA-256 that Packages gives. The kernel
-# must be 6.14 or newer (the package's version is the kernel's: 7.2um1 is Linux 7.2).
-sid_current() {
-    local d=$1 sum valid t name p ver file
-    sid_fetch "$SID_MIRROR/dists/sid/InRelease" "$d/InRelease" || return 1
+# debian_current SUITE DIR PKG...: SUITE's current versions of the PKGs (binary packages
+# of main, amd64) into DIR; prints their stamp lines (pool path=SHA-256). Each step is
+# checked by the one before, as apt does: InRelease's signature by gpgv against Debian
+# 12's archive keyring (packages gpgv and debian-archive-keyring), and only the text gpgv
+# vouches for is read; Packages.xz by the SHA-256 that InRelease gives; each .deb by the
+# SHA-256 that Packages gives. What the tests need of a version is checked too:
+# user-mode-linux 6.14 or newer (its version is the kernel's: 7.2um1 is Linux 7.2), libssl
+# 3.5 or newer.
+debian_current() {
+    local suite=$1 d=$2 sum valid t name p ver file min
+    shift 2
+    deb_fetch "$DEBIAN_MIRROR/dists/$suite/InRelease" "$d/InRelease" || return 1
     # gpgv fails when one of the signatures is by a key it lacks (sid is signed by two
     # keys at a time, the next release's among them): as apt, take one good signature and
     # no bad one. GOODSIG is not given for an expired or revoked key.
@@ -104,58 +107,100 @@ sid_current() {
     if ! grep -q '^\[GNUPG:\] GOODSIG ' "$d/gpgv.status" ||
         grep -q '^\[GNUPG:\] BADSIG ' "$d/gpgv.status" || [ ! -s "$d/Release" ]; then
         cat "$d/gpgv.err" >&2
-        echo "install-deps.sh: sid's InRelease: no good signature by Debian's archive keys: refused" >&2
+        echo "install-deps.sh: $suite's InRelease: no good signature by Debian's archive keys: refused" >&2
         return 1
     fi
     # An old InRelease (a stale mirror, or one replayed) is signed too; it can only give
-    # Debian's own older packages, and the kernel's version is checked below, so say it
-    # and go on (a mirror frozen in time, as some build sandboxes have, still works).
+    # Debian's own older packages, and the versions are checked below, so say it and go
+    # on (a mirror frozen in time, as some build sandboxes have, still works).
     valid=$(sed -n 's/^Valid-Until: //p' "$d/Release")
-    t=$(date -d "$valid" +%s 2>/dev/null) || t=0
-    if [ "$t" -lt "$(date +%s)" ]; then
-        echo "install-deps.sh: warning: sid's InRelease is out of date (Valid-Until: ${valid:-none})" >&2
+    if [ -n "$valid" ]; then
+        t=$(date -d "$valid" +%s 2>/dev/null) || t=0
+        if [ "$t" -lt "$(date +%s)" ]; then
+            echo "install-deps.sh: warning: $suite's InRelease is out of date (Valid-Until: $valid)" >&2
+        fi
     fi
     sum=$(awk '/^[^ ]/ { s = ($1 == "SHA256:") }
         s && $3 == "main/binary-amd64/Packages.xz" { print $1; exit }' "$d/Release")
     if [ -z "$sum" ]; then
-        echo "install-deps.sh: sid's InRelease has no SHA-256 of main/binary-amd64/Packages.xz" >&2
+        echo "install-deps.sh: $suite's InRelease has no SHA-256 of main/binary-amd64/Packages.xz" >&2
         return 1
     fi
-    sid_fetch "$SID_MIRROR/dists/sid/main/binary-amd64/Packages.xz" "$d/Packages.xz" "$sum" || return 1
-    # the two stanzas' Package, Version, Filename, SHA256 (sid has one version of each)
-    xz -dc "$d/Packages.xz" | awk 'BEGIN { RS = ""; FS = "\n" }
+    deb_fetch "$DEBIAN_MIRROR/dists/$suite/main/binary-amd64/Packages.xz" "$d/Packages.xz" "$sum" || return 1
+    # the stanzas' Package, Version, Filename, SHA256 (the first of each name)
+    xz -dc "$d/Packages.xz" | awk -v want=" $* " 'BEGIN { RS = ""; FS = "\n" }
         { p = v = f = s = ""
           for (i = 1; i <= NF; i++)
               if ($i ~ /^Package: /) p = substr($i, 10)
               else if ($i ~ /^Version: /) v = substr($i, 10)
               else if ($i ~ /^Filename: /) f = substr($i, 11)
               else if ($i ~ /^SHA256: /) s = substr($i, 9)
-          if ((p == "user-mode-linux" || p == "libc6") && !seen[p]++) print p, v, f, s }' >"$d/pkgs" || return 1
-    for name in user-mode-linux libc6; do
+          if (index(want, " " p " ") && !seen[p]++) print p, v, f, s }' >"$d/pkgs" || return 1
+    rm -f "$d/Packages.xz"
+    for name in "$@"; do
         read -r p ver file sum < <(grep "^$name " "$d/pkgs") || true
         if [ "${p:-}" != "$name" ] || ! [[ $file =~ ^pool/main/[a-z0-9][A-Za-z0-9+._~/-]*\.deb$ ]] ||
             [[ $file == *..* ]] || ! [[ $sum =~ ^[0-9a-f]{64}$ ]]; then
-            echo "install-deps.sh: sid's Packages has no usable $name entry" >&2
+            echo "install-deps.sh: $suite's Packages has no usable $name entry" >&2
             return 1
         fi
-        if [ "$name" = user-mode-linux ] && { ! [[ ${ver#*:} =~ ^([0-9]+)\.([0-9]+) ]] ||
-            [ $((BASH_REMATCH[1] * 1000 + BASH_REMATCH[2])) -lt 6014 ]; }; then
-            echo "install-deps.sh: sid's user-mode-linux is $ver: tests/uml/ktls_rekey.sh needs Linux 6.14 or newer" >&2
+        case $name in
+            user-mode-linux) min=6014 ;;
+            libssl*) min=3005 ;;
+            *) min=0 ;;
+        esac
+        if ! [[ ${ver#*:} =~ ^([0-9]+)\.([0-9]+) ]] ||
+            [ $((BASH_REMATCH[1] * 1000 + BASH_REMATCH[2])) -lt "$min" ]; then
+            echo "install-deps.sh: $suite's $name is $ver: the tests need $((min / 1000)).$((min % 1000)) or newer" >&2
             return 1
         fi
-        sid_fetch "$SID_MIRROR/$file" "$d/${file##*/}" "$sum" || return 1
+        deb_fetch "$DEBIAN_MIRROR/$file" "$d/${file##*/}" "$sum" || return 1
         echo "${file#pool/main/}=$sum"
     done
+}
+
+# pinned_or_current DIR PINS SUITE: the pinned .debs (PINS: pool path=SHA-256 lines) into
+# DIR; when the pool has dropped one (HTTP 404), SUITE's current versions of the same
+# packages instead (debian_current). Prints the stamp: PINS, or PINS, $REPLACED and
+# what replaced them.
+pinned_or_current() {
+    local d=$1 pins=$2 suite=$3 deb sum rc got names=()
+    for deb in $pins; do
+        deb=${deb%=*}
+        deb=${deb##*/}
+        names+=("${deb%%_*}")
+    done
+    for deb in $pins; do
+        sum=${deb#*=}
+        deb=${deb%=*}
+        rc=0
+        deb_fetch "$DEBIAN_POOL/$deb" "$d/${deb##*/}" "$sum" || rc=$?
+        [ "$rc" = 0 ] && continue
+        [ "$rc" = 2 ] || return 1
+        echo "install-deps.sh: the pinned ${names[*]} are gone from $suite: taking $suite's current ones (update the pins in $0)" >&2
+        rm -f "$d"/*.deb
+        got=$(debian_current "$suite" "$d" "${names[@]}") || return 1
+        printf '%s\n%s\n%s\n' "$pins" "$REPLACED" "$got"
+        return 0
+    done
+    printf '%s\n' "$pins"
+}
+
+# has_stamp DIR PINS: DIR holds PINS already, or what replaced them (no download then).
+has_stamp() {
+    local stamp
+    stamp=$(cat "$1/.debs" 2>/dev/null || true)
+    case $stamp in
+        "$2" | "$2"$'\n'"$REPLACED"$'\n'*) return 0 ;;
+    esac
+    return 1
 }
 
 # sid_uml: $UML_SID as above, unless its stamp says it holds $SID_DEBS already, or what
 # replaced them when sid's pool had dropped them (no download then either).
 sid_uml() {
-    local tmp deb sum rc got stamp
-    stamp=$(cat "$UML_SID/.debs" 2>/dev/null || true)
-    case $stamp in
-        "$SID_DEBS" | "$SID_DEBS"$'\n'"$SID_REPLACED"$'\n'*) return 0 ;;
-    esac
+    local tmp got
+    has_stamp "$UML_SID" "$SID_DEBS" && return 0
     if [ "$check_only" = 1 ]; then
         echo "install-deps.sh: missing: Debian sid's UML kernel in $UML_SID" >&2
         return 1
@@ -166,24 +211,10 @@ sid_uml() {
         return 1
     fi
     tmp=$(mktemp -d)
-    got=$SID_DEBS
-    for deb in $SID_DEBS; do
-        sum=${deb#*=}
-        deb=${deb%=*}
-        rc=0
-        sid_fetch "$SID_POOL/$deb" "$tmp/${deb##*/}" "$sum" || rc=$?
-        [ "$rc" = 0 ] && continue
-        if [ "$rc" = 2 ]; then
-            echo "install-deps.sh: the pinned sid packages are gone: taking sid's current ones (update SID_DEBS in $0)" >&2
-            rm -f "$tmp"/*.deb
-            if got=$(sid_current "$tmp"); then
-                got=$SID_DEBS$'\n'$SID_REPLACED$'\n'$got
-                break
-            fi
-        fi
+    if ! got=$(pinned_or_current "$tmp" "$SID_DEBS" sid); then
         rm -rf "$tmp"
         return 1
-    done
+    fi
     unpack_into "$UML_SID" "$tmp"
     "${sudo[@]}" ln -s usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$UML_SID/ld.so"
     "${sudo[@]}" python3 -c '
@@ -208,32 +239,30 @@ EOF
 # $OPENSSL35 (never installed), and tests/uml/ktls_openssl35*.sh build ktlsd against it
 # (cmake -DKTLSD_OPENSSL_DIR=$OPENSSL35 -DKTLSD_GLIBC_DIR=$UML_SID: it needs glibc >= 2.38,
 # sid's above; its shlibs ask libzstd1 >= 1.5.5, but Debian 12's 1.5.4 has every ZSTD_
-# symbol it uses). Pinned with their SHA-256 (from trixie's Packages): update both when
-# trixie's pool drops them.
-OPENSSL35=/opt/ktlsd-openssl35
+# symbol it uses). Pinned with their SHA-256 (from trixie's Packages); when trixie's pool
+# has dropped them (a point release replaces them), trixie's current ones are taken, checked
+# as sid's are (debian_current), and the pins are worth updating.
+OPENSSL35=${OPENSSL35:-/opt/ktlsd-openssl35}
 OPENSSL35_DEBS="o/openssl/libssl3t64_3.5.9-1~deb13u1_amd64.deb=ffefb9af363e0e4592251b2533eb06453c8e470f7772e40263c4b2129251a6d5
 o/openssl/libssl-dev_3.5.9-1~deb13u1_amd64.deb=9988be213bb31bb87b07a61e6e201b1b570b500a607e4449725442add3a4d3e8"
 
-# openssl35: $OPENSSL35 as above, unless its stamp says it holds $OPENSSL35_DEBS.
+# openssl35: $OPENSSL35 as above, unless its stamp says it holds $OPENSSL35_DEBS, or what
+# replaced them when trixie's pool had dropped them.
 openssl35() {
-    local tmp deb sum
-    [ "$(cat "$OPENSSL35/.debs" 2>/dev/null)" = "$OPENSSL35_DEBS" ] && return 0
+    local tmp got
+    has_stamp "$OPENSSL35" "$OPENSSL35_DEBS" && return 0
     if [ "$check_only" = 1 ]; then
         echo "install-deps.sh: missing: Debian 13's OpenSSL 3.5 in $OPENSSL35" >&2
         return 1
     fi
     [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: OpenSSL 3.5: amd64 only, skipped" >&2; return 0; }
     tmp=$(mktemp -d)
-    for deb in $OPENSSL35_DEBS; do
-        sum=${deb#*=}
-        deb=${deb%=*}
-        if ! sid_fetch "$SID_POOL/$deb" "$tmp/${deb##*/}" "$sum"; then
-            rm -rf "$tmp"
-            return 1
-        fi
-    done
+    if ! got=$(pinned_or_current "$tmp" "$OPENSSL35_DEBS" trixie); then
+        rm -rf "$tmp"
+        return 1
+    fi
     unpack_into "$OPENSSL35" "$tmp"
-    printf '%s\n' "$OPENSSL35_DEBS" | "${sudo[@]}" tee "$OPENSSL35/.debs" >/dev/null
+    printf '%s\n' "$got" | "${sudo[@]}" tee "$OPENSSL35/.debs" >/dev/null
 }
 
 want_test=0

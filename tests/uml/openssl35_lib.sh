@@ -10,7 +10,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "SKIP: openssl35_lib.sh is a helper library for tests/uml/ktls_openssl35*.sh"
 	exit 77
 fi
-OSSL35=/opt/ktlsd-openssl35 # scripts/install-deps.sh --test
+OSSL35=${OPENSSL35:-/opt/ktlsd-openssl35} # scripts/install-deps.sh --test (OPENSSL35=DIR: the same there)
 
 o35_binary() {
 	local B src

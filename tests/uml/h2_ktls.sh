@@ -76,10 +76,7 @@ cmp -s "\$O/curl.body" "$W/10m.bin" && echo same >"\$O/curl.cmp"
 rm -f "\$O/curl.body"
 curl -sk --http1.1 "https://127.0.0.1:\$PORT/status?format=json" >"\$O/status" 2>&1
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
+uml_run
 
 within() { # N LO HI: LO <= N <= HI, all numbers
 	[ -n "$1" ] && [ -n "$2" ] && [ "$1" -ge "$2" ] 2>/dev/null && [ "$1" -le "$3" ]

@@ -86,17 +86,14 @@ cp "$T/src/trunc" /run/ktlsd-trunc.bin
 exec python3 "$CLIENTS/truncating_get.py" "\$PORT" tls1.2:$C12_128 /trunc.bin "\$O/trunc.body" \
 	/run/ktlsd-trunc.bin >"\$O/trunc.result" 2>&1
 AFTER
-	chmod +x "$T/after-cases"
 fi
 
 # --- server config, boot --------------------------------------------------------
 uml_write_conf "$CONF"
 UML_MODULES="$UML_MODULES ${KTLSD_UML_MODULES:-}"
-uml_write_run_conf
-uml_boot
+uml_run
 
 # --- checks ----------------------------------------------------------------------
-uml_check_server_up
 
 while read -r name proto cipher uri expect src; do
 	uml_case_curl "$name" || continue

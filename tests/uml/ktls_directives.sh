@@ -54,10 +54,7 @@ done
 curl -sk --http1.1 -o "\$O/small.body" "https://127.0.0.1:$SMALL_PORT/1k.bin?small"
 curl -sk --http1.1 "https://127.0.0.1:\$PORT/status" >"\$O/status" 2>&1
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
+uml_run
 
 for c in ec12:1.2:ECDHE-ECDSA-AES128-GCM-SHA256:tx+rx rsa12:1.2:ECDHE-RSA-AES128-GCM-SHA256:tx+rx \
 	aes13:1.3:TLS_AES_128_GCM_SHA256:tx; do

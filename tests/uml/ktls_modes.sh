@@ -72,16 +72,13 @@ kill -TERM \$np
 wait \$np
 ls /sys/class/net >"\$O/ifaces"
 EOS
-chmod +x "$T/after-cases"
 
 uml_write_conf "$CONF" "log_format m '\$request_uri \$ktls \$ktls_mode';" \
 	"access_log $T/modes.log m; location = /status { ktlsd_status; }"
 sed -e 's/:8443 /:8444 /' -e "s|$T/error.log|$T/nobody-error.log|" -e "s|$T/server.pid|$T/nobody.pid|" \
 	-e "s|$T/access.log|$T/nobody-access.log|" -e "s|$T/modes.log|$T/nobody-modes.log|" \
 	-e '1i user nobody nogroup;' "$CONF" >"$T/nobody.conf"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
+uml_run
 
 # --- $ktls_mode per connection ---------------------------------------------------
 while read -r name proto cipher uri ektls emode; do

@@ -106,11 +106,7 @@ done
     timeout 30 openssl s_client -connect 127.0.0.1:\$PORT -tls1_3 -crlf -msg >"\$O/ku" 2>&1
 curl -sk "https://127.0.0.1:\$PORT/status" >"\$O/status" 2>&1
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
-log "kernel: $(head -n 1 "$O/dmesg" | grep -o 'Linux version [^ ]*')"
+uml_run
 
 for i in $(seq "$n"); do
 	read -r name proto cipher uri <<<"$(sed -n "${i}p" "$T/cases")"

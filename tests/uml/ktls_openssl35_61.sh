@@ -34,11 +34,7 @@ done
 curl -sk -o "\$O/after" -w '%{http_code}\n' --tlsv1.3 "https://127.0.0.1:\$PORT/k.txt?after" >"\$O/after.code" 2>&1
 curl -sk "https://127.0.0.1:\$PORT/status" >"\$O/status" 2>&1
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
-log "kernel: $(head -n 1 "$O/dmesg" | grep -o 'Linux version [^ ]*')"
+uml_run
 
 for u in k K; do
 	f=$O/ku-$u

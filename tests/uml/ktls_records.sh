@@ -57,10 +57,7 @@ ku K tls1_3 "\$O/ku-K"
 ku k tls1_3 "\$O/ku-k"
 curl -sk "https://127.0.0.1:\$PORT/status" >"\$O/status" 2>&1
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
+uml_run
 
 for v in 1.2 1.3; do
 	r=$(cat "$O/rec-1k-$v")

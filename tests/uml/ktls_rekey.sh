@@ -43,11 +43,7 @@ cd "$T"
     timeout 30 openssl s_client -connect 127.0.0.1:\$PORT -tls1_3 -alpn h2 -msg >"\$O/h2" 2>&1
 curl -sk "https://127.0.0.1:\$PORT/status" >"\$O/status" 2>&1
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
-log "kernel: $(head -n 1 "$O/dmesg" | grep -o 'Linux version [^ ]*')"
+uml_run
 
 for p in h1 h2; do
 	check "$p: three GETs answered ($(grep -c 'key update' "$O/$p") answers)" \

@@ -45,10 +45,7 @@ for port in \$PORT $PORT2; do
     done
 done
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
+uml_run
 
 tx13=$(sed -n 's/^kTLS with .*TLS 1\.3 \(tx+rx\|tx\)$/\1/p' "$O/V")
 check "ktlsd -V in the VM: kernel TLS ULP available" grep -q 'kernel TLS ULP: available' "$O/V"

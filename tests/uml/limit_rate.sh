@@ -42,10 +42,7 @@ wait \$cp
 # the TLS records of a paced body
 python3 "$CLIENTS/tls_records.py" \$PORT /rate/f.bin 1 1.3 409600 >"\$O/rec-rate" 2>&1
 EOS
-chmod +x "$T/after-cases"
-uml_write_run_conf
-uml_boot
-uml_check_server_up
+uml_run
 
 # shellcheck disable=SC2317 # called through check
 is_tx() { [ "$1" = tx ] || [ "$1" = tx+rx ]; }

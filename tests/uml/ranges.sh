@@ -95,7 +95,6 @@ if [ "$MODE" = ktlsd ]; then
 exec curl -q -sk --http1.1 --max-time 30 -o "$O/status.txt" \
 	"https://127.0.0.1:$PORT/ktlsd-status" 2>"$O/status.err"
 AFTER
-		chmod +x "$T/after-cases"
 	fi
 fi
 # Per-request curl arguments, run by uml-init in the VM for each line of $T/cases.
@@ -106,8 +105,7 @@ case_curl_args() { # NAME RANGE ACCEPT-ENCODING ("-": no such header)
 	if [ "$3" != - ]; then curl_args+=(-H "Accept-Encoding: $3"); fi
 }
 UML_MODULES="tls gcm ghash-generic ctr aes"
-uml_write_run_conf
-uml_boot
+uml_run
 
 # --- checks --------------------------------------------------------------------
 hdr_of() { # FILE NAME: header value from curl -D output (last block)
@@ -117,8 +115,6 @@ hdr_of() { # FILE NAME: header value from curl -D output (last block)
 		k == n { v = $0; sub(/^[^:]*: */, "", v) }
 		END { print v }'
 }
-
-uml_check_server_up
 
 ncases=0
 big_bytes=0   # file bytes of responses from files over 15360 bytes (SSL_sendfile)

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034
 # tests/uml/uml_lib.sh: host-side helpers shared by the User-Mode Linux tests
-# (tests/uml/ktls.sh, tests/uml/ranges.sh). Not a test (ctest skips *_lib.sh):
+# (every tests/uml/*.sh). Not a test (ctest skips *_lib.sh):
 # source it, do not run it. See docs/ktls-uml.md for the UML recipe:
 # the host root is mounted read-only in the VM; only the test's private temp
 # dir ($T) is mounted read-write, at the same path. uml-init is PID 1 in the VM.
@@ -11,9 +11,12 @@
 #   uml_setup CMD...          skip rules; $MODE, $SERVER, $O, $W, cert, $CONF, $SERVER_CMD
 #   (its files; $T/cases: NAME PROTO CIPHER URI [FIELDS...], one request a line; $n: how many)
 #   uml_write_conf FILE [HTTP-LINES] [SERVER-LINES]
-#   uml_write_run_conf        $T/run.conf for uml-init ($UML_MODULES, case_curl_args)
-#   uml_boot                  boots; skips (77) or fails when the VM did not finish
-#   checks: lib.sh's, and uml_check_server_up, uml_case_curl, uml_case_tls,
+#   (optionally $T/after-cases: a script uml-init runs after the cases, server still up)
+#   uml_run                   run.conf, boot, the server came up; logs the VM's kernel
+#     (= uml_write_run_conf     $T/run.conf for uml-init ($UML_MODULES, case_curl_args)
+#        uml_boot               boots; skips (77) or fails when the VM did not finish
+#        uml_check_server_up)   the server listened in the VM, every module loaded
+#   checks: lib.sh's, and uml_case_curl, uml_case_tls,
 #           uml_check_access_log, stat_of; then uml_finish (the last checks, finish)
 #
 # Env: KTLSD (required unless KTLSD_UML_SERVER=nginx), KTLSD_UML_SERVER=ktlsd|nginx,
@@ -199,6 +202,17 @@ uml_boot() {
 		_dump_logs
 		finish
 	fi
+}
+
+# uml_run: what every test does once its files are written: $T/after-cases
+# made executable (when there is one), $T/run.conf, boot, the server came up
+# and every module loaded; logs the kernel the VM ran.
+uml_run() {
+	[ -e "$T/after-cases" ] && chmod +x "$T/after-cases"
+	uml_write_run_conf
+	uml_boot
+	uml_check_server_up
+	log "kernel: $(head -n 1 "$O/dmesg" 2>/dev/null | grep -o 'Linux version [^ ]*')"
 }
 
 # --- checks ----------------------------------------------------------------------

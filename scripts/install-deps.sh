@@ -196,26 +196,39 @@ has_stamp() {
     return 1
 }
 
-# sid_uml: $UML_SID as above, unless its stamp says it holds $SID_DEBS already, or what
-# replaced them when sid's pool had dropped them (no download then either).
-sid_uml() {
-    local tmp got
-    has_stamp "$UML_SID" "$SID_DEBS" && return 0
+# unpack_pinned DIR PINS SUITE WHAT [FINISH]: DIR afresh with PINS (or SUITE's current
+# versions, pinned_or_current) unpacked, FINISH run on it, then the stamp DIR/.debs
+# written; nothing when the stamp says DIR holds them already. WHAT names it in messages.
+unpack_pinned() {
+    local dir=$1 pins=$2 suite=$3 what=$4 finish=${5:-} tmp got
+    has_stamp "$dir" "$pins" && return 0
     if [ "$check_only" = 1 ]; then
-        echo "install-deps.sh: missing: Debian sid's UML kernel in $UML_SID" >&2
+        echo "install-deps.sh: missing: $what in $dir" >&2
         return 1
     fi
-    [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: sid's UML: amd64 only, skipped" >&2; return 0; }
+    [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: $what: amd64 only, skipped" >&2; return 0; }
+    tmp=$(mktemp -d)
+    if ! got=$(pinned_or_current "$tmp" "$pins" "$suite"); then
+        rm -rf "$tmp"
+        return 1
+    fi
+    unpack_into "$dir" "$tmp"
+    if [ -n "$finish" ]; then "$finish" || return 1; fi
+    printf '%s\n' "$got" | "${sudo[@]}" tee "$dir/.debs" >/dev/null
+}
+
+# sid_uml: $UML_SID as above.
+sid_uml() {
     if [ "${#UML_SID}" -gt 21 ]; then
         echo "install-deps.sh: UML_SID=$UML_SID: at most 21 bytes ($UML_SID/ld.so replaces a 27-byte path)" >&2
         return 1
     fi
-    tmp=$(mktemp -d)
-    if ! got=$(pinned_or_current "$tmp" "$SID_DEBS" sid); then
-        rm -rf "$tmp"
-        return 1
-    fi
-    unpack_into "$UML_SID" "$tmp"
+    unpack_pinned "$UML_SID" "$SID_DEBS" sid "Debian sid's UML kernel" sid_loader
+}
+
+# sid_loader: $UML_SID/usr/bin/linux.uml's ELF interpreter rewritten to $UML_SID/ld.so
+# (sid's loader), and $UML_SID/linux, which runs it with sid's libraries.
+sid_loader() {
     "${sudo[@]}" ln -s usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$UML_SID/ld.so"
     "${sudo[@]}" python3 -c '
 import sys
@@ -223,7 +236,7 @@ p, new = sys.argv[1] + "/usr/bin/linux.uml", (sys.argv[1] + "/ld.so").encode()
 old = b"/lib64/ld-linux-x86-64.so.2\0"
 b = open(p, "rb").read()
 assert b.count(old) == 1 and len(new) < len(old)
-open(p, "wb").write(b.replace(old, new.ljust(len(old), b"\0")))' "$UML_SID"
+open(p, "wb").write(b.replace(old, new.ljust(len(old), b"\0")))' "$UML_SID" || return 1
     "${sudo[@]}" tee "$UML_SID/linux" >/dev/null <<'EOF'
 #!/bin/sh
 # Debian sid's UML with sid's libc (scripts/install-deps.sh)
@@ -231,7 +244,6 @@ D=$(dirname "$(readlink -f "$0")")
 LD_LIBRARY_PATH=$D/usr/lib/x86_64-linux-gnu exec "$D/usr/bin/linux.uml" "$@"
 EOF
     "${sudo[@]}" chmod 755 "$UML_SID/linux"
-    printf '%s\n' "$got" | "${sudo[@]}" tee "$UML_SID/.debs" >/dev/null
 }
 
 # Debian 13's OpenSSL 3.5, which offloads TLS 1.3 receive too (Debian 12's 3.0 gives the
@@ -246,23 +258,9 @@ OPENSSL35=${OPENSSL35:-/opt/ktlsd-openssl35}
 OPENSSL35_DEBS="o/openssl/libssl3t64_3.5.9-1~deb13u1_amd64.deb=ffefb9af363e0e4592251b2533eb06453c8e470f7772e40263c4b2129251a6d5
 o/openssl/libssl-dev_3.5.9-1~deb13u1_amd64.deb=9988be213bb31bb87b07a61e6e201b1b570b500a607e4449725442add3a4d3e8"
 
-# openssl35: $OPENSSL35 as above, unless its stamp says it holds $OPENSSL35_DEBS, or what
-# replaced them when trixie's pool had dropped them.
+# openssl35: $OPENSSL35 as above.
 openssl35() {
-    local tmp got
-    has_stamp "$OPENSSL35" "$OPENSSL35_DEBS" && return 0
-    if [ "$check_only" = 1 ]; then
-        echo "install-deps.sh: missing: Debian 13's OpenSSL 3.5 in $OPENSSL35" >&2
-        return 1
-    fi
-    [ "$(dpkg --print-architecture)" = amd64 ] || { echo "install-deps.sh: OpenSSL 3.5: amd64 only, skipped" >&2; return 0; }
-    tmp=$(mktemp -d)
-    if ! got=$(pinned_or_current "$tmp" "$OPENSSL35_DEBS" trixie); then
-        rm -rf "$tmp"
-        return 1
-    fi
-    unpack_into "$OPENSSL35" "$tmp"
-    printf '%s\n' "$got" | "${sudo[@]}" tee "$OPENSSL35/.debs" >/dev/null
+    unpack_pinned "$OPENSSL35" "$OPENSSL35_DEBS" trixie "Debian 13's OpenSSL 3.5"
 }
 
 want_test=0

@@ -128,8 +128,7 @@ static void listen_http2(struct config *cf)
             for (size_t k = 0; k < cf->nservers; k++) {
                 struct server_conf *s = cf->servers[k];
                 for (size_t m = 0; m < s->nlistens && s->c.http2 == CONF_UNSET; m++)
-                    if (s->listens[m].addrlen == l->addrlen &&
-                        memcmp(&s->listens[m].addr, &l->addr, l->addrlen) == 0)
+                    if (same_addr(&s->listens[m], l))
                         s->c.http2 = 1;
             }
         }
@@ -187,16 +186,17 @@ struct config *config_load(const char *path, char *err, size_t errlen)
      * them; the second, the real one, checks each use. */
     vars_reset_captures();
     vars_lenient(1);
-    conf_first_reading = 1;
     cf = config_read(path, first_err, sizeof(first_err));
-    conf_first_reading = 0;
     vars_lenient(0);
     if (cf == NULL) { /* an error that is not an unknown variable: it stands */
         snprintf(err, errlen, "%s", first_err);
         return NULL;
     }
     config_free(cf);
-    if ((cf = config_read(path, err, errlen)) == NULL)
+    conf_second_reading = 1;
+    cf = config_read(path, err, errlen);
+    conf_second_reading = 0;
+    if (cf == NULL)
         return NULL;
     listen_http2(cf);
     if (merge_levels(cf, err, errlen) != KT_OK)

@@ -38,7 +38,6 @@ struct listen_conf {
     /* listen options (nginx's): CONF_UNSET where not given */
     int ipv6only;     /* default on, as nginx */
     int reuseport;    /* one socket per worker */
-    int deferred;     /* given; ktlsd always sets TCP_DEFER_ACCEPT */
     int fastopen;     /* TCP_FASTOPEN queue length */
     int so_keepalive; /* 0 unset (the system's), 1 on (with the values below, 0: system's), -1 off
                        */
@@ -156,7 +155,6 @@ struct srv_conf {
     char *ssl_dhparam;
     char *ssl_ecdh_curve;
     int ssl_buffer_size;
-    int ssl_early_data;
     int ssl_stapling;
     char *ssl_stapling_file;
     int ssl_stapling_verify;

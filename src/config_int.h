@@ -94,9 +94,12 @@ extern const size_t conf_ndirectives;
 /* config_parse.c: the reader, errors and warnings at FILE:LINE */
 void conf_perr(struct conf_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* config_load reads the files twice (variables may be used before their
- * "set" or "map"): warnings are given by the second reading only. */
-extern int conf_first_reading;
+ * "set" or "map"): warnings are given by the first reading only, which
+ * reads every line the second does, or stops at the error that stands. */
+extern int conf_second_reading;
 void conf_pwarn(struct conf_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void conf_pnotice(struct conf_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A copy of s that lives as long as cf (FILE of FILE:LINE). */
 const char *conf_keep_string(struct config *cf, const char *s);
 int conf_parse_file(struct conf_parser *parent, const char *path, unsigned ctx, void *conf);
@@ -123,7 +126,7 @@ conf_set_fn conf_set_ssl_protocols, conf_set_ssl_conf_command, conf_set_ssl_buff
 /* config_set_server.c: listen, server_name, the processes */
 conf_set_fn conf_set_listen, conf_set_server_name, conf_set_worker_processes, conf_set_user,
     conf_set_rlimit_nofile, conf_set_cpu_affinity, conf_set_use, conf_set_accept_mutex,
-    conf_set_load_module, conf_set_tcp_nopush, conf_set_resolver, conf_set_resolver_timeout;
+    conf_set_load_module, conf_set_resolver, conf_set_resolver_timeout;
 /* host (NULL or "*": any) and port into l's address */
 int conf_parse_addr(const char *host, const char *port, struct listen_conf *l);
 

@@ -223,14 +223,12 @@ static void ssl_certificate_merge(struct srv_conf *c, const struct srv_conf *par
 {
     if (c->nssl_certificate != 0 || c->nssl_certificate_key != 0)
         return;
-    c->nssl_certificate = parent->nssl_certificate;
-    c->ssl_certificate = xcalloc(c->nssl_certificate + 1, sizeof(char *));
-    for (size_t i = 0; i < c->nssl_certificate; i++)
-        c->ssl_certificate[i] = xstrdup(parent->ssl_certificate[i]);
-    c->nssl_certificate_key = parent->nssl_certificate_key;
-    c->ssl_certificate_key = xcalloc(c->nssl_certificate_key + 1, sizeof(char *));
-    for (size_t i = 0; i < c->nssl_certificate_key; i++)
-        c->ssl_certificate_key[i] = xstrdup(parent->ssl_certificate_key[i]);
+    if (parent->nssl_certificate != 0)
+        list_copy(&c->ssl_certificate, &c->nssl_certificate, parent->ssl_certificate,
+                  parent->nssl_certificate);
+    if (parent->nssl_certificate_key != 0)
+        list_copy(&c->ssl_certificate_key, &c->nssl_certificate_key, parent->ssl_certificate_key,
+                  parent->nssl_certificate_key);
 }
 
 const struct conf_hooks conf_hooks_ssl_certificate = {NULL, ssl_certificate_merge, NULL};

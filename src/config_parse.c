@@ -25,7 +25,7 @@
 #define MAX_ARGS 64
 #define MAX_INCLUDE_DEPTH 16
 
-int conf_first_reading;
+int conf_second_reading;
 
 void conf_perr(struct conf_parser *p, const char *fmt, ...)
 {
@@ -38,16 +38,29 @@ void conf_perr(struct conf_parser *p, const char *fmt, ...)
 }
 
 /* A warning at FILE:LINE. */
-void conf_pwarn(struct conf_parser *p, const char *fmt, ...)
+static void conf_vlog(struct conf_parser *p, int level, const char *fmt, va_list ap)
 {
     char msg[512];
-    va_list ap;
-    if (conf_first_reading)
+    if (conf_second_reading) /* said by the first */
         return;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
+    log_error(level, NULL, "%s:%d: %s", p->file, p->line, msg);
+}
+
+void conf_pwarn(struct conf_parser *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    conf_vlog(p, LL_WARN, fmt, ap);
     va_end(ap);
-    log_error(LL_WARN, NULL, "%s:%d: %s", p->file, p->line, msg);
+}
+
+void conf_pnotice(struct conf_parser *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    conf_vlog(p, LL_NOTICE, fmt, ap);
+    va_end(ap);
 }
 
 const char *conf_keep_string(struct config *cf, const char *s)

@@ -143,10 +143,8 @@ int conf_no_variables(struct conf_parser *p, const char *directive, const char *
 int conf_set_path_list(struct conf_parser *p, const struct conf_directive *d, char **a, int n,
                        void *conf)
 {
-    if (strchr(a[0], '$') != NULL) {
-        conf_perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
+    if (conf_no_variables(p, d->name, a[0]) != KT_OK)
         return KT_ERROR;
-    }
     return conf_set_list(p, d, a, n, conf);
 }
 
@@ -172,10 +170,8 @@ int conf_set_index(struct conf_parser *p, const struct conf_directive *d, char *
                    void *conf)
 {
     for (int i = 0; i < n; i++) {
-        if (strchr(a[i], '$') != NULL) {
-            conf_perr(p, "variables in \"%s\" are not supported by ktlsd", d->name);
+        if (conf_no_variables(p, d->name, a[i]) != KT_OK)
             return KT_ERROR;
-        }
         if (a[i][0] == '/') { /* nginx: an internal redirect to that URI */
             conf_perr(p, "absolute index \"%s\" is not supported by ktlsd", a[i]);
             return KT_ERROR;

@@ -121,7 +121,6 @@ int conf_set_expires(struct conf_parser *p, const struct conf_directive *d, char
 {
     struct srv_conf *c = conf;
     const char *v = a[0];
-    int neg = 0;
     int modified = 0;
     (void)d;
     if (n == 2) {
@@ -137,18 +136,6 @@ int conf_set_expires(struct conf_parser *p, const struct conf_directive *d, char
             return KT_ERROR;
         c->expires = EXPIRES_VAR;
         c->expires_var = xstrdup(v);
-        return KT_OK;
-    }
-    if (strcmp(v, "off") == 0) {
-        c->expires = EXPIRES_OFF;
-        return KT_OK;
-    }
-    if (strcmp(v, "epoch") == 0) {
-        c->expires = EXPIRES_EPOCH;
-        return KT_OK;
-    }
-    if (strcmp(v, "max") == 0) {
-        c->expires = EXPIRES_MAX;
         return KT_OK;
     }
     if (*v == '@') { /* a time of day: the next one (local time) */
@@ -167,17 +154,12 @@ int conf_set_expires(struct conf_parser *p, const struct conf_directive *d, char
         c->expires = EXPIRES_DAILY;
         return KT_OK;
     }
-    if (*v == '-' || *v == '+') {
-        neg = *v == '-';
-        v++;
-    }
-    if (value_time(v, &c->expires_time) != KT_OK) {
-        conf_perr(p, "invalid value \"%s\" in \"expires\" directive", a[0]);
+    if (value_expires(v, &c->expires, &c->expires_time) != KT_OK) {
+        conf_perr(p, "invalid value \"%s\" in \"expires\" directive", v);
         return KT_ERROR;
     }
-    if (neg)
-        c->expires_time = -c->expires_time;
-    c->expires = modified ? EXPIRES_MODIFIED : EXPIRES_TIME;
+    if (modified && c->expires == EXPIRES_TIME)
+        c->expires = EXPIRES_MODIFIED;
     return KT_OK;
 }
 

@@ -44,7 +44,7 @@ static int listen_option(struct conf_parser *p, struct listen_conf *l, const cha
     if (strcmp(o, "reuseport") == 0) {
         l->reuseport = 1;
     } else if (strcmp(o, "deferred") == 0 || strcmp(o, "bind") == 0) {
-        l->deferred = 1;
+        /* what ktlsd does anyway (above) */
     } else if (strncmp(o, "ipv6only=", 9) == 0) {
         if (strcmp(o + 9, "on") != 0 && strcmp(o + 9, "off") != 0) {
             conf_perr(p, "invalid ipv6only flags \"%s\"", o + 9);
@@ -311,10 +311,8 @@ int conf_set_accept_mutex(struct conf_parser *p, const struct conf_directive *d,
     if (conf_set_noop_flag(p, d, a, n, conf) != KT_OK)
         return KT_ERROR;
     if (strcmp(a[0], "on") == 0)
-        log_error(LL_NOTICE, NULL,
-                  "%s:%d: \"accept_mutex on\" has no effect: ktlsd workers accept as the "
-                  "kernel wakes them (\"listen ... reuseport\" spreads connections)",
-                  p->file, p->line);
+        conf_pnotice(p, "\"accept_mutex on\" has no effect: ktlsd workers accept as the "
+                        "kernel wakes them (\"listen ... reuseport\" spreads connections)");
     return KT_OK;
 }
 
@@ -326,18 +324,8 @@ int conf_set_load_module(struct conf_parser *p, const struct conf_directive *d, 
     (void)d;
     (void)n;
     (void)conf;
-    log_error(LL_WARN, NULL, "%s:%d: \"load_module %s\" is ignored: ktlsd has no dynamic modules",
-              p->file, p->line, a[0]);
+    conf_pwarn(p, "\"load_module %s\" is ignored: ktlsd has no dynamic modules", a[0]);
     return KT_OK;
-}
-
-/* tcp_nopush: ktlsd already writes a response's head and first body bytes
- * together (one TLS record or one writev), which is what TCP_CORK buys
- * nginx; the flag is checked and has no further effect. */
-int conf_set_tcp_nopush(struct conf_parser *p, const struct conf_directive *d, char **a, int n,
-                        void *conf)
-{
-    return conf_set_noop_flag(p, d, a, n, conf);
 }
 
 /* resolver ADDRESS ... [valid=T] [ipv6=on|off] [status_zone=Z] and

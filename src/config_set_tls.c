@@ -78,7 +78,7 @@ int conf_set_ssl_early_data(struct conf_parser *p, const struct conf_directive *
                   "refused (the client sends it again after the handshake)");
         return KT_ERROR;
     }
-    return conf_set_flag(p, d, a, n, conf);
+    return conf_set_noop_flag(p, d, a, n, conf); /* "off": what ktlsd does anyway */
 }
 
 /* ssl_session_cache off | none | [builtin[:size]] [shared:name:size], as

@@ -86,7 +86,7 @@ const struct conf_directive conf_directives[] = {
     {"ssl_ecdh_curve", HS, TARGET_SRV, 1, 1, conf_set_str, SRV_STR(ssl_ecdh_curve, NULL)},
     {"ssl_buffer_size", HS, TARGET_SRV, 1, 1, conf_set_ssl_buffer_size,
      SRV_INT(ssl_buffer_size, 16384)},
-    {"ssl_early_data", HS, TARGET_SRV, 1, 1, conf_set_ssl_early_data, SRV_INT(ssl_early_data, 0)},
+    {"ssl_early_data", HS, TARGET_SRV, 1, 1, conf_set_ssl_early_data, NOFIELD},
     {"ssl_stapling", HS, TARGET_SRV, 1, 1, conf_set_flag, SRV_INT(ssl_stapling, 0)},
     {"ssl_stapling_file", HS, TARGET_SRV, 1, 1, conf_set_str, SRV_STR(ssl_stapling_file, NULL)},
     {"ssl_stapling_verify", HS, TARGET_SRV, 1, 1, conf_set_flag, SRV_INT(ssl_stapling_verify, 0)},
@@ -226,7 +226,9 @@ const struct conf_directive conf_directives[] = {
     {"charset", HSL, TARGET_SRV, 1, 1, conf_set_str, SRV_STR(charset, NULL)},
     {"charset_types", HSL, TARGET_SRV, 1, -1, conf_set_types_list, SRV_LIST(charset_types)},
     {"source_charset", HSL, TARGET_SRV, 1, 1, conf_set_source_charset, NOFIELD},
-    {"tcp_nopush", HSL, TARGET_SRV, 1, 1, conf_set_tcp_nopush, NOFIELD},
+    /* tcp_nopush: ktlsd already writes a response's head and first body bytes together
+     * (one TLS record or one writev), which is what TCP_CORK buys nginx */
+    {"tcp_nopush", HSL, TARGET_SRV, 1, 1, conf_set_noop_flag, NOFIELD},
     {"resolver", HSL, TARGET_SRV, 1, -1, conf_set_resolver, NOFIELD},
     {"resolver_timeout", HSL, TARGET_SRV, 1, 1, conf_set_resolver_timeout, NOFIELD},
     {"types_hash_max_size", HSL, TARGET_SRV, 1, 1, conf_set_noop_size, NOFIELD},

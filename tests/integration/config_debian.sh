@@ -20,6 +20,8 @@ expect_file_match "test is successful" "$T/t.out" "Debian's configuration: test 
 if ls "$D"/modules-enabled/*.conf >/dev/null 2>&1; then
     expect_file_match '\[warn\] .*modules-enabled/.*:1: "load_module .*" is ignored: ktlsd has no dynamic modules' \
         "$T/t.out" "load_module is a [warn] with FILE:LINE"
+    expect_eq "" "$(grep -o '[^ ]*: "load_module .*' "$T/t.out" | sort | uniq -d)" \
+        "each load_module warning is said once (the config is read twice)"
 fi
 check_not "no [emerg] line" grep -q "\[emerg\]" "$T/t.out"
 
@@ -31,6 +33,7 @@ http { server { listen 127.0.0.1:1; location / { echo hi; } } }
 CONF
 timeout 10 "$KTLSD" -t -c "$T/mod.conf" >"$T/t2.out" 2>&1
 expect_eq 1 "$?" "a module's directive fails -t"
+expect_eq 1 "$(grep -c 'mod.conf:1: "load_module' "$T/t2.out")" "the load_module warning is said once (the config is read twice)"
 expect_file_match "mod.conf:3: unknown directive \"echo\"" "$T/t2.out" "... as unknown, with FILE:LINE"
 
 # the knobs of nginx's own tuning: accepted (each is a row with a reason in README)

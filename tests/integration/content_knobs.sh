@@ -75,6 +75,7 @@ expect_match ' 10:00:00 GMT$' "$(header Expires <"$T/k.h")" "... at 15:30 IST (1
 conf_rejects "source_charset other than charset" "charset utf-8; source_charset koi8-r;" \
     '"source_charset koi8-r" differs from "charset utf-8": ktlsd does not recode'
 conf_rejects "expires modified @time" "expires modified @10h;" 'daily time cannot be used with "modified" parameter'
+conf_rejects "expires modified with a bad time" "expires modified 1x;" 'invalid value "1x" in "expires" directive'
 conf_rejects "expires @25h" "expires @25h;" 'daily time value must be less than 24 hours'
 conf_rejects "autoindex_format yaml" "autoindex_format yaml;" 'invalid value "yaml"'
 conf_rejects "keepalive_timeout bad header value" "keepalive_timeout 10 x;" 'invalid time "x"'

@@ -134,9 +134,6 @@ static size_t list_data(const struct answer *x, DIR *d, struct dirent **list, si
     return o < cap ? o : cap - 1;
 }
 
-/* nginx's autoindex page: directories first, then files, by name; hidden
- * files left out; names escaped for HTML and for the link. Or the same
- * list as JSON or XML (autoindex_format). */
 /* The HTML listing's name column, as nginx's NGX_HTTP_AUTOINDEX_NAME_LEN:
  * a longer name is cut to leave room for "..>", and the date starts one
  * space after the column. */
@@ -222,6 +219,9 @@ static size_t html_page(const struct answer *x, DIR *d, struct dirent **list, si
     return o + (size_t)snprintf(page + o, cap - o, "</pre><hr></body>\r\n</html>\r\n");
 }
 
+/* nginx's autoindex page: directories first, then files, by name; hidden
+ * files left out; names escaped for HTML and for the link. Or the same
+ * list as JSON or XML (autoindex_format). */
 int autoindex_answer(struct answer *x, int dir_fd, const char *rel)
 {
     int fd = static_open_dir(dir_fd, rel, x->conf->disable_symlinks);

@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define POOL_KEEP 64       /* free buffers kept per size */
 #define LINGER_TIMEOUT 5.0 /* seconds a lingering close drains the client */
 
 /* The gauge a state counts in: nginx's Reading / Writing / Waiting. An

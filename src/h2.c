@@ -479,31 +479,6 @@ fail:
 
 /* An idle connection (no stream, nothing to write) holds no output buffer:
  * 10,000 idle HTTP/2 connections would otherwise pin 640 MiB. */
-/* After a read under kTLS TX: as http1.c's key_update; KT_ERROR closes
- * the connection at once. */
-static int key_update(struct h2 *h)
-{
-    switch (tls_key_update(h->ssl)) {
-    case TLS_KU_NONE:
-        return KT_OK;
-    case TLS_KU_REKEYED:
-        stats_me->key_update_rekeys++;
-        log_error(LL_DEBUG, h->log, "TLS 1.3 key update: kTLS has the next key");
-        return KT_OK;
-    case TLS_KU_REFUSED:
-        log_error(LL_INFO, h->log,
-                  "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
-                  "this kernel: closing the connection");
-        break;
-    case TLS_KU_BROKEN:
-        log_error(LL_ERR, h->log, "TLS 1.3 key update: the next key did not reach kTLS (%s)",
-                  tls_error_text());
-        break;
-    }
-    stats_me->key_update_closes++;
-    return KT_ERROR;
-}
-
 static void idle_release(struct h2 *h)
 {
     if (h->streams == 0 && h->out != NULL && h->olen == h->opos && h->wlen == 0) {
@@ -521,6 +496,7 @@ static int run(struct h2 *h, int *events)
     /* nghttp2 takes what it reads at once: one buffer serves the worker */
     static char rbuf[READ_CAP];
     int reads = 0;
+    int clean;
     for (;;) {
         int r, rwant = IO_READ;
         size_t n = 0;
@@ -553,7 +529,10 @@ static int run(struct h2 *h, int *events)
             r = tls_read(h->ssl, rbuf, sizeof(rbuf), &n, &rwant, h->log);
         else
             r = net_read(h->fd, rbuf, sizeof(rbuf), &n, &rwant, h->log);
-        if (r != KT_ERROR && h->ktls && h->ssl != NULL && key_update(h) != KT_OK)
+        /* a key update not followed: KT_ERROR closes at once (without
+         * close_notify even where tls_key_update says it may be sent) */
+        if (r != KT_ERROR && h->ktls && h->ssl != NULL &&
+            tls_key_update(h->ssl, h->log, &clean) != KT_OK)
             return KT_ERROR;
         if (r == KT_AGAIN) {
             *events = rwant | (h->wblocked ? h->wwant : 0);

@@ -68,37 +68,10 @@ static void idle_release(struct conn *c)
 
 /* KT_OK: a request (or a parse error to answer) is ready; KT_AGAIN: wait;
  * KT_ERROR: the peer went away or the read failed (logged). */
-/* After a read under kTLS TX: a TLS 1.3 key update the client asked for is
- * followed (tls_key_update), or the connection closes before anything else
- * is written: cleanly where this kernel refused the new key. */
-static int key_update(struct conn *c)
-{
-    switch (tls_key_update(c->ssl)) {
-    case TLS_KU_NONE:
-        return KT_OK;
-    case TLS_KU_REKEYED:
-        stats_me->key_update_rekeys++;
-        log_error(LL_DEBUG, &c->log, "TLS 1.3 key update: kTLS has the next key");
-        return KT_OK;
-    case TLS_KU_REFUSED:
-        log_error(LL_INFO, &c->log,
-                  "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
-                  "this kernel: closing the connection");
-        c->close_clean = 1;
-        break;
-    case TLS_KU_BROKEN:
-        log_error(LL_ERR, &c->log, "TLS 1.3 key update: the next key did not reach kTLS (%s)",
-                  tls_error_text());
-        c->close_clean = 0;
-        break;
-    }
-    stats_me->key_update_closes++;
-    return KT_ERROR;
-}
-
 static int read_request(struct conn *c)
 {
     int want = IO_READ;
+    int clean;
     if (c->rbuf == NULL) {
         c->req = (struct request *)conn_buf_get(&c->pool->reads);
         c->rbuf = (char *)(c->req + 1);
@@ -138,8 +111,10 @@ static int read_request(struct conn *c)
         r = c->ssl != NULL
                 ? tls_read(c->ssl, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log)
                 : net_read(c->fd, c->rbuf + c->rlen, SMALL_BUF - c->rlen, &n, &want, &c->log);
-        if (r != KT_ERROR && c->ktls_tx && key_update(c) != KT_OK)
+        if (r != KT_ERROR && c->ktls_tx && tls_key_update(c->ssl, &c->log, &clean) != KT_OK) {
+            c->close_clean = clean; /* before anything else is written */
             return KT_ERROR;
+        }
         if (r == KT_AGAIN) {
             idle_release(c);
             conn_wait_for(c, want);
@@ -163,9 +138,13 @@ static int read_request(struct conn *c)
 /* The access log line of the request: a response, or one cut short. */
 static void access_log(struct conn *c)
 {
+    struct server_conf *srv = c->xf != NULL ? c->xf->reply.srv : c->srv;
     char kmode[32];
-    struct reqlog l = {
-        .srv = c->xf != NULL ? c->xf->reply.srv : c->srv,
+    struct reqlog l;
+    if (srv == NULL || srv->access_log == NULL) /* before any of the line's work */
+        return;
+    l = (struct reqlog){
+        .srv = srv,
         .req = c->req,
         .rbuf = c->rbuf,
         .reply = c->xf != NULL ? &c->xf->reply : NULL,
@@ -182,8 +161,6 @@ static void access_log(struct conn *c)
         .connection = c->log.id,
         .connection_requests = c->requests,
     };
-    if (l.srv == NULL || l.srv->access_log == NULL)
-        return;
     if (!c->req->headers_done) { /* cut short (408): what the parser has seen */
         c->req->method = c->req->parser.method;
         c->req->http_major = c->req->parser.http_major;

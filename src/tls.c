@@ -19,7 +19,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -523,4 +522,29 @@ const char *tls_protocol(SSL *ssl)
 const char *tls_cipher(SSL *ssl)
 {
     return SSL_get_cipher_name(ssl);
+}
+
+int tls_key_update(SSL *ssl, const struct log_ctx *log, int *clean)
+{
+    switch (tls_rekey_follow(ssl)) {
+    case TLS_KU_NONE:
+        return KT_OK;
+    case TLS_KU_REKEYED:
+        stats_me->key_update_rekeys++;
+        log_error(LL_DEBUG, log, "TLS 1.3 key update: kTLS has the next key");
+        return KT_OK;
+    case TLS_KU_REFUSED:
+        log_error(LL_INFO, log,
+                  "client asked for a TLS 1.3 key update, which kTLS cannot follow on "
+                  "this kernel: closing the connection");
+        *clean = 1;
+        break;
+    case TLS_KU_BROKEN:
+        log_error(LL_ERR, log, "TLS 1.3 key update: the next key did not reach kTLS (%s)",
+                  tls_error_text());
+        *clean = 0;
+        break;
+    }
+    stats_me->key_update_closes++;
+    return KT_ERROR;
 }

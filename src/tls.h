@@ -9,8 +9,6 @@
 
 #include <openssl/ssl.h>
 
-#include "tls_rekey.h"
-
 struct srv_conf;
 struct log_ctx;
 
@@ -70,7 +68,6 @@ int tls_resumed(SSL *ssl);
 /* kTLS sends for this socket: then plaintext goes to the socket itself
  * (see the comment in tls.c). */
 int tls_ktls_tx(SSL *ssl);
-/* tls_key_update(): in tls_rekey.h, which this header includes. */
 int tls_ktls_rx(SSL *ssl);
 /* Whether ALPN chose "h2". */
 int tls_alpn_h2(SSL *ssl);
@@ -78,5 +75,12 @@ const char *tls_protocol(SSL *ssl);
 const char *tls_cipher(SSL *ssl);
 /* Text of the OpenSSL error queue (drains it). */
 const char *tls_error_text(void);
+/* After each read on a kTLS TX connection, before anything is written:
+ * follows a TLS 1.3 key update the peer asked for (tls_rekey.c), logged
+ * and counted. KT_OK: none, or the kernel has the next key; KT_ERROR:
+ * close the connection before anything else is written, *clean saying
+ * how: 1 (close_notify) where this kernel cannot take a new key and nothing
+ * was sent, 0 (at once) where no key the peer reads is left. */
+int tls_key_update(SSL *ssl, const struct log_ctx *log, int *clean);
 
 #endif

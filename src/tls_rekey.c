@@ -203,16 +203,17 @@ static int rekey_install(SSL *ssl, struct rekey *k, union ktls_info *u)
     return ok;
 }
 
-enum tls_ku tls_key_update(SSL *ssl)
+enum tls_ku tls_rekey_follow(SSL *ssl)
 {
     struct rekey *k = rekey_index < 0 ? NULL : SSL_get_ex_data(ssl, rekey_index);
     int owed = SSL_get_key_update_type(ssl) != SSL_KEY_UPDATE_NONE;
     int sent = k != NULL && k->sent != k->installed; /* by OpenSSL on its own */
-    int fd = SSL_get_fd(ssl);
+    int fd;
     union ktls_info u;
     socklen_t len = sizeof(u);
     if (!owed && !sent)
         return TLS_KU_NONE;
+    fd = SSL_get_fd(ssl);
     memset(&u, 0, sizeof(u));
     if (k == NULL || k->len == 0 || getsockopt(fd, SOL_TLS, TLS_TX, &u, &len) != 0)
         return sent ? TLS_KU_BROKEN : TLS_KU_REFUSED;

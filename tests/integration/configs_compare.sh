@@ -53,8 +53,8 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 BROTLI_MOD=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 [ -f "$BROTLI_MOD" ] || skip "no $BROTLI_MOD (libnginx-mod-http-brotli-static)"
 need brotli
-# "user www-data" stays: the workers of both must reach the tree
-chmod 755 "$T"
+# "user www-data" stays: the workers of both must reach the tree ($T is
+# 755, lib.sh)
 
 # ---------------------------------------------------------------- the site
 # one docroot both servers read
@@ -86,10 +86,10 @@ printf 'sub\n' >"$S/sub/f.txt"
 chmod -R a+rX "$S"
 find "$S" -exec touch -h -d '2021-03-04 05:06:07 UTC' {} +
 
-gen_cert "$CERT" "$KEY" example.com
+gen_cert "$CERT" "$KEY" example.com || finish
 openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$T/dhparam.pem" 2>/dev/null ||
     fail "openssl: no ffdhe2048 parameters"
-chmod 644 "$CERT" "$KEY" "$T/dhparam.pem"
+chmod 644 "$T/dhparam.pem"
 
 # ---------------------------------------------------------------- harness
 # run_pair NAME DIR CONF: DIR holds two copies of the configuration, DIR/ngx
@@ -150,21 +150,23 @@ compare() {
     FAIL=$((FAIL + $(grep -c '^FAIL ' "$out")))
 }
 
-# stop_pair: both servers, then no [crit]/[alert] in ktlsd's error log
+# stop_pair LOG...: both servers, then no [crit]/[alert]/[emerg] in ktlsd's
+# error logs (each must be there)
 stop_pair() {
-    local log=$1
+    local log
     [ -n "$KT_PID" ] && stop_server "$KT_PID"
     [ -n "$NGX_PID" ] && stop_server "$NGX_PID"
-    if [ -f "$log" ]; then
-        check_not "no [crit]/[alert] in $(basename "$log")" grep -q '\[crit\]\|\[alert\]' "$log"
-    fi
+    for log in "$@"; do
+        check "ktlsd wrote $(basename "$log")" [ -f "$log" ]
+        check_not "no [crit]/[alert]/[emerg] in $(basename "$log")" grep -Eq '\[(crit|alert|emerg)\]' "$log"
+    done
 }
 
 # requests every configuration gets (Host added per config)
 common_requests() {
     local h=$1 ei ep
-    ei=$(stat -c '"%Y %s"' "$S/index.html" | awk '{ printf "\"%x-%x\"", substr($1, 2), $2 }')
-    ep=$(stat -c '%Y %s' "$S/img/pic.png" | awk '{ printf "\"%x-%x\"", $1, $2 }')
+    ei=$(etag_of "$S/index.html")
+    ep=$(etag_of "$S/img/pic.png")
     cat <<EOF
 home            | GET / | Host: $h
 home-head       | HEAD / | Host: $h
@@ -376,5 +378,5 @@ if run_pair certbot "$C" nginx.conf; then
     done
     compare certbot-80 "$T/req-certbot-80.txt" "$CNP" "$CKP" --plain --default-vary
 fi
-stop_pair "$C/kt/logs/example.com.error.log"
+stop_pair "$C/kt/logs/error.log" "$C/kt/logs/example.com.error.log"
 finish

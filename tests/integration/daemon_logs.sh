@@ -29,8 +29,10 @@ check "reopen: error.log created again" test -f "$T/error.log"
 # the workers reopen on the master's signal: wait (a loaded machine may take
 # a while) until each holds the new access.log and none the renamed one
 workers_reopened() {
-    local pid
-    for pid in $(worker_pids); do
+    local pid pids
+    pids=$(worker_pids)
+    [ -n "$pids" ] || return 1
+    for pid in $pids; do
         ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " $T/access.log\$" || return 1
         ! ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " $T/access.log.1\$" || return 1
     done

@@ -26,9 +26,9 @@ expect_eq close "$(printf '%s\n' "$H" | header connection)" "keepalive_timeout 0
 printf 'GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n' | raw --tls --timeout 3 "$PORT" >/dev/null 2>"$T/k0"
 expect_eq closed "$(sed -n 1p "$T/k0")" "keepalive_timeout 0: the server closes after the response"
 # 8 idle clients cannot hold a server with worker_connections 8
-python3 "$CLIENTS/hold_conns.py" "$PORT" 8 4 >/dev/null &
+python3 "$CLIENTS/hold_conns.py" "$PORT" 8 4 >"$T/held8" &
 BG_PIDS+=($!)
-sleep 0.5
+check "8 idle clients connected" wait_log '^8$' 5 "$T/held8"
 expect_eq 200 "$(hstatus "$(url /a.txt)" --max-time 2)" "8 idle clients with worker_connections 8: still served"
 stop_server
 kill "${BG_PIDS[@]}" 2>/dev/null

@@ -100,9 +100,6 @@ curl -sk --http1.1 "https://127.0.0.1:\$PORT/status?format=json" >"\$O/status" 2
 EOS
 uml_run
 
-within() { # N LO HI: LO <= N <= HI, all numbers
-	[ -n "$1" ] && [ -n "$2" ] && [ "$1" -ge "$2" ] 2>/dev/null && [ "$1" -le "$3" ]
-}
 tries=$(find "$O" -name 'h2rec-partial-*' | wc -l)
 echo "# sndbuf=4k listener: $tries transfer(s) of at most $TRIES"
 for v in 1.2 1.3 slow $(seq -f 'partial-%g' "$tries"); do
@@ -115,7 +112,7 @@ for v in 1.2 1.3 slow $(seq -f 'partial-%g' "$tries"); do
 	frames=$(num data_frames)
 	records=$(num records)
 	check "TLS $v: one record per DATA frame ($records records, $frames DATA frames)" \
-		within "$records" "${frames:-x}" $((${frames:-0} + 4))
+		in_range "$records" "${frames:-x}" $((${frames:-0} + 4))
 done
 awk -f "$T/partial.awk" "$O"/partial-*.strace >"$T/partial.sum" 2>&1
 echo "# sndbuf=4k listener, strace of the worker: $(cat "$T/partial.sum")"

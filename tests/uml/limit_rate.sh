@@ -17,7 +17,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=uml_lib.sh
 . "$HERE/uml_lib.sh"
 uml_setup curl openssl python3 ss
-CLIENTS=$(cd "$HERE/../clients" && pwd)
 mkdir -p "$W/rate" "$W/after"
 head -c 409600 /dev/urandom >"$W/rate/f.bin"
 head -c 716800 /dev/urandom >"$W/after/f.bin"

@@ -6,7 +6,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,7 +366,7 @@ struct access_log *access_log_open(const char *path, const struct log_format *f)
     if (strcmp(path, "/dev/stdout") == 0)
         fd = dup(1);
     else
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        fd = log_open_file(path);
     if (fd < 0)
         return NULL;
     l = xcalloc(1, sizeof(*l));

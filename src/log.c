@@ -51,14 +51,20 @@ struct syslog_target *log_syslog_open(const char *path)
     return t;
 }
 
+int log_open_file(const char *path)
+{
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
 int log_reopen(const char *path, int fd)
 {
-    int nfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int nfd = log_open_file(path);
+    int r;
     if (nfd < 0)
         return KT_ERROR;
-    dup3(nfd, fd, O_CLOEXEC);
+    r = dup3(nfd, fd, O_CLOEXEC);
     close(nfd);
-    return KT_OK;
+    return r < 0 ? KT_ERROR : KT_OK;
 }
 
 /* A file, "stderr", or "syslog:..." (*sl then holds its target). */
@@ -71,7 +77,7 @@ static int open_log_target(const char *path, struct syslog_target **sl)
     }
     if (strcmp(path, "stderr") == 0)
         return fcntl(2, F_DUPFD_CLOEXEC, 3);
-    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    return log_open_file(path);
 }
 
 struct error_log *error_log_open(const char *path, int level)

@@ -48,6 +48,9 @@ void log_verror(int level, const struct log_ctx *ctx, const char *fmt, va_list a
 struct syslog_target;
 struct syslog_target *log_syslog_open(const char *path);
 int log_reopen(const char *path, int fd);
+/* A log file opened for appending (created 0644, close-on-exec); -1 with
+ * errno on failure. */
+int log_open_file(const char *path);
 
 /* --- access logs ------------------------------------------------------ */
 

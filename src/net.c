@@ -112,8 +112,12 @@ int net_pace(int sock, unsigned long long rate, unsigned lowat)
     /* ~0U: no cap; a 32-bit value is what every kernel takes */
     unsigned int r = rate == 0 || rate >= ~0U ? ~0U : (unsigned int)rate;
     int low = rate == 0 ? 0 : (int)lowat; /* 0: net.ipv4.tcp_notsent_lowat again */
-    if (setsockopt(sock, SOL_SOCKET, SO_MAX_PACING_RATE, &r, sizeof(r)) != 0 ||
-        setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &low, sizeof(low)) != 0)
+    if (setsockopt(sock, SOL_SOCKET, SO_MAX_PACING_RATE, &r, sizeof(r)) != 0)
         return KT_ERROR;
+    if (setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &low, sizeof(low)) != 0) {
+        r = ~0U; /* the caller takes it as not paced: no rate left on the socket either */
+        setsockopt(sock, SOL_SOCKET, SO_MAX_PACING_RATE, &r, sizeof(r));
+        return KT_ERROR;
+    }
     return KT_OK;
 }

@@ -548,6 +548,26 @@ size_t http_host_len(const char *host, size_t len)
     return colon != NULL ? (size_t)(colon - host) : len;
 }
 
+const char *http_target_authority(const char *t, size_t tlen, size_t *alen)
+{
+    const char *auth, *slash;
+    if (tlen <= 8 || (strncasecmp(t, "http://", 7) != 0 && strncasecmp(t, "https://", 8) != 0))
+        return NULL;
+    auth = (const char *)memchr(t, ':', tlen) + 3;
+    slash = memchr(auth, '/', tlen - (size_t)(auth - t));
+    *alen = slash ? (size_t)(slash - auth) : tlen - (size_t)(auth - t);
+    return auth;
+}
+
+const char *http_request_host(const struct request *r, size_t *len)
+{
+    const char *h = http_target_authority(r->base + r->url.off, r->url.len, len);
+    if (h == NULL)
+        h = http_header(r, "host", len);
+    *len = h != NULL ? http_host_len(h, *len) : 0;
+    return *len > 0 ? h : NULL;
+}
+
 const char *http_header(const struct request *r, const char *name, size_t *len)
 {
     size_t n = strlen(name);

@@ -79,5 +79,13 @@ const char *http_method_name(const struct request *r);
 /* The length of a Host value without its ":port" (nginx's $host). A
  * bracketed IPv6 literal is kept whole. */
 size_t http_host_len(const char *host, size_t len);
+/* The authority of an absolute-form target ("http://a.example:8/p" ->
+ * "a.example:8", RFC 9112 3.2.2; *alen its length; the path follows it),
+ * or NULL when the target is not absolute-form. */
+const char *http_target_authority(const char *t, size_t tlen, size_t *alen);
+/* The request's host as nginx's $host takes it: the authority of an
+ * absolute-form target, else the Host header; without its port. NULL (and
+ * *len 0) when there is none or it is empty. */
+const char *http_request_host(const struct request *r, size_t *len);
 
 #endif

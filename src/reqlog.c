@@ -48,12 +48,11 @@ static void fill_request_line(struct log_vars *v, const struct reqlog *l, char *
 static void fill_host(struct log_vars *v, const struct reqlog *l, char *host, size_t cap)
 {
     const char *val;
-    size_t len, hn;
+    size_t hn;
     if (l->srv->nnames > 0)
         v->v[LV_SERVER_NAME] = v->v[LV_HOST] = str_of(l->srv->names[0]);
-    if ((val = http_header(l->req, "host", &len)) == NULL || len == 0)
+    if ((val = http_request_host(l->req, &hn)) == NULL)
         return;
-    hn = http_host_len(val, len);
     for (size_t i = 0; i < hn && i < cap; i++)
         host[i] = (val[i] >= 'A' && val[i] <= 'Z') ? (char)(val[i] + 32) : val[i];
     v->v[LV_HOST] = (struct str){host, hn < cap ? hn : cap};

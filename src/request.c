@@ -462,9 +462,7 @@ long long request_body_limit(const struct request_env *env)
     size_t hlen = 0, len;
     struct location *l;
     char norm[URI_MAX];
-    host = http_header(rq, "host", &hlen);
-    if (host != NULL)
-        hlen = http_host_len(host, hlen);
+    host = http_request_host(rq, &hlen);
     srv = request_server(env->vh, host, hlen);
     if (srv == NULL)
         srv = env->srv;
@@ -528,27 +526,16 @@ void request_respond(struct request_env *env, struct reply *r)
  * target (RFC 9112 3.2.2), which then leaves *target as its path. */
 static void choose_server(struct answer *x, const char **target, size_t *tlen)
 {
-    const char *t = *target;
-    x->host = http_header(x->env->req, "host", &x->hlen);
-    if (*tlen > 8 && (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0)) {
-        const char *auth = (const char *)memchr(t, ':', *tlen) + 3, *slash;
-        slash = memchr(auth, '/', *tlen - (size_t)(auth - t));
-        x->host = auth;
-        x->hlen = slash ? (size_t)(slash - auth) : *tlen - (size_t)(auth - t);
-        if (slash == NULL) {
-            *target = "/";
-            *tlen = 1;
-        } else {
-            *tlen -= (size_t)(slash - t);
-            *target = slash;
-        }
+    size_t alen;
+    const char *auth = http_target_authority(*target, *tlen, &alen);
+    if (auth != NULL) { /* the path follows the authority */
+        size_t rest = *tlen - (size_t)(auth + alen - *target);
+        *target = rest > 0 ? auth + alen : "/";
+        *tlen = rest > 0 ? rest : 1;
     }
+    x->host = http_request_host(x->env->req, &x->hlen);
     if (x->host != NULL) {
-        x->hlen = http_host_len(x->host, x->hlen);
-        if (x->hlen == 0)
-            x->host = NULL;
-        else
-            x->srv = pick_server(x->env->vh, x->host, x->hlen, x);
+        x->srv = pick_server(x->env->vh, x->host, x->hlen, x);
         if (x->srv == NULL)
             x->srv = x->env->srv;
         x->conf = &x->srv->c;

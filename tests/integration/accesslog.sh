@@ -94,7 +94,12 @@ V=$(curl "${CURL_OPTS[@]}" "$(url /v)")
 expect_match "^$PORT\|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}\|https\|on\|127\.0\.0\.1$" "$V" "\$server_port \$time_iso8601 \$scheme \$https \$server_addr"
 V=$(curl "${CURL_OPTS[@]}" "$(purl /v)")
 expect_match "^$PLAIN_PORT\|.*\|http\|\|127\.0\.0\.1$" "$V" "the same on the plain listener"
+# an absolute-form target names the host, not the Host header (RFC 9112 3.2.2)
+printf 'GET http://Abs.Example:8/big.bin?a=2 HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n' |
+    raw --tls "$PORT" >/dev/null 2>&1
 stop_server
+expect_file_match '^abs\.example 200 .* \[/big\.bin\] \[https\] \[\?a=2\]' "$T/vars.log" \
+    "\$host of an absolute-form target: its authority (lowercase, no port), as the answer's"
 expect_file_match '^www\.example\.com 200 \[application/octet-stream\] \[t-1\] \[hi\] \[1\] \[abc\] \[/big\.bin\] \[https\] \[\?a=1&b=2\] \[HTTP/1\.1\]$' "$T/vars.log" "\$host (lowercase, no port), \$sent_http_NAME, \$http_NAME, \$arg_NAME, \$cookie_NAME, request variables"
 expect_file_match '^127\.0\.0\.1 444 \[-\] \[-\] \[-\] \[-\] \[-\] \[/drop\] \[https\] \[-\] \[HTTP/1\.1\]$' "$T/vars.log" "return 444 is logged as 444"
 

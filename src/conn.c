@@ -380,7 +380,6 @@ static void h2_step(struct conn *c)
     if (r == KT_OK) {
         /* GOAWAY went out and every stream is done, but the client may still
          * be sending (WINDOW_UPDATEs for the last DATA): a lingering close */
-        conn_set_state(c, C_LINGER); /* out of C_H2's gauge before h2 goes */
         h2_free(c->h2);
         c->h2 = NULL;
         conn_linger(c);
